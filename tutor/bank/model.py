@@ -1,0 +1,246 @@
+"""The question-bank format: pydantic models at the YAML edge, frozen once loaded.
+
+One model per `kind`; `Question` is the discriminated union of them. Every model
+forbids unknown keys so that a typo in a bank file is reported, not ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+Topic = Literal["mha", "mqa", "gqa", "kv-cache", "attention"]
+TOPICS: tuple[str, ...] = ("mha", "mqa", "gqa", "kv-cache", "attention")
+KINDS: tuple[str, ...] = (
+    "shape", "einsum", "numeric", "symbolic", "complexity", "choice", "text", "code",
+)
+Number = Union[int, float]
+# A YAML scalar an instructor may write for an expression: `d/h`, `64`, `2*G*d^2/H`.
+ExprText = Union[int, float, str]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeedbackRule(_Strict):
+    """A targeted reply to a known wrong answer (a misconception)."""
+
+    answer: Any = Field(description="A wrong answer, written as the question's `answer` is.")
+    message: str = Field(description="What to tell a learner who gave this answer.")
+    score: int | None = Field(default=None, ge=1, le=4, description="Score to give instead of the grader's (1-4).")
+
+
+class Examples(_Strict):
+    """Fixtures `tutor validate` grades: `accept` must score 5, `reject` must not."""
+
+    accept: list[Any] = Field(default_factory=list)
+    reject: list[Any] = Field(default_factory=list)
+
+
+class QuestionBase(_Strict):
+    id: str = Field(pattern=ID_PATTERN, description="Unique over everything loaded.")
+    kind: str
+    topic: Topic
+    prompt: str = Field(min_length=1, description="Markdown; `{name}` is replaced by a param; math in `$...$`.")
+    difficulty: int = Field(default=3, ge=1, le=5)
+    tags: list[str] = Field(default_factory=list)
+    hints: list[str] = Field(default_factory=list, description="Shown one at a time.")
+    explanation: str = Field(default="", description="Markdown, shown after grading.")
+    source: str = Field(default="", description="A seed file, paper or model card.")
+    params: dict[str, Number | list[Number]] = Field(
+        default_factory=dict,
+        description="name -> number, or name -> list of numbers; a variant draws one per list from its seed.",
+    )
+    feedback: list[FeedbackRule] = Field(default_factory=list)
+    examples: Examples = Field(default_factory=Examples)
+
+    @field_validator("params")
+    @classmethod
+    def _params_nonempty(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name, choices in value.items():
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise ValueError(f"param name {name!r} must be an identifier")
+            if isinstance(choices, list) and not choices:
+                raise ValueError(f"param {name!r} has an empty list of values")
+        return value
+
+
+class ShapeQuestion(QuestionBase):
+    kind: Literal["shape"]
+    answer: list[ExprText] = Field(min_length=1, description="Dimensions in order: names, integers or expressions.")
+    where: dict[str, ExprText] = Field(default_factory=dict, description="Declared equalities, e.g. {k: d/h}.")
+
+
+class EinsumQuestion(QuestionBase):
+    kind: Literal["einsum"]
+    operands: dict[str, list[str]] = Field(
+        min_length=1, description="Operand name -> its dimension names, in call order."
+    )
+    answer: str = Field(description="An einsum equation, e.g. `bnd,dhk->bhnk`.")
+
+
+class Tolerance(_Strict):
+    rel: float = Field(default=1e-3, ge=0, description="Relative tolerance (default 0.1%).")
+    abs: float = Field(default=0.0, ge=0, description="Absolute tolerance (default 0).")
+
+
+class NumericQuestion(QuestionBase):
+    kind: Literal["numeric"]
+    answer: ExprText = Field(description="A number or an expression over `params`.")
+    tolerance: Tolerance | None = Field(
+        default=None,
+        description="Default: exact for an integer answer, rel 1e-3 otherwise.",
+    )
+    unit: Literal["bytes", "params", "flops"] | None = None
+
+
+class SymbolicQuestion(QuestionBase):
+    kind: Literal["symbolic"]
+    symbols: list[str] = Field(min_length=1, description="Symbols a learner may use (all positive).")
+    where: dict[str, ExprText] = Field(default_factory=dict)
+    answer: ExprText
+
+
+class ComplexityQuestion(QuestionBase):
+    kind: Literal["complexity"]
+    symbols: list[str] = Field(min_length=1)
+    where: dict[str, ExprText] = Field(default_factory=dict)
+    answer: str = Field(description="`O(...)` or a bare expression.")
+
+
+class ChoiceQuestion(QuestionBase):
+    kind: Literal["choice"]
+    options: list[str] = Field(min_length=2)
+    answer: str | list[str] = Field(description="One option's text, or a list of them.")
+    shuffle: bool = True
+
+    @model_validator(mode="after")
+    def _answer_in_options(self) -> "ChoiceQuestion":
+        answers = [self.answer] if isinstance(self.answer, str) else self.answer
+        if not answers:
+            raise ValueError("answer: give at least one option")
+        for a in answers:
+            if a not in self.options:
+                raise ValueError(f"answer {a!r} is not one of the options")
+        if len(set(self.options)) != len(self.options):
+            raise ValueError("options must be distinct")
+        return self
+
+
+class RubricPoint(_Strict):
+    point: str = Field(description="What a good answer says.")
+    match: list[str] = Field(min_length=1, description="Regexes (case-insensitive); any one matching earns the point.")
+    weight: float = Field(default=1.0, gt=0)
+
+    @field_validator("match")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for p in patterns:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise ValueError(f"regex {p!r} does not compile: {exc}") from None
+        return patterns
+
+
+class TextQuestion(QuestionBase):
+    kind: Literal["text"]
+    rubric: list[RubricPoint] = Field(min_length=1)
+    answer: str = Field(description="A model answer, shown after grading.")
+
+
+class TensorArg(_Strict):
+    name: str
+    shape: list[ExprText] = Field(description="Dimensions from the case, e.g. [b, s, d] or [d, d/h].")
+    dtype: Literal["float32", "float64", "float16", "bfloat16"] = "float32"
+    scale: float = Field(default=1.0, description="Standard deviation of the random normal values.")
+
+
+class ValueArg(_Strict):
+    name: str
+    value: ExprText = Field(description="A case dimension name, an expression over them, or a literal.")
+
+
+class CodeCase(_Strict):
+    """Dimension values for one run; `zero` names tensor args filled with zeros."""
+
+    label: str = ""
+    zero: list[str] = Field(default_factory=list)
+    dims: dict[str, int]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_dims(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "dims" not in data:
+            reserved = {"label", "zero"}
+            dims = {k: v for k, v in data.items() if k not in reserved}
+            rest = {k: v for k, v in data.items() if k in reserved}
+            return {**rest, "dims": dims}
+        return data
+
+
+class DeviceTolerance(_Strict):
+    rtol: float = Field(default=1e-4, ge=0)
+    atol: float = Field(default=1e-5, ge=0)
+
+
+class CodeTolerance(_Strict):
+    cpu: DeviceTolerance = Field(default_factory=DeviceTolerance)
+    cuda: DeviceTolerance = Field(default_factory=lambda: DeviceTolerance(rtol=2e-3, atol=2e-3))
+
+
+class Mutant(_Strict):
+    name: str = Field(description="Short id of the mistake, e.g. `no-scale`.")
+    diagnosis: str = Field(description="Shown when a submission matches this mutant.")
+    code: str = Field(description="A known-wrong implementation the cases must reject.")
+
+
+class CodeQuestion(QuestionBase):
+    kind: Literal["code"]
+    entry: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="The function name to define.")
+    starter: str = Field(description="Code shown in the editor.")
+    reference: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", description="`module:function`.")
+    args: list[Annotated[Union[TensorArg, ValueArg], Field(union_mode="left_to_right")]] = Field(min_length=1)
+    cases: list[CodeCase] = Field(min_length=1)
+    tolerance: CodeTolerance = Field(default_factory=CodeTolerance)
+    time_limit: float = Field(default=10.0, gt=0, description="Seconds of wall-clock time per submission.")
+    memory_limit: int = Field(default=4096, gt=0, description="MiB of address space for the child.")
+    mutants: list[Mutant] = Field(default_factory=list)
+    answer: str = Field(description="A model solution (Python), shown after grading; must pass.")
+
+
+Question = Annotated[
+    Union[
+        ShapeQuestion,
+        EinsumQuestion,
+        NumericQuestion,
+        SymbolicQuestion,
+        ComplexityQuestion,
+        ChoiceQuestion,
+        TextQuestion,
+        CodeQuestion,
+    ],
+    Field(discriminator="kind"),
+]
+
+MODEL_FOR_KIND: dict[str, type[QuestionBase]] = {
+    "shape": ShapeQuestion,
+    "einsum": EinsumQuestion,
+    "numeric": NumericQuestion,
+    "symbolic": SymbolicQuestion,
+    "complexity": ComplexityQuestion,
+    "choice": ChoiceQuestion,
+    "text": TextQuestion,
+    "code": CodeQuestion,
+}
+
+
+class BankFile(_Strict):
+    """A whole bank file: optional `defaults` merged into each question, then `questions`."""
+
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    questions: list[Question]

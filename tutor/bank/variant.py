@@ -1,0 +1,72 @@
+"""A Variant is a Question with its params drawn from a seed (reproducibly)."""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tutor.bank.model import ChoiceQuestion, QuestionBase
+
+_PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
+
+
+def placeholders(text: str) -> list[str]:
+    """Names of `{name}` placeholders in a prompt (`{{` and `}}` are literal braces)."""
+    return _PLACEHOLDER.findall(text)
+
+
+def _format_number(value: int | float) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def render(text: str, params: dict[str, int | float]) -> str:
+    """Replace `{name}` with the param's value; `{{`/`}}` become single braces."""
+    out = _PLACEHOLDER.sub(lambda m: _format_number(params[m.group(1)]) if m.group(1) in params else m.group(0), text)
+    return out.replace("{{", "{").replace("}}", "}")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One concrete instance of a question: drawn params, rendered prompt, option order."""
+
+    question: QuestionBase
+    seed: int
+    params: dict[str, int | float] = field(default_factory=dict)
+    prompt: str = ""
+    options: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.question.id
+
+    @property
+    def kind(self) -> str:
+        return self.question.kind
+
+
+def make_variant(question: QuestionBase, seed: int = 0) -> Variant:
+    """Draw one value per list param from `seed` (same seed, same variant) and render the prompt."""
+    rng = random.Random(f"{question.id}:{seed}")
+    params: dict[str, int | float] = {}
+    for name in sorted(question.params):
+        choices = question.params[name]
+        params[name] = rng.choice(choices) if isinstance(choices, list) else choices
+    options: tuple[str, ...] = ()
+    if isinstance(question, ChoiceQuestion):
+        opts = [render(o, params) for o in question.options]
+        if question.shuffle:
+            rng.shuffle(opts)
+        options = tuple(opts)
+    return Variant(question=question, seed=seed, params=params, prompt=render(question.prompt, params), options=options)
+
+
+def is_parameterized(question: QuestionBase) -> bool:
+    return any(isinstance(v, list) and len(v) > 1 for v in question.params.values())
+
+
+def param_values(variant: Variant) -> dict[str, Any]:
+    return dict(variant.params)

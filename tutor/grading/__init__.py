@@ -1,0 +1,54 @@
+"""Grade an answer to a variant: dispatch on the question's kind, then apply targeted feedback rules.
+
+Each kind module defines `grade(variant, answer, expected=None) -> Grade`, where
+`expected` (a raw value written as the question's `answer` is) overrides the
+question's own answer; that is how feedback rules are matched with exactly the
+grader's equivalence. Kind modules are imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import replace
+from typing import Any
+
+from tutor.bank.variant import Variant
+from tutor.grading.grade import Grade, Status, score_for
+
+__all__ = ["Grade", "Status", "grade", "grade_against", "score_for"]
+
+_MODULES = {
+    "shape": "shape",
+    "einsum": "einsum",
+    "numeric": "numeric",
+    "symbolic": "symbolic",
+    "complexity": "complexity",
+    "choice": "choice",
+    "text": "text",
+    "code": "code",
+}
+
+
+def _module(kind: str):
+    return importlib.import_module(f"tutor.grading.{_MODULES[kind]}")
+
+
+def grade_against(variant: Variant, answer: str, expected: Any | None = None) -> Grade:
+    """Grade with the kind's grader alone (no feedback rules); `expected` overrides the answer key."""
+    return _module(variant.kind).grade(variant, answer, expected)
+
+
+def grade(variant: Variant, answer: str) -> Grade:
+    """Grade `answer`; an answer equal to a listed misconception gets that rule's message first."""
+    result = grade_against(variant, answer)
+    if result.status in (Status.CORRECT, Status.INVALID) or variant.kind == "code":
+        return result
+    for rule in variant.question.feedback:
+        try:
+            matched = grade_against(variant, answer, rule.answer).status is Status.CORRECT
+        except Exception:  # a rule the grader cannot read never hides the real grade
+            matched = False
+        if matched:
+            score = rule.score if rule.score is not None else result.score
+            return replace(result.with_feedback_first(rule.message), score=score)
+    return result

@@ -1,0 +1,117 @@
+"""The one result type every grader returns, and the fraction -> 1..5 score mapping."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    CORRECT = "correct"
+    PARTIAL = "partial"
+    INCORRECT = "incorrect"
+    INVALID = "invalid"
+
+
+def score_for(fraction: float) -> int:
+    """Map a fraction in [0, 1] to a 1..5 score.
+
+    `1 + round(4 * fraction)` (halves round up), except that 5 is kept for a
+    fully correct answer: 0 -> 1, 0.25 -> 2, 0.5 -> 3, 0.75 -> 4, 1 -> 5, 0.99 -> 4.
+    """
+    if not 0.0 <= fraction <= 1.0 or math.isnan(fraction):
+        raise ValueError(f"fraction must be in [0, 1], got {fraction!r}")
+    if fraction >= 1.0:
+        return 5
+    return min(4, 1 + math.floor(4 * fraction + 0.5))
+
+
+@dataclass(frozen=True)
+class Grade:
+    """What a grader made of one answer.
+
+    `interpreted` is the answer as we understood it, in canonical form; `expected`
+    is the canonical expected answer. An invalid answer is not a wrong one: it
+    says where it broke (`position`, a 0-based character index into the answer
+    where known) and costs the learner nothing in the quiz.
+    """
+
+    status: Status
+    fraction: float
+    score: int
+    interpreted: str
+    feedback: tuple[str, ...]
+    expected: str
+    position: int | None = None
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(
+        cls,
+        fraction: float,
+        *,
+        interpreted: str,
+        expected: str,
+        feedback: list[str] | tuple[str, ...] = (),
+        details: dict[str, Any] | None = None,
+        score: int | None = None,
+    ) -> "Grade":
+        """A graded (readable) answer: correct at 1, incorrect at 0, partial between."""
+        if fraction >= 1.0:
+            status = Status.CORRECT
+        elif fraction <= 0.0:
+            status = Status.INCORRECT
+        else:
+            status = Status.PARTIAL
+        return cls(
+            status=status,
+            fraction=float(fraction),
+            score=score if score is not None else score_for(fraction),
+            interpreted=interpreted,
+            feedback=tuple(feedback),
+            expected=expected,
+            details=dict(details or {}),
+        )
+
+    @classmethod
+    def invalid(
+        cls,
+        message: str,
+        *,
+        expected: str = "",
+        position: int | None = None,
+        interpreted: str = "",
+        feedback: list[str] | tuple[str, ...] = (),
+    ) -> "Grade":
+        """An answer we could not read: score 1 where a number is required, free in the quiz."""
+        return cls(
+            status=Status.INVALID,
+            fraction=0.0,
+            score=1,
+            interpreted=interpreted,
+            feedback=(message, *feedback),
+            expected=expected,
+            position=position,
+        )
+
+    def with_feedback_first(self, *lines: str) -> "Grade":
+        return replace(self, feedback=(*lines, *self.feedback))
+
+    def to_json(self, question_id: str) -> dict[str, Any]:
+        """The JSON form `tutor check --json` prints."""
+        out: dict[str, Any] = {
+            "id": question_id,
+            "status": self.status.value,
+            "score": self.score,
+            "fraction": round(self.fraction, 6),
+            "interpreted": self.interpreted,
+            "feedback": list(self.feedback),
+            "expected": self.expected,
+        }
+        if self.position is not None:
+            out["position"] = self.position
+        if self.details:
+            out["details"] = self.details
+        return out
