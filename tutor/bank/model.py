@@ -6,10 +6,11 @@ forbids unknown keys so that a typo in a bank file is reported, not ignored.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 Topic = Literal["mha", "mqa", "gqa", "kv-cache", "attention"]
@@ -20,6 +21,11 @@ KINDS: tuple[str, ...] = (
 Number = Union[int, float]
 # A YAML scalar an instructor may write for an expression: `d/h`, `64`, `2*G*d^2/H`.
 ExprText = Union[int, float, str]
+PARAM_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# Constraints live in the types (not in a validator over the whole dict) so that an
+# error points at the one param that is wrong, and the JSON Schema states them too.
+ParamName = Annotated[str, StringConstraints(pattern=PARAM_NAME_PATTERN)]
+ParamValue = Union[Number, Annotated[list[Number], Field(min_length=1)]]
 
 
 class _Strict(BaseModel):
@@ -51,22 +57,12 @@ class QuestionBase(_Strict):
     hints: list[str] = Field(default_factory=list, description="Shown one at a time.")
     explanation: str = Field(default="", description="Markdown, shown after grading.")
     source: str = Field(default="", description="A seed file, paper or model card.")
-    params: dict[str, Number | list[Number]] = Field(
+    params: dict[ParamName, ParamValue] = Field(
         default_factory=dict,
         description="name -> number, or name -> list of numbers; a variant draws one per list from its seed.",
     )
     feedback: list[FeedbackRule] = Field(default_factory=list)
     examples: Examples = Field(default_factory=Examples)
-
-    @field_validator("params")
-    @classmethod
-    def _params_nonempty(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name, choices in value.items():
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                raise ValueError(f"param name {name!r} must be an identifier")
-            if isinstance(choices, list) and not choices:
-                raise ValueError(f"param {name!r} has an empty list of values")
-        return value
 
 
 class ShapeQuestion(QuestionBase):
@@ -118,17 +114,28 @@ class ChoiceQuestion(QuestionBase):
     answer: str | list[str] = Field(description="One option's text, or a list of them.")
     shuffle: bool = True
 
-    @model_validator(mode="after")
-    def _answer_in_options(self) -> "ChoiceQuestion":
-        answers = [self.answer] if isinstance(self.answer, str) else self.answer
-        if not answers:
-            raise ValueError("answer: give at least one option")
-        for a in answers:
-            if a not in self.options:
-                raise ValueError(f"answer {a!r} is not one of the options")
-        if len(set(self.options)) != len(self.options):
+    @field_validator("options")
+    @classmethod
+    def _distinct(cls, options: list[str]) -> list[str]:
+        if len(set(options)) != len(options):
             raise ValueError("options must be distinct")
-        return self
+        return options
+
+    @field_validator("answer")
+    @classmethod
+    def _answer_in_options(cls, answer: str | list[str], info: ValidationInfo) -> str | list[str]:
+        answers = [answer] if isinstance(answer, str) else answer
+        if not answers:
+            raise ValueError("give at least one option")
+        options = info.data.get("options")
+        if options is None:  # options themselves were invalid; that error is reported instead
+            return answer
+        for a in answers:
+            if a not in options:
+                close = difflib.get_close_matches(a, options, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ValueError(f"{a!r} is not one of the options{hint}")
+        return answer
 
 
 class RubricPoint(_Strict):
@@ -165,8 +172,16 @@ class ValueArg(_Strict):
     value: ExprText = Field(description="A case dimension name, an expression over them, or a literal.")
 
 
+def _inline_dims_schema(schema: dict[str, Any]) -> None:
+    """In YAML a case writes its dims inline (`{b: 2, s: 5, label: odd}`): say so in the JSON Schema."""
+    schema["additionalProperties"] = {"type": "integer"}
+    schema.pop("required", None)
+
+
 class CodeCase(_Strict):
     """Dimension values for one run; `zero` names tensor args filled with zeros."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_inline_dims_schema)
 
     label: str = ""
     zero: list[str] = Field(default_factory=list)

@@ -1,0 +1,378 @@
+"""The built-in question bank: coverage, the fields every question needs, and every number recomputed.
+
+Numeric answers are recomputed from `reference_impl.cost` (and the published configs in
+`reference_impl.models`) for several variants each, and graded as a learner's answer: a YAML
+answer that disagrees with the cost functions fails here. Symbolic answers are rebuilt from
+`reference_impl.cost.symbolic()` as sympy expressions and graded the same way.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import sympy
+
+from reference_impl import cost
+from reference_impl.models import get_model
+from tutor.bank.loader import load_bank
+from tutor.bank.model import NumericQuestion, QuestionBase, SymbolicQuestion
+from tutor.bank.variant import is_parameterized, make_variant
+from tutor.grading import grade
+
+ROOT = Path(__file__).resolve().parents[2]
+BANK_DIR = ROOT / "question_bank"
+SEEDS = range(8)
+SEED_FILES = {
+    "000_ea2c0032c6d737df.txt",
+    "001_7f44cd519ac95871.txt",
+    "002_061f482a3194326c.txt",
+    "003_6d451b9505cd8a43.txt",
+    "004_4702cf4d3a78edd1.txt",
+}
+
+BANK = load_bank([BANK_DIR], builtin=False)
+QUESTIONS: list[QuestionBase] = list(BANK)
+NON_CODE = [q for q in QUESTIONS if q.kind != "code"]
+
+
+def _ids(questions: list[QuestionBase]) -> list[str]:
+    return [q.id for q in questions]
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+MIN_PER_KIND = {
+    "shape": 12, "einsum": 12, "numeric": 15, "symbolic": 10,
+    "complexity": 12, "choice": 8, "text": 8, "code": 5,
+}
+
+
+def test_at_least_100_questions() -> None:
+    assert len(QUESTIONS) >= 100
+
+
+@pytest.mark.parametrize("topic", ["mha", "mqa", "gqa", "kv-cache", "attention"])
+def test_each_topic_has_at_least_15_questions(topic: str) -> None:
+    assert sum(q.topic == topic for q in QUESTIONS) >= 15
+
+
+@pytest.mark.parametrize("kind", sorted(MIN_PER_KIND))
+def test_each_kind_has_its_minimum(kind: str) -> None:
+    assert sum(q.kind == kind for q in QUESTIONS) >= MIN_PER_KIND[kind]
+
+
+def test_ten_numeric_questions_draw_new_numbers() -> None:
+    drawn = [q.id for q in QUESTIONS if q.kind == "numeric" and is_parameterized(q)]
+    assert len(drawn) >= 10, drawn
+
+
+def test_difficulties_span_1_to_5_with_many_hard_ones() -> None:
+    counts = collections.Counter(q.difficulty for q in QUESTIONS)
+    assert set(counts) == {1, 2, 3, 4, 5}
+    assert counts[4] + counts[5] >= 20
+    assert counts[5] >= 5
+
+
+def test_complexity_questions_cover_time_and_memory_in_prefill_and_decoding() -> None:
+    tags = [set(q.tags) for q in QUESTIONS if q.kind == "complexity"]
+    for need in ({"time", "prefill"}, {"memory", "decoding"}, {"time", "decoding"}, {"memory", "training"}):
+        assert any(need <= t for t in tags), need
+
+
+def test_the_seed_problem_and_quiz_are_all_there() -> None:
+    for part in "abcdefg":
+        assert any(i.startswith(f"p4{part}-") for i in BANK.ids), part
+    for n in range(1, 6):
+        assert any(i.startswith(f"quiz{n}-") for i in BANK.ids), n
+
+
+def test_real_models_are_covered() -> None:
+    text = " ".join(q.prompt for q in QUESTIONS)
+    for name in ("Llama-3-8B", "Llama-3-70B", "Llama-2-7B", "Mistral-7B", "Falcon-7B", "PaLM", "DeepSeek-V3"):
+        assert name in text, name
+
+
+# --------------------------------------------------------------------------- fields
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=_ids(QUESTIONS))
+def test_every_question_has_explanation_hint_and_source(question: QuestionBase) -> None:
+    assert question.explanation.strip()
+    assert question.hints and all(h.strip() for h in question.hints)
+    assert question.source.strip()
+    for name in re.findall(r"\d{3}_[0-9a-f]{16}\.txt", question.source):
+        assert name in SEED_FILES, name
+
+
+@pytest.mark.parametrize(
+    "question",
+    [q for q in QUESTIONS if q.kind in ("shape", "einsum", "numeric", "symbolic", "complexity")],
+    ids=_ids([q for q in QUESTIONS if q.kind in ("shape", "einsum", "numeric", "symbolic", "complexity")]),
+)
+def test_every_computed_question_has_a_targeted_feedback_rule(question: QuestionBase) -> None:
+    assert question.feedback
+
+
+# Each common mistake named in the issue, and a pattern its feedback messages use.
+MISCONCEPTIONS = {
+    "forgetting the x2 for K and V": r"×2|x2|two projections|keys and values",
+    "head size used as the input size": r"head size as the input size",
+    "H instead of G KV heads": r"(H|\d+) query heads|not H\b|instead of H|only (the )?G KV heads|G KV heads, not H",
+    "counting biases": r"bias",
+    "sqrt(d_model) instead of sqrt(d_head)": r"sqrt\(d_head\)|sqrt\(d/H\)",
+    "assuming GQA reduces FLOPs": r"does not reduce (the )?(attention )?FLOPs",
+    "KV bytes per token vs per sequence": r"per token|one sequence|whole sequence",
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(MISCONCEPTIONS))
+def test_each_common_mistake_has_feedback_in_several_questions(mistake: str) -> None:
+    pattern = re.compile(MISCONCEPTIONS[mistake], re.IGNORECASE)
+    hits = {q.id for q in QUESTIONS for rule in q.feedback if pattern.search(rule.message)}
+    assert len(hits) >= 2, (mistake, hits)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _model(name: str) -> Callable[[dict], dict]:
+    """Params a model question must carry: its published config (checked against the question)."""
+    m = get_model(name)
+    fields = {"L": m.n_layers, "H": m.n_heads, "G": m.n_kv_heads, "D": m.head_dim, "d": m.d_model}
+    return lambda p: {k: v for k, v in fields.items() if k in p}
+
+
+def _kv_per_token(p: dict, g: int | None = None) -> int:
+    return cost.kv_cache_bytes_per_token(p["L"], g if g is not None else p["G"], p["D"], p["e"])
+
+
+# Question id -> the expected value, from the cost functions, given a variant's params.
+NUMERIC: dict[str, Callable[[dict], float]] = {
+    "quiz2-mha-kv-params": lambda p: (
+        cost.attention_params(p["d"], p["h"], p["h"]) - 2 * p["d"] * p["d"]
+    ),
+    "quiz2-mqa-kv-params": lambda p: (
+        cost.attention_params(p["d"], p["h"], 1) - 2 * p["d"] * p["d"]
+    ),
+    "mha-kv-params-variants": lambda p: cost.attention_params(p["d"], p["h"], p["h"]) - 2 * p["d"] ** 2,
+    "mha-params-with-bias": lambda p: cost.attention_params(p["d"], 1, 1, head_dim=p["d"], bias=True),
+    "mqa-param-saving": lambda p: (
+        cost.attention_params(p["d"], p["h"], p["h"]) - cost.attention_params(p["d"], p["h"], 1)
+    ),
+    "mqa-tens-of-megabytes-numeric": lambda p: cost.kv_cache_bytes(1, p["T"], p["L"], 1, p["D"], p["e"]),
+    "gqa-attention-params": lambda p: cost.attention_params(p["d"], p["H"], p["G"]),
+    "gqa-arithmetic-intensity": lambda p: cost.arithmetic_intensity(p["H"], p["G"], 2),
+    "kvc-bytes-per-token": lambda p: _kv_per_token(p),
+    "kvc-bytes-per-batch": lambda p: cost.kv_cache_bytes(p["B"], p["T"], p["L"], p["G"], p["D"], p["e"]),
+    "kvc-decode-step-bytes": lambda p: cost.decode_step_bytes(p["B"], p["S"], p["d"], p["H"], p["G"], None, p["e"]),
+    "kvc-bandwidth-bound-time": lambda p: 1000 * cost.min_step_time(
+        cost.kv_cache_bytes(p["B"], p["S"], p["L"], p["G"], p["D"], p["e"]), p["bw"]
+    ),
+    "kvc-mha-vs-mqa-step-ratio": lambda p: (
+        cost.decode_step_bytes(p["B"], p["S"], p["d"], p["H"], p["H"])
+        / cost.decode_step_bytes(p["B"], p["S"], p["d"], p["H"], 1)
+    ),
+    "kvc-gpt2-seed-formula": lambda p: cost.kv_cache_bytes(1, p["T"], p["L"], p["H"], p["D"], p["e"]),
+    "attn-scale-numeric": lambda p: 1 / math.sqrt(p["d"] // p["H"]),
+    "attn-prefill-flops": lambda p: cost.prefill_flops(p["B"], p["T"], p["d"], p["H"], p["G"]),
+    "model-llama2-7b-kv-per-token": lambda p: _kv_per_token(p, g=p["H"]),
+    "model-llama3-8b-kv-per-token": lambda p: _kv_per_token(p),
+    "model-llama3-70b-kv-sequence": lambda p: cost.kv_cache_bytes(1, p["T"], p["L"], p["G"], p["D"], p["e"]),
+    # The rolling buffer holds min(T, W) positions.
+    "model-mistral-window-cache": lambda p: cost.kv_cache_bytes(
+        1, min(p["T"], p["W"]), p["L"], p["G"], p["D"], p["e"]
+    ),
+    "model-falcon-7b-kv-per-token": lambda p: _kv_per_token(p),
+    "model-palm-kv-per-token": lambda p: _kv_per_token(p),
+    # MLA is not G-headed K/V: the cache holds (kv_lora_rank + qk_rope_head_dim) numbers per
+    # token and layer, once for keys and values together.
+    "model-deepseek-v3-mla-per-token": lambda p: (p["c"] + p["r"]) * p["L"] * p["e"],
+    "model-llama3-8b-attn-params": lambda p: cost.attention_params(p["d"], p["H"], p["G"], p["D"]),
+    "model-falcon-7b-attn-params": lambda p: cost.attention_params(p["d"], p["H"], p["G"], p["D"]),
+    "model-palm-attn-params": lambda p: cost.attention_params(p["d"], p["H"], p["G"], p["D"]),
+}
+
+# Model questions: their params must be the published config in reference_impl.models.
+MODEL_OF = {
+    "model-llama2-7b-kv-per-token": "Llama-2-7B",
+    "model-llama3-8b-kv-per-token": "Llama-3-8B",
+    "model-llama3-70b-kv-sequence": "Llama-3-70B",
+    "model-mistral-window-cache": "Mistral-7B",
+    "model-falcon-7b-kv-per-token": "Falcon-7B",
+    "model-palm-kv-per-token": "PaLM-540B",
+    "model-llama3-8b-attn-params": "Llama-3-8B",
+    "model-falcon-7b-attn-params": "Falcon-7B",
+    "model-palm-attn-params": "PaLM-540B",
+    "kvc-bandwidth-bound-time": "Llama-3-8B",
+}
+
+NUMERIC_QUESTIONS = [q for q in QUESTIONS if isinstance(q, NumericQuestion)]
+
+
+def test_every_numeric_question_is_recomputed() -> None:
+    assert {q.id for q in NUMERIC_QUESTIONS} == set(NUMERIC)
+
+
+def _as_typed(value: float) -> str:
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+@pytest.mark.parametrize("question", NUMERIC_QUESTIONS, ids=_ids(NUMERIC_QUESTIONS))
+def test_numeric_answer_matches_the_cost_functions(question: NumericQuestion) -> None:
+    seeds = SEEDS if is_parameterized(question) else range(1)
+    for seed in seeds:
+        variant = make_variant(question, seed)
+        expected = NUMERIC[question.id](dict(variant.params))
+        result = grade(variant, _as_typed(expected))
+        assert result.status == "correct", (seed, variant.params, expected, result.expected, result.feedback)
+
+
+@pytest.mark.parametrize("qid", sorted(MODEL_OF))
+def test_model_questions_use_the_published_config(qid: str) -> None:
+    params = {k: v for k, v in BANK.get(qid).params.items() if not isinstance(v, list)}
+    expected = _model(MODEL_OF[qid])(params)
+    assert {k: params[k] for k in expected} == expected
+
+
+def test_deepseek_v3_and_mistral_window_figures() -> None:
+    """Figures not in reference_impl.models, checked against the published configs' values."""
+    ds = BANK.get("model-deepseek-v3-mla-per-token").params
+    assert (ds["L"], ds["c"], ds["r"]) == (61, 512, 64)  # num_hidden_layers, kv_lora_rank, qk_rope_head_dim
+    assert BANK.get("model-mistral-window-cache").params["W"] == 4096  # sliding_window
+
+
+def test_the_tens_of_megabytes_claim_is_about_4_gb() -> None:
+    total = cost.kv_cache_bytes(1, 100_000, 80, 1, 128, 2)
+    assert total == 4_096_000_000
+    q = BANK.get("mqa-tens-of-megabytes-numeric")
+    assert 100_000 in q.params["T"]
+
+
+# --------------------------------------------------------------------------- symbolic
+
+
+def _s(rename: dict[str, str]) -> tuple[dict[str, sympy.Expr], dict[str, sympy.Symbol]]:
+    return cost.symbolic(rename), cost.cost_symbols(rename)
+
+
+def _quiz3() -> sympy.Expr:
+    f, s = _s({"d_model": "d", "n_heads": "H", "n_kv_heads": "G", "head_dim": "d_h"})
+    return f["attention_params"] - 2 * s["d_model"] * s["n_heads"] * s["head_dim"]
+
+
+def _mha_total() -> sympy.Expr:
+    f, s = _s({"d_model": "d", "n_heads": "H", "n_kv_heads": "G", "head_dim": "d_h"})
+    return f["attention_params"].subs(s["n_kv_heads"], s["n_heads"])
+
+
+def _mqa_total() -> sympy.Expr:
+    f, s = _s({"d_model": "d", "n_heads": "H"})
+    return f["attention_params"].subs({s["n_kv_heads"]: 1, s["head_dim"]: s["d_model"] / s["n_heads"]})
+
+
+def _cache_ratio() -> sympy.Expr:
+    f, s = _s({"n_heads": "H", "n_kv_heads": "G"})
+    per = f["kv_cache_bytes_per_token"]
+    return per.subs(s["n_kv_heads"], s["n_heads"]) / per
+
+
+def _param_saving() -> sympy.Expr:
+    f, s = _s({"d_model": "d", "n_heads": "H", "n_kv_heads": "G", "head_dim": "d_h"})
+    return f["attention_params"].subs(s["n_kv_heads"], s["n_heads"]) - f["attention_params"]
+
+
+def _per_token() -> sympy.Expr:
+    f, _ = _s({"n_layers": "L", "n_kv_heads": "G", "head_dim": "D", "bytes_per_element": "e"})
+    return f["kv_cache_bytes_per_token"]
+
+
+def _whole_cache() -> sympy.Expr:
+    f, _ = _s({"batch": "B", "seq_len": "T", "n_layers": "L", "n_kv_heads": "G", "head_dim": "D",
+               "bytes_per_element": "e"})
+    return f["kv_cache_bytes"]
+
+
+_DECODE = {"batch": "B", "context_len": "S", "d_model": "d", "n_heads": "H", "n_kv_heads": "G",
+           "head_dim": "D", "bytes_per_element": "e"}
+
+
+def _decode_flops() -> sympy.Expr:
+    # FLOPs = arithmetic intensity (FLOP per byte of K/V) x the K/V bytes one step reads.
+    f, s = _s(_DECODE)
+    kv_bytes = f["decode_step_bytes"] - f["attention_params"] * s["bytes_per_element"]
+    return sympy.simplify(f["arithmetic_intensity"] * kv_bytes)
+
+
+def _decode_bytes() -> sympy.Expr:
+    f, _ = _s(_DECODE)
+    return f["decode_step_bytes"]
+
+
+def _crossover() -> sympy.Expr:
+    f, s = _s(_DECODE)
+    weights = f["attention_params"] * s["bytes_per_element"]
+    cache = f["decode_step_bytes"] - weights
+    (solution,) = sympy.solve(sympy.Eq(cache, weights), s["context_len"])
+    return solution
+
+
+def _prefill_attention_flops() -> sympy.Expr:
+    f, s = _s({"batch": "B", "seq_len": "T", "n_heads": "H", "n_kv_heads": "G", "head_dim": "D"})
+    return sympy.expand(f["prefill_flops"] - 2 * s["batch"] * s["seq_len"] * f["attention_params"])
+
+
+def _scale() -> sympy.Expr:
+    return 1 / sympy.sqrt(sympy.Symbol("d_head", positive=True))
+
+
+SYMBOLIC: dict[str, Callable[[], sympy.Expr]] = {
+    "quiz3-gqa-kv-params": _quiz3,
+    "mha-total-params-symbolic": _mha_total,
+    "mqa-total-params-symbolic": _mqa_total,
+    "gqa-cache-ratio-symbolic": _cache_ratio,
+    "gqa-param-saving-symbolic": _param_saving,
+    "kvc-per-token-symbolic": _per_token,
+    "kvc-whole-cache-symbolic": _whole_cache,
+    "kvc-decode-attention-flops-symbolic": _decode_flops,
+    "kvc-decode-bytes-symbolic": _decode_bytes,
+    "kvc-crossover-symbolic": _crossover,
+    "attn-prefill-flops-symbolic": _prefill_attention_flops,
+    "attn-scale-symbolic": _scale,
+}
+
+SYMBOLIC_QUESTIONS = [q for q in QUESTIONS if isinstance(q, SymbolicQuestion)]
+
+
+def test_every_symbolic_question_is_rebuilt() -> None:
+    assert {q.id for q in SYMBOLIC_QUESTIONS} == set(SYMBOLIC)
+
+
+@pytest.mark.parametrize("question", SYMBOLIC_QUESTIONS, ids=_ids(SYMBOLIC_QUESTIONS))
+def test_symbolic_answer_matches_the_cost_formulas(question: SymbolicQuestion) -> None:
+    expr = SYMBOLIC[question.id]()
+    assert {str(s) for s in expr.free_symbols} <= set(question.symbols), expr
+    result = grade(make_variant(question, 0), str(expr))
+    assert result.status == "correct", (str(expr), result.expected, result.feedback)
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def test_tutor_validate_is_clean_over_the_bank() -> None:
+    """`tutor validate` (code questions are checked by their own tests: they need the sandbox)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tutor", "validate", "--no-code", str(BANK_DIR)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 problems" in done.stdout

@@ -1,0 +1,18 @@
+"""Shared fixtures for the code-exercise tests: the built-in code questions, loaded once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tutor.bank.model import BankFile, CodeQuestion
+
+BANK = Path(__file__).resolve().parents[2] / "question_bank" / "code.yaml"
+
+
+@pytest.fixture(scope="session")
+def code_questions() -> dict[str, CodeQuestion]:
+    bank = BankFile.model_validate(yaml.safe_load(BANK.read_text(encoding="utf-8")))
+    return {q.id: q for q in bank.questions}

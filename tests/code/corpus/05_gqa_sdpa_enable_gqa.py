@@ -1,0 +1,15 @@
+# question: code.gqa-forward
+# verdict: correct
+# SDPA's own grouped-query support: enable_gqa=True maps query head i to KV head i // (h/g).
+import torch
+import torch.nn.functional as F
+
+
+def gqa_forward(x, w_q, w_k, w_v, w_o, num_heads, num_kv_heads):
+    b, s, d = x.shape
+    hd = d // num_heads
+    q = (x @ w_q).view(b, s, num_heads, hd).transpose(1, 2)
+    k = (x @ w_k).view(b, s, num_kv_heads, hd).transpose(1, 2)
+    v = (x @ w_v).view(b, s, num_kv_heads, hd).transpose(1, 2)
+    out = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+    return out.transpose(1, 2).reshape(b, s, d) @ w_o

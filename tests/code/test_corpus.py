@@ -1,0 +1,108 @@
+"""The corpus: submissions with their expected verdicts, hostile ones included.
+
+Each file under `corpus/` starts with `# question:`, `# verdict:` and optional `# feedback:`
+(a substring the feedback must contain), `# time_limit:`, `# memory_limit:` and `# needs:`
+(a sandbox capability the expectation depends on) lines. After the whole corpus has run, no
+process it started may be alive and nothing may have been written outside the temp directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tutor.bank.variant import make_variant
+from tutor.grading import code
+from tutor.sandbox import client, layers, worker
+
+CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.py"))
+ESCAPE_MARKERS = [
+    "/tmp/tutor-escape-marker", "/var/tmp/tutor-escape-marker", "/dev/shm/tutor-escape-marker",
+    "/root/tutor-escape-marker", os.path.join(tempfile.gettempdir(), "tutor-escape-marker"),
+    os.path.join(os.path.dirname(os.__file__), "tutor-escape-marker"),
+]
+
+
+def _header(path: Path) -> dict[str, list[str]]:
+    meta: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"#\s*(question|verdict|feedback|time_limit|memory_limit|needs):\s*(.*)$", line)
+        if m:
+            meta.setdefault(m.group(1), []).append(m.group(2).strip())
+    return meta
+
+
+def _capable(need: str) -> bool:
+    found = layers.detect()
+    return {
+        "network_blocked": found.network_blocked,
+        "reference_hidden": found.reference_hidden,
+        "writes_confined": found.landlock_abi >= 1,
+        "signals_contained": found.privilege_drop == "dedicated uid" or found.landlock_abi >= 6 or found.namespaces,
+    }[need]
+
+
+def test_corpus_is_big_enough():
+    assert len(CORPUS) >= 25
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_submission_gets_its_verdict(path: Path, code_questions):
+    meta = _header(path)
+    for need in meta.get("needs", []):
+        if not _capable(need):
+            pytest.skip(f"this machine's sandbox lacks {need}")
+    question = code_questions[meta["question"][0]]
+    update = {}
+    if "time_limit" in meta:
+        update["time_limit"] = float(meta["time_limit"][0])
+    if "memory_limit" in meta:
+        update["memory_limit"] = int(meta["memory_limit"][0])
+    if update:
+        question = question.model_copy(update=update)
+    grade = code.grade(make_variant(question, 0), path.read_text(encoding="utf-8"))
+    text = "\n".join(grade.feedback)
+    assert grade.status.value == meta["verdict"][0], text
+    for expected in meta.get("feedback", []):
+        assert expected in text, text
+    assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text
+    if grade.status.value == "correct":
+        assert grade.score == 5
+    else:
+        assert grade.score < 5
+
+
+def _sandbox_processes() -> list[str]:
+    """Live processes that came from a sandbox child: its HOME, or a dedicated uid."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            uid = os.stat(f"/proc/{name}").st_uid
+            with open(f"/proc/{name}/environ", "rb") as f:
+                environ = f.read()
+            with open(f"/proc/{name}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state == b"Z":
+            continue
+        if uid >= layers.DEDICATED_UID_BASE or b"tutor-sandbox-" in environ:
+            found.append(f"{name} (uid {uid})")
+    return found
+
+
+def test_nothing_survives_the_corpus(code_questions):
+    """Runs after the corpus (file order): no leftovers, nothing written outside the temp dir."""
+    worker_pid = client.shared_worker().ready()["pid"]
+    assert worker._children(worker_pid) == []
+    assert _sandbox_processes() == []
+    for marker in ESCAPE_MARKERS:
+        assert not os.path.exists(marker), marker
+    leftovers = [p for p in os.listdir(tempfile.gettempdir()) if p.startswith("tutor-sandbox-")]
+    assert leftovers == []

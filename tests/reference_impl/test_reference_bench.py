@@ -1,0 +1,58 @@
+"""The benchmark runs end to end on a tiny plan and reports every section (figures, not gates)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import torch
+
+from reference_impl import bench
+from reference_impl.decoder import DecoderConfig
+
+
+def tiny_plan() -> bench.Plan:
+    plan = bench.make_plan(torch.device("cpu"), quick=True)
+    return dataclasses.replace(
+        plan,
+        copy_bytes=4 * bench.MIB,
+        n_heads=16,
+        head_dim=8,
+        kv_heads=(16, 8, 1),
+        decode_grid=((2, 64),),
+        efficiency_point=(2, 64),
+        ratio_point=(2, 64),
+        article_d_model=64,
+        article_seq_lens=(32,),
+        generation=DecoderConfig(vocab=32, d_model=32, n_layers=1, n_heads=4, n_kv_heads=2, max_len=32),
+        generation_runs=1,
+        prompt_len=4,
+        new_tokens=6,
+        min_time_s=0.0,
+    )
+
+
+def test_tiny_run_reports_every_section() -> None:
+    result = bench.run(quick=True, command="test", plan=tiny_plan(), device=torch.device("cpu"))
+    assert result["bandwidth"]["bytes_per_s"] > 0
+    assert [r["n_kv_heads"] for r in result["decode"]] == [16, 8, 1]
+    assert all(r["sdpa_s"] > 0 and r["repeat_s"] > 0 for r in result["decode"])
+    ratios = result["ratios"]
+    assert set(ratios) == {
+        "gqa8_sdpa_efficiency", "mha_over_gqa8", "mha_over_mqa", "repeat_over_sdpa_gqa8", "repeat_over_sdpa_mqa",
+    }
+    assert all(value is not None and value > 0 for value in ratios.values())
+    assert [r["method"] for r in result["article"]] == ["GQA-8", "MHA", "MQA"]
+    assert [r["kv_cache"] for r in result["generation"]] == [False, True]
+    text = bench.render(result)
+    for section in ("1. copy bandwidth", "2. one decoding step", "3. the seed article", "4. greedy generation", "scaled down"):
+        assert section in text
+    json.dumps(result)  # the --json record is plain data
+
+
+def test_cpu_peak_memory_sees_a_temporary_allocation() -> None:
+    def make_and_drop() -> None:
+        t = torch.empty(1_000_000)  # 4 MB
+        t.fill_(1.0)
+
+    assert bench.peak_extra_bytes(make_and_drop, torch.device("cpu")) >= 4_000_000

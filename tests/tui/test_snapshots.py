@@ -1,0 +1,102 @@
+"""Snapshots of every screen at 80x24 (the smallest supported terminal) and 120x40; one class per screen.
+
+Baselines live in `__snapshots__/`; after a deliberate visual change, review and run
+`pytest tests/tui/test_snapshots.py --snapshot-update`. Sessions use fixed seeds and
+no screen shows a clock or a timing, so the pictures are deterministic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.widgets import Input, TextArea
+from tui_helpers import wait_until
+
+from tutor.tui.screens.feedback import FeedbackScreen
+from tutor.tui.screens.question import QuestionScreen
+from tutor.tui.screens.summary import SummaryScreen
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+async def steady(pilot: Any) -> None:
+    """No blinking cursors, no running workers: the same picture every run."""
+    app = pilot.app
+    await wait_until(pilot, lambda: app.screen.is_mounted, "the screen")
+    for widget in app.screen.query("Input, TextArea"):
+        assert isinstance(widget, (Input, TextArea))
+        widget.cursor_blink = False
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES)
+class TestStartScreen:
+    def test_start(self, snap_compare: Any, bank: Any, size: tuple[int, int]) -> None:
+        from tutor.tui.app import TutorApp
+
+        assert snap_compare(TutorApp(bank=bank), terminal_size=size, run_before=steady)
+
+
+@pytest.mark.parametrize("size", SIZES)
+class TestQuestionScreen:
+    """One picture per answer widget: one-line input, a pick-one list, a tick-several list, text, code."""
+
+    @pytest.mark.parametrize("question", ["tui-shape", "tui-choice", "tui-choice-many", "tui-text", "tui-code"])
+    def test_question(self, snap_compare: Any, make: Any, size: tuple[int, int], question: str) -> None:
+        assert snap_compare(make(question, "tui-numeric"), terminal_size=size, run_before=steady)
+
+    def test_hint_shown(self, snap_compare: Any, make: Any, size: tuple[int, int]) -> None:
+        async def hint(pilot: Any) -> None:
+            await pilot.press("ctrl+t", "y")
+            await steady(pilot)
+
+        assert snap_compare(make("tui-shape"), terminal_size=size, run_before=hint)
+
+    def test_light_theme(self, snap_compare: Any, make: Any, size: tuple[int, int]) -> None:
+        async def light(pilot: Any) -> None:
+            await pilot.press("ctrl+l")
+            await steady(pilot)
+
+        assert snap_compare(make("tui-choice"), terminal_size=size, run_before=light)
+
+
+@pytest.mark.parametrize("size", SIZES)
+class TestFeedbackScreen:
+    def test_wrong_einsum(self, snap_compare: Any, make: Any, size: tuple[int, int]) -> None:
+        async def answer(pilot: Any) -> None:
+            await pilot.press(*"bd,hdq->bq", "ctrl+s")
+            await wait_until(pilot, lambda: isinstance(pilot.app.screen, FeedbackScreen), "feedback")
+            await steady(pilot)
+
+        assert snap_compare(make("tui-einsum", "tui-shape"), terminal_size=size, run_before=answer)
+
+    def test_invalid_answer_stays_on_the_question(self, snap_compare: Any, make: Any, size: tuple[int, int]) -> None:
+        async def answer(pilot: Any) -> None:
+            await pilot.press(*"[d, k", "ctrl+s")
+            screen = pilot.app.screen
+            assert isinstance(screen, QuestionScreen)
+            await wait_until(pilot, lambda: screen.query_one("#answer-error").display, "the invalid message")
+            await wait_until(pilot, lambda: bool(str(screen.query_one("#interpreted").render())), "interpreted")
+            await steady(pilot)
+
+        assert snap_compare(make("tui-shape"), terminal_size=size, run_before=answer)
+
+
+@pytest.mark.parametrize("size", SIZES)
+class TestSummaryScreen:
+    def test_summary(self, snap_compare: Any, make: Any, size: tuple[int, int]) -> None:
+        async def finish(pilot: Any) -> None:
+            app = pilot.app
+            await pilot.press("enter")  # the first option of the choice question: right
+            await wait_until(pilot, lambda: isinstance(app.screen, FeedbackScreen), "feedback 1")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen), "question 2")
+            await pilot.press(*"[k, d]", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, FeedbackScreen), "feedback 2")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen), "the summary")
+            await steady(pilot)
+
+        assert snap_compare(make("tui-choice", "tui-shape"), terminal_size=size, run_before=finish)

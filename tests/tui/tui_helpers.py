@@ -1,0 +1,16 @@
+"""Helpers for the app's Pilot tests."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+
+async def wait_until(pilot: Any, predicate: Callable[[], bool], what: str, limit: float = 60.0) -> None:
+    """Let the app run until `predicate()` holds (a worker finished, a debounce fired); fail after `limit` s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)

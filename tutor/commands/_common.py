@@ -1,0 +1,39 @@
+"""Options and helpers shared by several sub-commands (kept light: no heavy imports)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from tutor.bank.model import KINDS, TOPICS
+
+
+def add_bank_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--bank",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a bank file or folder to add to the built-in questions (repeatable; also $TUTOR_BANK)",
+    )
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--topic", action="append", default=[], choices=TOPICS, help="only this topic (repeatable)")
+    parser.add_argument("--kind", action="append", default=[], choices=KINDS, help="only this kind (repeatable)")
+
+
+def load_bank_or_exit(args: argparse.Namespace) -> Any:
+    """Load the built-in bank plus --bank and $TUTOR_BANK; print every problem and exit 1 on a bad bank."""
+    from tutor.bank import BankError, bank_paths_from_env, load_bank
+
+    paths = [Path(p) for p in getattr(args, "bank", [])] + bank_paths_from_env()
+    try:
+        return load_bank(paths)
+    except BankError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"tutor: the question bank has {len(exc.problems)} problem(s); nothing was run", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -1,0 +1,144 @@
+"""`tutor check`: grade one answer (or a YAML file of answers) from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tutor.cli import UserError
+from tutor.commands._common import add_bank_option, load_bank_or_exit
+
+HELP = "grade an answer to a question from the shell"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", nargs="?", help="question id (see `tutor list`)")
+    parser.add_argument("answer", nargs="?", help="the answer, quoted as one argument")
+    parser.add_argument("--answer-file", metavar="PATH", help="read the answer from a file (e.g. a code solution)")
+    parser.add_argument(
+        "--answers",
+        metavar="FILE",
+        help="batch: a YAML list of {id, answer, seed}; prints one result per entry, in order",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="variant seed (default 0)")
+    parser.add_argument("--json", action="store_true", help="print JSON: id, status, score, fraction, interpreted, feedback, expected")
+    add_bank_option(parser)
+
+
+def answer_text(value: Any) -> str:
+    """An answer given in YAML may be a list (a shape) or a number; grade its text form."""
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not UTF-8 text") from None
+
+
+def _grade_one(bank: Any, question_id: str, answer: str, seed: int) -> dict[str, Any]:
+    from tutor.bank.variant import make_variant
+    from tutor.grading import grade
+
+    question = bank.get(question_id)  # raises UnknownQuestion (a KeyError) with a did-you-mean
+    return grade(make_variant(question, seed), answer).to_json(question_id)
+
+
+def _unknown(question_id: str, exc: KeyError) -> dict[str, Any]:
+    message = exc.args[0] if exc.args else f"unknown question {question_id!r}"
+    return {
+        "id": question_id,
+        "status": "invalid",
+        "score": 1,
+        "fraction": 0.0,
+        "interpreted": "",
+        "feedback": [str(message)],
+        "expected": "",
+    }
+
+
+def _print_human(result: dict[str, Any], answer: str, seed: int) -> None:
+    print(f"{result['id']}  (seed {seed})")
+    print(f"  status:      {result['status']}   score {result['score']} / 5")
+    if result["interpreted"]:
+        print(f"  interpreted: {result['interpreted']}")
+    position = result.get("position")
+    if result["status"] == "invalid" and position is not None and "\n" not in answer:
+        print(f"  answer:      {answer}")
+        print(f"               {' ' * position}^")
+    for line in result["feedback"]:
+        print(f"  - {line}")
+    if result["expected"]:
+        print(f"  expected:    {result['expected']}")
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    import yaml
+
+    try:
+        entries = yaml.safe_load(_read_text(args.answers))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{args.answers}:{mark.line + 1}:{mark.column + 1}" if mark else args.answers
+        raise UserError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(entries, list):
+        raise UserError(f"{args.answers}: expected a YAML list of {{id, answer, seed}} entries")
+    bank = load_bank_or_exit(args)
+    results: list[dict[str, Any]] = []
+    errors = 0
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or "id" not in entry:
+            raise UserError(f"{args.answers}: entry {number} must be a mapping with at least `id` and `answer`")
+        unknown_keys = set(entry) - {"id", "answer", "seed"}
+        if unknown_keys:
+            raise UserError(f"{args.answers}: entry {number} has unknown key(s) {sorted(unknown_keys)}; use id, answer, seed")
+        seed = entry.get("seed", 0)
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise UserError(f"{args.answers}: entry {number}: seed must be an integer, got {seed!r}")
+        qid = str(entry["id"])
+        try:
+            results.append(_grade_one(bank, qid, answer_text(entry.get("answer")), seed))
+        except KeyError as exc:
+            errors += 1
+            results.append(_unknown(qid, exc))
+    if args.json:
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        for entry, result in zip(entries, results):
+            _print_human(result, answer_text(entry.get("answer")), entry.get("seed", 0))
+    return 1 if errors else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.answers:
+        if args.id or args.answer or args.answer_file:
+            raise UserError("--answers grades a whole file; give no ID, ANSWER or --answer-file with it")
+        return _run_batch(args)
+    if not args.id:
+        raise UserError("give a question id and an answer: tutor check ID ANSWER (or --answer-file PATH)")
+    if args.answer is not None and args.answer_file:
+        raise UserError("give the answer either as an argument or with --answer-file, not both")
+    if args.answer is None and not args.answer_file:
+        raise UserError(f"no answer given: tutor check {args.id} 'ANSWER' (or --answer-file PATH)")
+    answer = _read_text(args.answer_file) if args.answer_file else args.answer
+    bank = load_bank_or_exit(args)
+    try:
+        result = _grade_one(bank, args.id, answer, args.seed)
+    except KeyError as exc:
+        raise UserError(str(exc.args[0]) if exc.args else f"unknown question {args.id!r}") from None
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        _print_human(result, answer, args.seed)
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,119 @@
+"""`tutor grade`: grade a class's submission files in parallel into a gradebook (CSV for an LMS, JSON for shards)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tutor.cli import UserError
+from tutor.commands._common import add_bank_option
+from tutor.commands._store import bank_paths, load_bank_or_exit
+
+HELP = "grade submission files into a gradebook (parallel; --shard/--merge for clusters)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "submissions",
+        nargs="+",
+        metavar="SUBMISSIONS",
+        help="submission files, or folders holding *.submission.yaml; with --merge: gradebook JSON files",
+    )
+    parser.add_argument("--workers", type=int, metavar="N", help="grading processes (default: one per CPU core)")
+    parser.add_argument("--csv", metavar="OUT", help="write the gradebook CSV (student_id, per-question score, total, mean)")
+    parser.add_argument("--json", action="store_true", help="print the gradebook as JSON (the form --merge reads)")
+    parser.add_argument("--out", metavar="FILE", help="with --json: write the JSON to FILE instead of standard output")
+    parser.add_argument("--shard", metavar="i/N", help="grade only every N-th submission starting at the i-th (1-based)")
+    parser.add_argument("--merge", action="store_true", help="join gradebook JSON files (shards) instead of grading")
+    parser.add_argument(
+        "--allow-weak-sandbox",
+        action="store_true",
+        help="grade code even where only the weak sandbox is available (it runs other people's code: not advised)",
+    )
+    add_bank_option(parser)
+
+
+def _load_books(paths: list[str]):
+    from tutor.session.batch import Gradebook, GradebookError
+
+    books = []
+    for p in paths:
+        try:
+            data = json.loads(Path(p).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise UserError(f"cannot read {p}: {exc.strerror}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise UserError(f"{p}: not JSON ({exc})") from None
+        try:
+            books.append(Gradebook.from_json(data, p))
+        except GradebookError as exc:
+            raise UserError(str(exc)) from None
+    return books
+
+
+def run(args: argparse.Namespace) -> int:
+    from tutor.session.batch import (
+        GradebookError, default_workers, find_submissions, grade_files, merge, parse_shard, shard,
+    )
+
+    if args.out and not args.json:
+        raise UserError("--out goes with --json")
+    if args.merge:
+        if args.shard:
+            raise UserError("--merge joins shards; it does not take --shard")
+        try:
+            book = merge(_load_books(args.submissions))
+        except GradebookError as exc:
+            raise UserError(str(exc)) from None
+    else:
+        files = find_submissions(args.submissions)
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            raise UserError(f"no such submission file: {missing[0]}")
+        label = None
+        if args.shard:
+            try:
+                i, n = parse_shard(args.shard)
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
+            files, label = shard(files, i, n), f"{i}/{n}"
+        if not files and not args.shard:
+            raise UserError("no submission files found (folders are searched for *.submission.yaml)")
+        workers = args.workers if args.workers is not None else default_workers()
+        if workers < 1:
+            raise UserError(f"--workers {workers}: give at least 1")
+        banks = bank_paths(args)
+        load_bank_or_exit(banks)  # report a bad bank once, here, before any worker starts
+        try:
+            book = grade_files(files, banks, workers=workers, allow_weak_sandbox=args.allow_weak_sandbox, shard_label=label)
+        except GradebookError as exc:
+            raise UserError(str(exc)) from None
+    if args.csv:
+        try:
+            Path(args.csv).write_text(book.csv_text(), encoding="utf-8", newline="")
+        except OSError as exc:
+            raise UserError(f"cannot write {args.csv}: {exc.strerror}") from None
+    if args.json:
+        text = json.dumps(book.to_json(), indent=2, ensure_ascii=False) + "\n"
+        if args.out:
+            Path(args.out).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    else:
+        _print_table(book)
+    for file, message in book.errors:
+        print(f"tutor: {message}", file=sys.stderr)
+    return 1 if book.errors else 0
+
+
+def _print_table(book) -> None:
+    questions = book.questions
+    print(f"graded {len(book.students)} submission(s), {len(questions)} question(s)" + (f", shard {book.shard}" if book.shard else ""))
+    width = max((len(s.student) for s in book.students), default=7)
+    for s in book.students:
+        scores = " ".join(str(s.score(q) or "-") for q in questions)
+        print(f"  {s.student:<{width}}  {scores}   total {s.total:>3}  mean {s.mean:.2f}")
+    if book.errors:
+        print(f"{len(book.errors)} submission(s) could not be graded (see below)")

@@ -1,0 +1,50 @@
+"""`tutor list`: the questions in the bank, filtered by topic and kind."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from tutor.commands._common import add_bank_option, add_filter_options, load_bank_or_exit
+
+HELP = "list the questions in the bank"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_filter_options(parser)
+    add_bank_option(parser)
+    parser.add_argument("--json", action="store_true", help="one JSON list of questions")
+
+
+def _first_line(text: str, width: int) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def run(args: argparse.Namespace) -> int:
+    bank = load_bank_or_exit(args)
+    questions = bank.select(topics=tuple(args.topic), kinds=tuple(args.kind))
+    if args.json:
+        rows = [
+            {
+                "id": q.id,
+                "kind": q.kind,
+                "topic": q.topic,
+                "difficulty": q.difficulty,
+                "tags": list(q.tags),
+                "parameterized": any(isinstance(v, list) and len(v) > 1 for v in q.params.values()),
+                "prompt": q.prompt,
+                "source": q.source,
+            }
+            for q in questions
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    if not questions:
+        print("no questions match")
+        return 0
+    width = max(len(q.id) for q in questions)
+    for q in questions:
+        print(f"{q.id:<{width}}  {q.kind:<10} {q.topic:<9} d{q.difficulty}  {_first_line(q.prompt, 60)}")
+    print(f"{len(questions)} question(s)")
+    return 0

@@ -1,0 +1,65 @@
+"""`tutor report SESSION`: one stored session as Markdown or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tutor.cli import UserError
+from tutor.commands._store import add_data_dir_option, open_store_or_exit
+
+HELP = "export a session (Markdown or JSON)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("session", help="a session id (or its prefix), or `last`; see `tutor history --sessions`")
+    parser.add_argument("--format", choices=("md", "json"), default="md", help="Markdown (default) or JSON")
+    parser.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    add_data_dir_option(parser)
+
+
+def _prompts(config: dict[str, Any], variants: tuple[tuple[str, int], ...]) -> dict[str, str]:
+    """Rendered prompts from the bank the session used, where it still loads (the report stands without them)."""
+    from tutor.bank import BankError, load_bank
+    from tutor.bank.variant import make_variant
+
+    try:
+        bank = load_bank([Path(p) for p in config.get("banks", [])])
+    except BankError:
+        return {}
+    out = {}
+    for qid, seed in variants:
+        try:
+            out[qid] = make_variant(bank.get(qid), seed).prompt
+        except KeyError:
+            continue
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from tutor.session.report import report_json, report_markdown
+
+    store = open_store_or_exit(args)
+    try:
+        if args.session == "last":
+            sessions = store.sessions(1)
+            record = sessions[0] if sessions else None
+        else:
+            record = store.session(args.session)
+        if record is None:
+            raise UserError(f"no session {args.session!r} (see `tutor history --sessions`)")
+        data = report_json(record, store, _prompts(record.config, record.variants))
+    finally:
+        store.close()
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n" if args.format == "json" else report_markdown(data)
+    if args.out:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,51 @@
+"""`tutor stats`: mean score by topic and kind, the trend over sessions, weakest areas, reviews due."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from tutor.commands._store import add_data_dir_option, open_store_or_exit
+
+HELP = "your progress: mean score by topic and kind, trend, weakest areas"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    add_data_dir_option(parser)
+
+
+def _bar(mean: float, width: int = 20) -> str:
+    filled = round((mean - 1) / 4 * width)
+    return "█" * filled + "·" * (width - filled)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tutor.session.levels import level_name
+    from tutor.session.stats import compute
+
+    store = open_store_or_exit(args)
+    try:
+        stats = compute(store)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(stats.to_json(), indent=2, ensure_ascii=False))
+        return 0
+    if stats.answers == 0:
+        print("No answers recorded yet. Start with: tutor quiz --plain")
+        return 0
+    assert stats.mean is not None
+    print(f"{stats.answers} questions answered in {stats.sessions} sessions; mean {stats.mean:.1f} / 5 ({level_name(stats.mean)})")
+    for title, areas in (("By topic", stats.by_topic), ("By kind", stats.by_kind)):
+        print(f"\n{title}")
+        for a in areas:
+            print(f"  {a.name:<11} {_bar(a.mean)} {a.mean:.1f} / 5  ({a.count})")
+    print(f"\nTrend (mean per session, last {len(stats.trend)}, 1 ▁ … █ 5): {stats.sparkline}")
+    if stats.weakest:
+        print("\nWeakest areas")
+        for a in stats.weakest:
+            flag = "--topic" if a.area == "topic" else "--kind"
+            print(f"  {a.area} {a.name}: {a.mean:.1f} / 5  ->  tutor quiz --plain {flag} {a.name}")
+    print(f"\nDue for review: {stats.due}" + ("  ->  tutor quiz --plain --review" if stats.due else ""))
+    return 0

@@ -1,0 +1,538 @@
+"""Grade a `code` answer: run the submitted function in the sandbox, compare with `reference_impl`.
+
+The parent (this process) makes every input deterministically on the CPU from the variant's seed,
+computes the expected outputs with the question's `reference` (`module:function`), and keeps them:
+the sandboxed child gets only the inputs and the code. What comes back (safetensors) is checked
+here for exact type, dtype, shape (no broadcasting), finiteness and then closeness. On a CUDA
+machine both the reference and the submission run on the GPU, with the question's `cuda`
+tolerance; elsewhere on the CPU.
+
+Entry points:
+
+- `grade(variant, answer, expected=None, *, cancel_event=None, require_strong_sandbox=False,
+  allow_weak_sandbox=False, device=None) -> Grade`: blocking; safe from any thread (runs on the
+  shared worker are serialised). The TUI runs it in a worker thread and cancels by setting
+  `cancel_event` (a `threading.Event`); a cancelled grading raises `GradingCancelled` promptly
+  (the child is killed). Batch grading of others' code passes `require_strong_sandbox=True`: a
+  machine with only the base layer then raises `WeakSandboxError` (say `--allow-weak-sandbox`
+  to pass `allow_weak_sandbox=True`). `SandboxError` means the sandbox itself broke.
+- `prestart()`: start the warm worker now (it imports torch, about 2 s), e.g. when a code question
+  is shown, so the first grading is warm.
+- `validate_question(question) -> list[str]`: what `tutor validate` reports for a code question
+  (reference runs on every case, the model answer passes, every mutant fails at least one case,
+  the accept/reject examples behave); empty when the question is sound.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import math
+import operator
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from tutor.bank.model import CodeQuestion, TensorArg
+from tutor.bank.variant import Variant
+from tutor.grading.grade import Grade, Status
+from tutor.sandbox.client import Cancelled, Limits, RunResult, SandboxError, shared_worker
+from tutor.sandbox.layers import detect
+
+__all__ = ["GradingCancelled", "SandboxError", "WeakSandboxError", "grade", "prestart", "validate_question"]
+
+_MAX_SOURCE = 100_000
+_MAX_OUTPUT_LINES = 40
+
+
+class GradingCancelled(Exception):
+    """The caller's `cancel_event` was set; the child was killed and nothing was graded."""
+
+
+class WeakSandboxError(RuntimeError):
+    """Strong isolation was required but this machine only offers the base layer."""
+
+
+# --- dimensions: a tiny arithmetic evaluator over the case's named dimensions (bank text, no eval) ---
+
+_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod, ast.Pow: operator.pow, ast.Div: operator.truediv,
+}
+
+
+def eval_dim(expr: int | float | str, dims: dict[str, int]) -> int | float:
+    """Evaluate a shape entry or value (`d`, `d // h`, `g * d / h`, `4`) over the case's dims."""
+    if isinstance(expr, bool):
+        raise ValueError(f"{expr!r} is not a dimension")
+    if isinstance(expr, (int, float)):
+        return expr
+    tree = ast.parse(str(expr).replace("^", "**"), mode="eval")
+
+    def ev(node: ast.AST) -> Any:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id not in dims:
+                raise ValueError(f"{expr!r} uses {node.id!r}, which the case does not define")
+            return dims[node.id]
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            return _BINOPS[type(node.op)](ev(node.left), ev(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -ev(node.operand)
+        raise ValueError(f"{expr!r}: only numbers, case dimensions and + - * / // % ** are allowed")
+
+    return ev(tree)
+
+
+def _int_dim(expr: int | float | str, dims: dict[str, int]) -> int:
+    value = eval_dim(expr, dims)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"dimension {expr!r} is {value} for {dims}, not a whole number")
+        value = int(value)
+    if value < 0:
+        raise ValueError(f"dimension {expr!r} is negative for {dims}")
+    return value
+
+
+# --- preparing a variant: inputs, expected outputs, reference time ---
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything the parent knows about one variant on one device. Expected outputs stay here."""
+
+    device: str
+    inputs: dict[str, Any]  # "c{i}.{arg}" -> CPU tensor
+    cases: list[list[list[Any]]]  # per case: [["tensor", key] | ["value", v]] in argument order
+    expected: list[Any]  # per case: a CPU tensor
+    descriptions: list[str]  # per case: "x [2, 5, 16], num_heads=4"
+    labels: list[str]
+    largest: int  # index of the largest case
+    reference_seconds: float  # the reference on the largest case
+
+
+def pick_device() -> str:
+    import torch  # deferred: loaded only when code is graded
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _seed(question: CodeQuestion, seed: int, case: int, arg: int) -> int:
+    return zlib.crc32(f"{question.id}:{seed}:{case}:{arg}".encode())
+
+
+def _reference(question: CodeQuestion) -> Callable[..., Any]:
+    module, _, name = question.reference.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _sync(device: str) -> None:
+    if device == "cuda":
+        import torch
+
+        torch.cuda.synchronize()
+
+
+def prepare(question: CodeQuestion, seed: int, device: str) -> Prepared:
+    """Make the inputs of every case (deterministic, on the CPU) and the reference's outputs."""
+    import torch
+
+    reference = _reference(question)
+    inputs: dict[str, Any] = {}
+    cases: list[list[list[Any]]] = []
+    expected: list[Any] = []
+    descriptions: list[str] = []
+    sizes: list[int] = []
+    for i, case in enumerate(question.cases):
+        call: list[list[Any]] = []
+        args: list[Any] = []
+        parts: list[str] = []
+        size = 0
+        for a, arg in enumerate(question.args):
+            if isinstance(arg, TensorArg):
+                shape = [_int_dim(s, case.dims) for s in arg.shape]
+                gen = torch.Generator().manual_seed(_seed(question, seed, i, a))
+                if arg.name in case.zero:
+                    t = torch.zeros(shape, dtype=torch.float32)
+                else:
+                    t = torch.randn(shape, generator=gen, dtype=torch.float32) * arg.scale
+                t = t.to(getattr(torch, arg.dtype))
+                key = f"c{i}.{arg.name}"
+                inputs[key] = t
+                call.append(["tensor", key])
+                args.append(t.to(device))
+                parts.append(f"{arg.name} {list(shape)}")
+                size += t.numel()
+            else:
+                value = eval_dim(arg.value, case.dims)
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)
+                call.append(["value", value])
+                args.append(value)
+                parts.append(f"{arg.name}={value}")
+        with torch.no_grad():
+            out = reference(*args)
+        if type(out) is not torch.Tensor:
+            raise ValueError(f"{question.id}: the reference returned {type(out).__name__} on case {i + 1}")
+        expected.append(out.detach().to("cpu"))
+        cases.append(call)
+        descriptions.append(", ".join(parts))
+        sizes.append(size)
+    largest = max(range(len(sizes)), key=sizes.__getitem__)
+    args = [inputs[v].to(device) if kind == "tensor" else v for kind, v in cases[largest]]
+    with torch.no_grad():
+        reference(*args)  # warm
+        _sync(device)
+        start = time.perf_counter()
+        reference(*args)
+        _sync(device)
+        reference_seconds = time.perf_counter() - start
+    labels = [c.label or f"case {i + 1}" for i, c in enumerate(question.cases)]
+    return Prepared(device, inputs, cases, expected, descriptions, labels, largest, reference_seconds)
+
+
+# --- comparing one output with the expected one ---
+
+@dataclass(frozen=True)
+class Comparison:
+    ok: bool
+    reason: str  # "" when ok
+    details: tuple[str, ...] = ()
+
+
+def _index(flat: int, shape: tuple[int, ...]) -> list[int]:
+    idx = []
+    for dim in reversed(shape):
+        idx.append(flat % dim if dim else 0)
+        flat = flat // dim if dim else 0
+    return list(reversed(idx))
+
+
+def compare(actual: Any, expected: Any, rtol: float, atol: float) -> Comparison:
+    """Exact type, dtype, shape, finiteness, then |a - e| <= atol + rtol * |e| everywhere."""
+    import torch
+
+    if type(actual) is not torch.Tensor:
+        return Comparison(False, f"the result is {type(actual).__name__}, not a torch.Tensor")
+    shapes = f"expected {str(expected.dtype).removeprefix('torch.')} {list(expected.shape)}, " \
+             f"got {str(actual.dtype).removeprefix('torch.')} {list(actual.shape)}"
+    if actual.dtype != expected.dtype:
+        return Comparison(False, "wrong dtype", (shapes,))
+    if actual.shape != expected.shape:
+        return Comparison(False, "wrong shape", (shapes,))
+    if actual.numel() == 0:
+        return Comparison(True, "")
+    a, e = actual.double(), expected.double()
+    finite = torch.isfinite(a)
+    if not bool(finite.all()) and bool(torch.isfinite(e).all()):
+        where = _index(int((~finite).flatten().nonzero()[0]), tuple(a.shape))
+        return Comparison(False, "non-finite values", (shapes, f"the result has {a.flatten()[(~finite).flatten()][0].item()} at {where}"))
+    diff = (a - e).abs()
+    ok = bool((diff <= atol + rtol * e.abs()).all())
+    flat = int(diff.flatten().argmax())
+    where = _index(flat, tuple(a.shape))
+    lines = [shapes, f"largest absolute error {diff.flatten()[flat].item():.3g} at {where} "
+                     f"(expected {e.flatten()[flat].item():.6g}, got {a.flatten()[flat].item():.6g})"]
+    significant = e.abs() > max(atol, 1e-12)
+    if bool(significant.any()):
+        rel = torch.where(significant, diff / e.abs().clamp_min(1e-300), torch.zeros_like(diff))
+        rflat = int(rel.flatten().argmax())
+        lines.append(f"largest relative error {rel.flatten()[rflat].item():.3g} at {_index(rflat, tuple(a.shape))}")
+    lines.append(f"tolerance: rtol={rtol:g}, atol={atol:g}")
+    return Comparison(ok, "" if ok else "wrong values", tuple(lines))
+
+
+# --- running code in the sandbox ---
+
+def _limits(question: CodeQuestion, expected_bytes: int) -> Limits:
+    return Limits(wall_seconds=question.time_limit, memory_mib=question.memory_limit,
+                  fsize_bytes=max(16 << 20, 4 * expected_bytes + (1 << 20)))
+
+
+def _run(question: CodeQuestion, prepared: Prepared, programs: list[str],
+         cancel_event: threading.Event | None) -> RunResult:
+    expected_bytes = sum(e.numel() * e.element_size() for e in prepared.expected) * len(programs)
+    try:
+        return shared_worker().run(programs, question.entry, prepared.inputs, prepared.cases,
+                                   _limits(question, expected_bytes), prepared.device, cancel_event)
+    except Cancelled:
+        raise GradingCancelled() from None
+
+
+def _outputs(result: RunResult, program: int, n_cases: int) -> list[Any]:
+    if result.programs is None:
+        return [None] * n_cases
+    return [result.tensors.get(f"p{program}.c{i}") for i in range(n_cases)]
+
+
+_CACHE_SIZE = 16
+_cache_lock = threading.Lock()
+_prepared_cache: dict[tuple[str, int, str], tuple[CodeQuestion, Prepared]] = {}
+_mutant_cache: dict[tuple[str, int, str], tuple[CodeQuestion, list[list[Any]]]] = {}
+
+
+def _cached(cache: dict, key: tuple[str, int, str], question: CodeQuestion, make: Callable[[], Any]) -> Any:
+    with _cache_lock:
+        hit = cache.get(key)
+        if hit is not None and hit[0] is question:
+            return hit[1]
+    value = make()
+    with _cache_lock:
+        if len(cache) >= _CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = (question, value)
+    return value
+
+
+def _prepared(question: CodeQuestion, seed: int, device: str) -> Prepared:
+    return _cached(_prepared_cache, (question.id, seed, device), question, lambda: prepare(question, seed, device))
+
+
+def _mutant_outputs(question: CodeQuestion, seed: int, prepared: Prepared,
+                    cancel_event: threading.Event | None) -> list[list[Any]]:
+    """Each mutant's outputs on every case (one sandboxed run for all of them, cached)."""
+    def make() -> list[list[Any]]:
+        result = _run(question, prepared, [m.code for m in question.mutants], cancel_event)
+        return [_outputs(result, j, len(prepared.cases)) for j in range(len(question.mutants))]
+
+    if not question.mutants:
+        return []
+    return _cached(_mutant_cache, (question.id, seed, prepared.device), question, make)
+
+
+# --- the grade ---
+
+def _syntax_check(question: CodeQuestion, answer: str) -> Grade | None:
+    """An answer we cannot read (no code, a syntax error, no such function) is invalid, not wrong."""
+    expected = f"a function {question.entry}(...) matching {question.reference}"
+    if not answer.strip():
+        return Grade.invalid(f"write a function named {question.entry}", expected=expected)
+    if len(answer) > _MAX_SOURCE:
+        return Grade.invalid(f"the code is {len(answer)} characters long; the limit is {_MAX_SOURCE}", expected=expected)
+    try:
+        tree = ast.parse(answer, filename="solution.py")  # parsing only: nothing runs here
+    except SyntaxError as exc:
+        line, col = exc.lineno or 1, exc.offset or 1
+        lines = answer.splitlines(True)
+        position = sum(len(s) for s in lines[: line - 1]) + max(col - 1, 0)
+        return Grade.invalid(f"line {line}, column {col}: {exc.msg}", expected=expected,
+                             position=min(position, len(answer)))
+    except ValueError as exc:  # e.g. a NUL byte in the source
+        return Grade.invalid(f"the code cannot be read: {exc}", expected=expected)
+    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    assigned = {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    if question.entry not in defined | assigned:
+        return Grade.invalid(f"define a function named {question.entry} at the top level of your code",
+                             expected=expected)
+    return None
+
+
+def _run_problem(question: CodeQuestion, result: RunResult) -> str:
+    """Why a run left no results, in the learner's terms."""
+    import signal as sig
+
+    if result.outcome == "timeout":
+        return f"Stopped: your code ran past the time limit of {question.time_limit:g} s."
+    if result.outcome == "signaled":
+        if result.signal == sig.SIGXCPU:
+            return f"Stopped: your code used more than its CPU-time limit (about {question.time_limit:g} s)."
+        if result.signal == sig.SIGXFSZ:
+            return "Stopped: your code wrote more than the file-size limit."
+        if result.signal == sig.SIGKILL:
+            return f"Stopped: the process was killed (most likely over the memory limit of {question.memory_limit} MiB)."
+        name = sig.Signals(result.signal).name if result.signal in set(sig.Signals) else str(result.signal)
+        return f"Your code crashed the process ({name})."
+    if result.problem:
+        return f"The results could not be used: {result.problem}."
+    from tutor.sandbox.child import SETUP_FAILED
+
+    if result.exit_code == SETUP_FAILED and not result.programs:
+        return ("The sandbox could not start your code (exit status 70); "
+                "if your code calls sys.exit(70) or os._exit(70), it ended the process early.")
+    return (f"Your code ended the process early (exit status {result.exit_code}) before returning its results "
+            "(sys.exit or os._exit?): that counts as a failure.")
+
+
+def _diagnose(question: CodeQuestion, actual: list[Any], passed: list[bool],
+              mutants: list[list[Any]], tol: Any) -> str | None:
+    """The diagnosis of the first mutant whose outputs the submission reproduces on every case."""
+    if all(passed):
+        return None
+    for mutant, outs in zip(question.mutants, mutants):
+        same, evidence = True, False
+        for a, m, ok in zip(actual, outs, passed):
+            if a is None or m is None:
+                same = a is None and m is None
+            else:
+                same = compare(a, m, tol.rtol, tol.atol).ok
+                evidence = evidence or not ok
+            if not same:
+                break
+        if same and evidence:
+            return mutant.diagnosis
+    return None
+
+
+def grade(variant: Variant, answer: str, expected: Any | None = None, *,
+          cancel_event: threading.Event | None = None, require_strong_sandbox: bool = False,
+          allow_weak_sandbox: bool = False, device: str | None = None) -> Grade:
+    """Grade a code answer (see the module docstring for cancelling and the sandbox flags)."""
+    question = variant.question
+    if not isinstance(question, CodeQuestion):
+        raise TypeError(f"{question.id} is a {question.kind} question, not a code question")
+    if require_strong_sandbox and not allow_weak_sandbox and not detect().strong:
+        raise WeakSandboxError(
+            "only the base sandbox layer is available here (no namespaces, no Landlock), which is too weak "
+            "for grading other people's code; run `tutor doctor` for details, or pass --allow-weak-sandbox")
+    invalid = _syntax_check(question, answer)
+    if invalid is not None:
+        return invalid
+    shared_worker()  # starts the worker (if cold) so that its torch import overlaps ours
+    device = device or pick_device()
+    prepared = _prepared(question, variant.seed, device)
+    expected_outputs = prepared.expected
+    if expected is not None:
+        model = _run(question, prepared, [str(expected)], cancel_event)
+        expected_outputs = _outputs(model, 0, len(prepared.cases))
+        if any(e is None for e in expected_outputs):
+            raise ValueError(f"{question.id}: the expected solution given to the grader fails to run")
+    tol = question.tolerance.cuda if device == "cuda" else question.tolerance.cpu
+    result = _run(question, prepared, [answer], cancel_event)
+    return _build_grade(question, variant, prepared, expected_outputs, result, tol, cancel_event)
+
+
+def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, expected_outputs: list[Any],
+                 result: RunResult, tol: Any, cancel_event: threading.Event | None) -> Grade:
+    n = len(prepared.cases)
+    actual = _outputs(result, 0, n)
+    report = result.programs[0] if result.programs else None
+    comparisons: list[Comparison] = []
+    for i in range(n):
+        error = None
+        if report is not None:
+            error = report.load_error or (report.cases[i].error if i < len(report.cases) else None)
+        if report is None:
+            comparisons.append(Comparison(False, "no result"))
+        elif error is not None:
+            comparisons.append(Comparison(False, "raised an exception", (error,)))
+        elif actual[i] is None:
+            comparisons.append(Comparison(False, "no result"))
+        else:
+            comparisons.append(compare(actual[i], expected_outputs[i], tol.rtol, tol.atol))
+    passed = [c.ok for c in comparisons]
+    n_passed = sum(passed)
+    feedback = [f"Passed {n_passed} of {n} cases ({prepared.device})."]
+    for i, c in enumerate(comparisons):
+        mark = "pass" if c.ok else f"FAIL: {c.reason}"
+        feedback.append(f"  {prepared.labels[i]} ({prepared.descriptions[i]}): {mark}")
+    if report is None:
+        feedback.append(_run_problem(question, result))
+    elif report.load_error:
+        feedback.append("Your code raised an exception while it was loaded:")
+        feedback.extend("  " + line for line in report.load_error.splitlines())
+    first = next((i for i, ok in enumerate(passed) if not ok), None)
+    diagnosis = None
+    if first is not None and report is not None and not report.load_error:
+        c = comparisons[first]
+        feedback.append(f"First failure, {prepared.labels[first]}: arguments {prepared.descriptions[first]}.")
+        if c.reason == "raised an exception":
+            feedback.append("Your code raised an exception:")
+            feedback.extend("  " + line for line in c.details[0].splitlines())
+        else:
+            feedback.extend("  " + line for line in c.details)
+        if question.mutants and any(a is not None for a in actual):
+            mutants = _mutant_outputs(question, variant.seed, prepared, cancel_event)
+            diagnosis = _diagnose(question, actual, passed, mutants, tol)
+            if diagnosis:
+                feedback.append(f"Diagnosis: {diagnosis}")
+    if result.output.strip():
+        feedback.append("Your code printed:")
+        lines = result.output.rstrip("\n").splitlines()
+        feedback.extend("  " + line for line in lines[:_MAX_OUTPUT_LINES])
+        if len(lines) > _MAX_OUTPUT_LINES:
+            feedback.append(f"  ... ({len(lines) - _MAX_OUTPUT_LINES} more lines)")
+    timing: dict[str, float] = {"reference_seconds": prepared.reference_seconds}
+    if report is not None and not report.load_error and passed[prepared.largest]:
+        mine = report.cases[prepared.largest].seconds
+        if mine is not None:
+            timing["submission_seconds"] = mine
+            ratio = mine / prepared.reference_seconds if prepared.reference_seconds > 0 else math.inf
+            feedback.append(f"Time on the largest case ({prepared.labels[prepared.largest]}): yours "
+                            f"{mine * 1e3:.2f} ms, the reference {prepared.reference_seconds * 1e3:.2f} ms ({ratio:.1f}x).")
+    details = {
+        "cases": [{"label": prepared.labels[i], "passed": passed[i], "reason": comparisons[i].reason}
+                  for i in range(n)],
+        "device": prepared.device,
+        "timing": timing,
+        "diagnosis": diagnosis,
+        "sandbox": detect().names(),
+        "run": {"outcome": result.outcome, "exit_code": result.exit_code, "signal": result.signal,
+                "wall_seconds": round(result.wall_seconds, 4)},
+    }
+    return Grade.of(
+        n_passed / n,
+        interpreted=f"{question.entry}: {n_passed} of {n} cases pass",
+        expected=f"the output of {question.reference} on every case, within rtol={tol.rtol:g}, atol={tol.atol:g}",
+        feedback=feedback,
+        details=details,
+    )
+
+
+def prestart() -> None:
+    """Start the warm worker in the background (it imports torch) so the first grading is fast."""
+    shared_worker()
+
+
+# --- validation for `tutor validate` ---
+
+def validate_question(question: CodeQuestion, device: str | None = None) -> list[str]:
+    """Problems with a code question: reference, model answer, mutants and examples. [] when sound."""
+    from tutor.bank.variant import make_variant
+
+    problems: list[str] = []
+    where = question.id
+    for name, source in (("starter", question.starter), ("answer", question.answer)):
+        try:
+            ast.parse(source)
+        except SyntaxError as exc:
+            problems.append(f"{where}: {name} line {exc.lineno}: {exc.msg}")
+    try:
+        _reference(question)
+    except (ImportError, AttributeError) as exc:
+        return problems + [f"{where}: reference {question.reference!r} cannot be loaded: {exc}"]
+    device = device or pick_device()
+    try:
+        prepared = prepare(question, 0, device)
+    except Exception as exc:  # the reference or a case is broken: report it, keep validating the bank
+        return problems + [f"{where}: the reference fails to run on the cases: {type(exc).__name__}: {exc}"]
+    import torch
+
+    for i, e in enumerate(prepared.expected):
+        if e.is_floating_point() and not bool(torch.isfinite(e).all()):
+            problems.append(f"{where}: the reference gives non-finite values on {prepared.labels[i]}")
+    variant = make_variant(question, 0)
+    tol = question.tolerance.cuda if device == "cuda" else question.tolerance.cpu
+    g = grade(variant, question.answer, device=device)
+    if g.status is not Status.CORRECT:
+        problems.append(f"{where}: the model answer does not pass: " + " / ".join(g.feedback[:4]))
+    if question.mutants:
+        result = _run(question, prepared, [m.code for m in question.mutants], None)
+        for j, mutant in enumerate(question.mutants):
+            outs = _outputs(result, j, len(prepared.cases))
+            if all(o is not None and compare(o, e, tol.rtol, tol.atol).ok for o, e in zip(outs, prepared.expected)):
+                problems.append(f"{where}: mutant {mutant.name!r} passes every case; add a case that rejects it")
+    for k, code in enumerate(question.examples.accept):
+        g = grade(variant, str(code), device=device)
+        if g.status is not Status.CORRECT:
+            problems.append(f"{where}: examples.accept[{k}] does not pass: " + " / ".join(g.feedback[:4]))
+    for k, code in enumerate(question.examples.reject):
+        g = grade(variant, str(code), device=device)
+        if g.status is Status.CORRECT:
+            problems.append(f"{where}: examples.reject[{k}] passes every case")
+    return problems
+

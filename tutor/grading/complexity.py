@@ -1,0 +1,316 @@
+"""Grade a big-O answer (`O(b·d² + b·n·d)`, `\\mathcal{O}(bd^2+bnd)`, or a bare expression).
+
+Both the answer and the key are reduced to their dominant terms: `where` is
+substituted, products are multiplied out (exactly, so `(n+1)² - n²` is `O(n)`),
+constant factors are dropped, and a term is dropped when another one bounds it
+for all values of the symbols, which are independent and at least 1 (logarithms
+are compared for large values: `n` bounds `log n`, `n·log n` bounds `n`).
+Rules for what is not a polynomial: `(Σ tᵢ)^p ≍ Σ tᵢ^p` for p > 0;
+`1/(Σ tᵢ)` needs one dominant term; `log(x)` of a product or sum is the sum of
+`log` of the symbols that grow in it; `max(a, b) ≍ a + b`; `min` is refused.
+
+The grade compares the sets of dominant terms: full credit when they are equal,
+otherwise the fraction |answer ∩ expected| / |answer ∪ expected| (so a missing
+term and an extra term each cost), with feedback naming both.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+import sympy
+
+from tutor.bank.model import ComplexityQuestion
+from tutor.bank.variant import Variant
+from tutor.grading.equivalence import estimate_terms
+from tutor.grading.grade import Grade
+from tutor.grading.parse import MathSyntaxError, parse_math_full
+from tutor.grading.render_math import superscript
+from tutor.grading.symbolic import allowed_symbols, substitute_where, where_map
+
+__all__ = ["ComplexityError", "Term", "dominant_terms", "format_big_o", "grade"]
+
+MAX_TERMS = 400
+
+# A term is a product of powers of symbols and of their logarithms, without its
+# coefficient: ((symbol, power, log power), ...) sorted by symbol name.
+Term = tuple[tuple[str, Fraction, Fraction], ...]
+
+
+class ComplexityError(ValueError):
+    """An expression we cannot reduce to dominant terms (negative, min, too large)."""
+
+
+@dataclass(frozen=True)
+class _Poly:
+    """A sum of terms with rational coefficients (exact for polynomial parts)."""
+
+    terms: dict[Term, Fraction]
+
+
+def _num(x: Fraction | int) -> Fraction | int:
+    """Whole exponents are kept as ints: Fraction arithmetic is slow."""
+    return int(x) if isinstance(x, Fraction) and x.denominator == 1 else x
+
+
+def _mul_terms(a: Term, b: Term) -> Term:
+    if not a:
+        return b
+    if not b:
+        return a
+    out: dict[str, tuple] = {name: (p, l) for name, p, l in a}
+    for name, p, l in b:
+        if name in out:
+            p0, l0 = out[name]
+            out[name] = (_num(p0 + p), _num(l0 + l))
+        else:
+            out[name] = (p, l)
+    return tuple(sorted((n, p, l) for n, (p, l) in out.items() if p != 0 or l != 0))
+
+
+def _pow_term(a: Term, k: Fraction) -> Term:
+    return tuple((n, _num(p * k), _num(l * k)) for n, p, l in a)
+
+
+def _poly_mul(a: _Poly, b: _Poly) -> _Poly:
+    if len(a.terms) * len(b.terms) > MAX_TERMS * 4:
+        raise ComplexityError("too many terms after multiplying out; write the dominant terms directly")
+    out: dict[Term, Fraction] = {}
+    for (ta, ca), (tb, cb) in itertools.product(a.terms.items(), b.terms.items()):
+        t = _mul_terms(ta, tb)
+        out[t] = out.get(t, Fraction(0)) + ca * cb
+    return _clean(out)
+
+
+def _poly_add(parts: Sequence[_Poly]) -> _Poly:
+    out: dict[Term, Fraction] = {}
+    for part in parts:
+        for t, c in part.terms.items():
+            out[t] = out.get(t, Fraction(0)) + c
+    return _clean(out)
+
+
+def _clean(terms: dict[Term, Fraction]) -> _Poly:
+    kept = {t: c for t, c in terms.items() if c != 0}
+    if len(kept) > MAX_TERMS:
+        raise ComplexityError("too many terms after multiplying out; write the dominant terms directly")
+    return _Poly(kept)
+
+
+_ZERO = (0, 0)
+
+
+def _powers(term: Term) -> dict[str, tuple]:
+    return {n: (p, l) for n, p, l in term}
+
+
+def _dominates_powers(b: dict[str, tuple], s: dict[str, tuple]) -> bool:
+    for n, pl in s.items():
+        if pl > b.get(n, _ZERO):
+            return False
+    for n, pl in b.items():
+        if n not in s and pl < _ZERO:
+            return False
+    return True
+
+
+def _dominates(big: Term, small: Term) -> bool:
+    """Whether `small / big` stays bounded when every symbol is >= 1 (and large, for logs)."""
+    return _dominates_powers(_powers(big), _powers(small))
+
+
+def _frontier(poly: _Poly) -> dict[Term, Fraction]:
+    """The terms no other term bounds; a dominant term with a negative coefficient is an error.
+
+    Terms are visited from the largest total power down, so a term can only be
+    bounded by one already kept (dominance is transitive): O(terms × kept).
+    """
+
+    def size(term: Term) -> tuple:
+        return (sum(p for _, p, _ in term), sum(l for _, _, l in term))
+
+    kept: dict[Term, Fraction] = {}
+    kept_powers: list[dict[str, tuple]] = []
+    for t, c in sorted(poly.terms.items(), key=lambda item: size(item[0]), reverse=True):
+        powers = _powers(t)
+        if not any(_dominates_powers(o, powers) for o in kept_powers):
+            kept[t] = c
+            kept_powers.append(powers)
+    if any(c < 0 for c in kept.values()):
+        raise ComplexityError("the expression is negative for large values: check the signs")
+    return kept
+
+
+def _const(value: Fraction) -> _Poly:
+    return _clean({(): value})
+
+
+def _reduce(expr: sympy.Expr) -> _Poly:
+    if isinstance(expr, sympy.Rational):
+        return _const(Fraction(int(expr.p), int(expr.q)))
+    if isinstance(expr, sympy.Symbol):
+        return _Poly({((expr.name, 1, 0),): Fraction(1)})
+    if isinstance(expr, sympy.Add):
+        return _poly_add([_reduce(a) for a in expr.args])
+    if isinstance(expr, sympy.Mul):
+        out = _const(Fraction(1))
+        for a in expr.args:
+            out = _poly_mul(out, _reduce(a))
+        return out
+    if isinstance(expr, sympy.Pow):
+        exp = expr.exp
+        if not isinstance(exp, sympy.Rational):
+            raise ComplexityError("exponents must be numbers")
+        base = _reduce(expr.base)
+        if exp.q == 1 and exp > 0:
+            out, square, k = _const(Fraction(1)), base, int(exp)
+            while True:  # exponentiation by squaring
+                if k & 1:
+                    out = _poly_mul(out, square)
+                k >>= 1
+                if not k:
+                    return out
+                square = _poly_mul(square, square)
+        k = Fraction(int(exp.p), int(exp.q))
+        front = _frontier(base)
+        if not front:
+            raise ComplexityError("a power of zero")
+        if k > 0:  # (Σ tᵢ)^k ≍ Σ tᵢ^k
+            return _Poly({_pow_term(t, k): Fraction(1) for t in front})
+        if len(front) > 1:
+            shown = " + ".join(_term_text(t, ()) for t in front)
+            raise ComplexityError(f"cannot bound 1/({shown}) by a sum of terms; simplify it first")
+        (t,) = front
+        return _Poly({_pow_term(t, k): Fraction(1)})
+    if isinstance(expr, sympy.log):
+        if expr.args[0].has(sympy.log):
+            raise ComplexityError("nested logarithms are not supported")
+        front = _frontier(_reduce(expr.args[0]))
+        growing = sorted({n for t in front for n, p, _ in t if p > 0})
+        if not growing:
+            return _const(Fraction(1))
+        return _Poly({((n, 0, 1),): Fraction(1) for n in growing})
+    if isinstance(expr, sympy.Max):
+        return _poly_add([_Poly(dict.fromkeys(_frontier(_reduce(a)), Fraction(1))) for a in expr.args])
+    if isinstance(expr, sympy.Min):
+        raise ComplexityError("min(...) is not supported in a complexity answer; give the bound as a sum")
+    if expr.is_number:
+        if expr.is_positive:
+            return _const(Fraction(1))
+        raise ComplexityError("a constant that is not positive")
+    raise ComplexityError(f"cannot analyse {expr}")
+
+
+def dominant_terms(expr: sympy.Expr) -> frozenset[Term]:
+    """The set of dominant terms of `expr` (coefficients dropped)."""
+    estimate = estimate_terms(expr, 10**6)
+    if estimate > MAX_TERMS:
+        raise ComplexityError(
+            f"too many terms to multiply out (up to {estimate:,}); write the dominant terms directly"
+        )
+    front = _frontier(_reduce(expr))
+    if not front:
+        raise ComplexityError("the expression is 0")
+    return frozenset(front)
+
+
+def _exp_text(value: Fraction) -> str:
+    if value == 1:
+        return ""
+    if value.denominator == 1:
+        return superscript(value.numerator)
+    return f"^({value.numerator}/{value.denominator})"
+
+
+def _term_text(term: Term, order: Sequence[str]) -> str:
+    rank = {n: i for i, n in enumerate(order)}
+    items = sorted(term, key=lambda x: (rank.get(x[0], len(rank)), x[0]))
+    num: list[str] = []
+    den: list[str] = []
+    for name, p, _ in items:
+        if p > 0:
+            num.append("√" + name if p == Fraction(1, 2) else name + _exp_text(p))
+        elif p < 0:
+            den.append("√" + name if p == Fraction(-1, 2) else name + _exp_text(-p))
+    for name, _, l in items:
+        if l > 0:
+            num.append(f"log({name})" + _exp_text(l) if l != 1 else f"log({name})")
+        elif l < 0:
+            den.append(f"log({name})" + _exp_text(-l) if l != -1 else f"log({name})")
+    text = "·".join(num) or "1"
+    if den:
+        text += "/" + (den[0] if len(den) == 1 else f"({'·'.join(den)})")
+    return text
+
+
+def _sorted_terms(terms: frozenset[Term] | set[Term], order: Sequence[str]) -> list[Term]:
+    rank = {n: i for i, n in enumerate(order)}
+
+    def key(term: Term) -> tuple:
+        degree = sum(p for _, p, _ in term)
+        logs = sum(l for _, _, l in term)
+        vector = sorted(((rank.get(n, len(rank)), n), -p, -l) for n, p, l in term)
+        return (-degree, -logs, vector)
+
+    return sorted(terms, key=key)
+
+
+def format_big_o(terms: frozenset[Term] | set[Term], order: Sequence[str]) -> str:
+    """`O(b·d² + b·n·d)`: highest degree first, symbols in the question's order."""
+    return "O(" + " + ".join(_term_text(t, order) for t in _sorted_terms(terms, order)) + ")"
+
+
+def _ratio_note(extra: Term, missing: Term, order: Sequence[str]) -> str | None:
+    ratio = _mul_terms(extra, _pow_term(missing, Fraction(-1)))
+    if _dominates(ratio, ()) and ratio:
+        return f"{_term_text(extra, order)} is {_term_text(ratio, order)} times {_term_text(missing, order)}"
+    return None
+
+
+def grade(variant: Variant, answer: str, expected: object | None = None) -> Grade:
+    question = variant.question
+    assert isinstance(question, ComplexityQuestion)
+    symbols = allowed_symbols(question)
+    where = where_map(question, symbols)
+    raw = question.answer if expected is None else expected
+    try:
+        key = parse_math_full(str(raw), symbols, allow_big_o=True).expr
+        key_terms = dominant_terms(substitute_where(key, where))
+    except (MathSyntaxError, ComplexityError) as err:
+        raise ValueError(f"{question.id}: answer {raw!r} cannot be read: {err}") from None
+    order = [s for s in question.symbols]
+    expected_text = format_big_o(key_terms, order)
+    try:
+        parsed = parse_math_full(answer, symbols, allow_big_o=True)
+    except MathSyntaxError as err:
+        return Grade.invalid(
+            err.message, position=err.position, expected=expected_text, feedback=err.caret(answer).split("\n")
+        )
+    try:
+        terms = dominant_terms(substitute_where(parsed.expr, where))
+    except ComplexityError as err:
+        return Grade.invalid(str(err), expected=expected_text)
+    interpreted = format_big_o(terms, order)
+    matched = terms & key_terms
+    missing = _sorted_terms(key_terms - terms, order)
+    extra = _sorted_terms(terms - key_terms, order)
+    fraction = len(matched) / len(terms | key_terms)
+    details = {"matched": len(matched), "missing": len(missing), "extra": len(extra)}
+    if not missing and not extra:
+        return Grade.of(1.0, interpreted=interpreted, expected=expected_text, details=details)
+    feedback: list[str] = []
+    if matched:
+        feedback.append("right: " + ", ".join(_term_text(t, order) for t in _sorted_terms(matched, order)))
+    if missing:
+        feedback.append("missing: " + ", ".join(_term_text(t, order) for t in missing))
+    if extra:
+        feedback.append("not in the expected bound: " + ", ".join(_term_text(t, order) for t in extra))
+    for e in extra:
+        for m in missing:
+            note = _ratio_note(e, m, order)
+            if note is not None:
+                feedback.append(f"{note}: your bound is not tight")
+    return Grade.of(fraction, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)

@@ -1,0 +1,204 @@
+"""Grade a numeric answer: a number or arithmetic (`2*1024^2`, `2^21`, `1,048,576`, `4 GiB`).
+
+The expected value is the question's `answer` (a number, or an expression over
+the variant's params) computed exactly with rationals. An answer is correct when
+
+1. it is within the tolerance: exact for an integer answer, otherwise rel 1e-3
+   (a question's `tolerance: {rel, abs}` overrides both); or
+2. it is a plainly rounded quantity (`4.29 GB`, `2.1M`, `4.3e9`) with at least
+   two significant digits, and the exact value rounds to it at the last digit
+   written; or
+3. it uses a decimal byte unit (`4 GB`) that matches by 1 or 2 read with the
+   binary unit (`4 GiB`): accepted, with a note that GB is 10^9 bytes.
+
+A wrong answer's feedback says how far off it is and names a likely factor
+(exactly 2×, 1024, 1000, a param such as `h`, or a ratio such as `H/G`).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import sympy
+
+from tutor.bank.model import NumericQuestion
+from tutor.bank.variant import Variant
+from tutor.grading.grade import Grade
+from tutor.grading.parse import MathSyntaxError, parse_math
+from tutor.grading.render_math import format_number
+from tutor.grading.units import BINARY_PARTNER, Quantity, read_quantity, unit_constants
+
+__all__ = ["grade", "expected_value"]
+
+DEFAULT_REL = sympy.Rational(1, 1000)
+_DECIMAL_POWER = {"KB": 3, "kB": 3, "MB": 6, "GB": 9, "TB": 12}
+_UNIT_WORD = {"bytes": " bytes", "params": " params", "flops": " FLOPs", None: ""}
+
+
+def _rational(value: int | float) -> sympy.Rational:
+    return sympy.Integer(value) if isinstance(value, int) else sympy.Rational(repr(float(value)))
+
+
+def _param_values(variant: Variant) -> dict[sympy.Symbol, sympy.Rational]:
+    return {sympy.Symbol(k, positive=True): _rational(v) for k, v in variant.params.items()}
+
+
+def _to_rational(expr: sympy.Expr) -> sympy.Rational | None:
+    """An exact rational for a number; irrational numbers (π, √2) are approximated to 40 digits."""
+    if isinstance(expr, sympy.Rational):
+        return expr
+    if expr.is_number and expr.is_real:
+        return sympy.Rational(str(sympy.N(expr, 40)))
+    return None
+
+
+def expected_value(question: NumericQuestion, variant: Variant, raw: object) -> sympy.Rational:
+    """The exact expected value of `raw` (the question's answer or a feedback rule's) for this variant."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise ValueError(f"{question.id}: a numeric answer must be a number or an expression, got {raw!r}")
+    if isinstance(raw, (int, float)):
+        return _rational(raw)
+    expr = parse_math(raw, variant.params, constants=unit_constants(question.unit))
+    value = _to_rational(expr.xreplace(_param_values(variant)))
+    if value is None:
+        raise ValueError(f"{question.id}: answer {raw!r} is not a number for params {variant.params}")
+    return value
+
+
+def _describe(value: sympy.Rational, unit: str | None) -> str:
+    """`4,294,967,296 bytes (4 GiB)`, `2,097,152 params (≈ 2.1M)`."""
+    text = format_number(value) + _UNIT_WORD[unit]
+    if unit is None or value.q != 1 or abs(value) < 1000:
+        return text
+    v = abs(int(value))
+    if unit == "bytes":
+        scales = [("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("KB", 10**3),
+                  ("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)]
+        decimal = [("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("KB", 10**3)]
+    else:
+        scales = [("T", 10**12), ("B", 10**9), ("M", 10**6), ("K", 10**3)]
+        decimal = scales
+    for name, size in scales:
+        if v % size == 0 and v // size < 10_000:
+            sep = " " if unit == "bytes" else ""
+            return f"{text} ({format_number(sympy.Integer(v // size))}{sep}{name})"
+    for name, size in decimal:
+        if v >= size:
+            sep = " " if unit == "bytes" else ""
+            return f"{text} (≈ {v / size:.3g}{sep}{name})"
+    return text
+
+
+def _within(value: sympy.Rational, target: sympy.Rational, rel: sympy.Rational, abs_: sympy.Rational) -> bool:
+    return abs(value - target) <= max(abs_, rel * abs(target))
+
+
+def _rounds_to(q: Quantity, target: sympy.Rational, factor_ratio: sympy.Rational = sympy.Integer(1)) -> bool:
+    """Whether `target` rounds to what the learner wrote (at least two significant digits)."""
+    if q.significant < 2:
+        return False
+    return abs(q.value * factor_ratio - target) * 2 <= q.quantum * factor_ratio
+
+
+def _known_factors(variant: Variant) -> list[tuple[sympy.Rational, str]]:
+    out: list[tuple[sympy.Rational, str]] = [
+        (sympy.Integer(2), "2"), (sympy.Integer(4), "4"), (sympy.Integer(8), "8 (bits vs bytes?)"),
+        (sympy.Integer(1000), "1000 (a decimal prefix: K, M, G)"),
+        (sympy.Integer(1024), "1024 (a binary prefix: Ki, Mi, Gi)"),
+        (sympy.Integer(10) ** 6, "10^6"), (sympy.Integer(2) ** 20, "1024² (MiB vs bytes?)"),
+        (sympy.Integer(10) ** 9, "10^9"), (sympy.Integer(2) ** 30, "1024³ (GiB vs bytes?)"),
+    ]
+    for k in (1, 2, 3, 4):
+        out.append((sympy.Rational(1024, 1000) ** k, "1.024" + ("" if k == 1 else f"^{k}") + " (binary vs decimal prefixes: Ki/Mi/Gi vs K/M/G)"))
+    params = {k: _rational(v) for k, v in variant.params.items() if _rational(v) > 1}
+    for name, value in params.items():
+        out.append((value, name))
+    for (n1, v1), (n2, v2) in itertools.combinations(params.items(), 2):
+        out.append((v1 * v2, f"{n1}·{n2}"))
+        if v1 != v2:
+            out.append((max(v1, v2) / min(v1, v2), f"{n1}/{n2}" if v1 > v2 else f"{n2}/{n1}"))
+    return out
+
+
+def _how_far(value: sympy.Rational, target: sympy.Rational, variant: Variant) -> list[str]:
+    if target == 0:
+        return [f"the expected value is 0; yours is {format_number(value)}"]
+    ratio = value / target
+    lines: list[str] = []
+    if ratio < 0:
+        lines.append("the sign is wrong")
+        ratio = -ratio
+        if ratio == 1:
+            return lines
+    if ratio == 0:
+        return lines + ["your answer is 0"]
+    big = ratio if ratio > 1 else 1 / ratio
+    direction = "too large" if ratio > 1 else "too small"
+    names = [label for factor, label in _known_factors(variant) if factor == big]
+    if names:
+        lines.append(f"off by exactly a factor of {' = '.join(dict.fromkeys(names))} ({direction})")
+    elif big.q == 1:
+        lines.append(f"off by exactly a factor of {format_number(big)} ({direction})")
+    elif big < 2:
+        percent = float(big - 1) * 100
+        shown = f"{percent:.3g}%" if percent >= 0.01 else f"{format_number(abs(value - target))}, {percent:.2g}%"
+        lines.append(f"off by {shown} ({direction})")
+    else:
+        lines.append(f"off by a factor of about {float(big):.4g} ({direction})")
+    return lines
+
+
+def _invalid(err: MathSyntaxError, answer: str, expected: str) -> Grade:
+    return Grade.invalid(err.message, position=err.position, expected=expected, feedback=err.caret(answer).split("\n"))
+
+
+def grade(variant: Variant, answer: str, expected: object | None = None) -> Grade:
+    question = variant.question
+    assert isinstance(question, NumericQuestion)
+    target = expected_value(question, variant, question.answer if expected is None else expected)
+    expected_text = _describe(target, question.unit)
+    try:
+        parsed = parse_math(answer, variant.params, constants=unit_constants(question.unit))
+    except MathSyntaxError as err:
+        return _invalid(err, answer, expected_text)
+    value = _to_rational(parsed.xreplace(_param_values(variant)))
+    if value is None:
+        return Grade.invalid("the answer is not a number", expected=expected_text)
+    interpreted = _describe(value, question.unit)
+
+    if question.tolerance is not None:
+        rel, abs_ = sympy.Rational(repr(question.tolerance.rel)), sympy.Rational(repr(question.tolerance.abs))
+    elif target.q == 1:
+        rel, abs_ = sympy.Integer(0), sympy.Integer(0)
+    else:
+        rel, abs_ = DEFAULT_REL, sympy.Integer(0)
+
+    details = {"value": str(value), "expected_value": str(target)}
+    if _within(value, target, rel, abs_):
+        feedback = [] if value == target else [f"within the tolerance of the exact value {expected_text}"]
+        return Grade.of(1.0, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)
+
+    quantity = read_quantity(answer, question.unit)
+    if quantity is not None and (quantity.unit or quantity.scientific) and _rounds_to(quantity, target):
+        return Grade.of(
+            1.0, interpreted=interpreted, expected=expected_text, details=details,
+            feedback=[f"accepted as the exact value {expected_text} rounded to the digits you wrote"],
+        )
+    if quantity is not None and quantity.unit in BINARY_PARTNER and question.unit == "bytes":
+        binary = BINARY_PARTNER[quantity.unit]
+        ratio = unit_constants("bytes")[binary] / unit_constants("bytes")[quantity.unit]
+        if _within(quantity.value * ratio, target, rel, abs_) or _rounds_to(quantity, target, ratio):
+            return Grade.of(
+                1.0, interpreted=interpreted, expected=expected_text, details=details,
+                feedback=[
+                    f"note: {quantity.mantissa_text} {quantity.unit} is {format_number(quantity.value)} bytes "
+                    f"({quantity.unit} is decimal: 10^{_DECIMAL_POWER[quantity.unit]}); "
+                    f"the exact value is {expected_text}. Accepted as {quantity.mantissa_text} {binary}; "
+                    f"write {binary} to be precise.",
+                ],
+            )
+
+    feedback = [f"expected {expected_text}; you gave {interpreted}", *_how_far(value, target, variant)]
+    if quantity is not None and (quantity.unit or quantity.scientific) and quantity.significant < 2:
+        feedback.append("give at least two significant digits when you round (e.g. 4.3 GB, not 4 GB)")
+    return Grade.of(0.0, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)

@@ -1,0 +1,749 @@
+"""Safe parsing of typed math into sympy objects, with an explicit whitelist.
+
+Text a learner typed is never given to `eval`, `exec`, `sympify` or `parse_expr`:
+a small tokenizer and a recursive-descent parser build `sympy.Add/Mul/Pow/...`
+directly. What is accepted (see docs/grading.md for the full list):
+
+- numbers: `2`, `0.125`, `1e-3`, `2.5E6`, `1,048,576`, `1_048_576`;
+- declared symbols (all positive), multi-character ones included; a run of
+  letters that is no declared symbol is split into declared ones (`Gd` -> G*d);
+- `+ - * / ^ **`, unary minus, `( ) [ ] { }`, implicit multiplication
+  (`2Gd^2/H`, `b n d`, `2(a+b)`, `(a)(b)`);
+- unicode `× · ⋅ − ÷ ² ³ … ⁻ √ π 𝒪` and LaTeX `\\frac \\cdot \\times ^{} \\sqrt
+  \\left \\right \\log \\mathcal{O} \\,`;
+- functions `sqrt`, `log` (natural), `ln`, `log2`, `log10`, `min`, `max`.
+
+Every input is bounded (length, nesting, exponent and literal size), so any
+answer of up to 1,000 characters is parsed in milliseconds; everything that
+cannot be read raises `MathSyntaxError` naming what and where.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+import sympy
+
+__all__ = [
+    "FUNCTIONS",
+    "MathSyntaxError",
+    "ParsedMath",
+    "parse_big_o",
+    "parse_math",
+    "parse_math_full",
+]
+
+MAX_LENGTH = 1000
+MAX_DEPTH = 60
+MAX_SYMBOLIC_EXPONENT = 64
+MAX_DEGREE = 512
+MAX_LITERAL_DIGITS = 40
+MAX_CONSTANT_BITS = 4096
+MAX_ROOT_BASE_BITS = 256
+
+FUNCTIONS: tuple[str, ...] = ("sqrt", "log", "ln", "log2", "log10", "min", "max")
+
+
+class MathSyntaxError(ValueError):
+    """An answer we cannot read: `message` says what, `position` (0-based) says where."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = max(0, position)
+
+    def caret(self, text: str) -> str:
+        """Two lines: the text (one line of it) and a `^` under the position."""
+        line_start = text.rfind("\n", 0, self.position) + 1
+        line_end = text.find("\n", self.position)
+        line = text[line_start: line_end if line_end != -1 else len(text)]
+        column = self.position - line_start
+        shown = line.replace("\t", " ")
+        if len(shown) > 100:  # keep the caret line readable: a window around the spot
+            lo = max(0, column - 50)
+            shown = ("…" if lo else "") + shown[lo: lo + 100]
+            column = column - lo + (1 if lo else 0)
+        return f"{shown}\n{' ' * column}^"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# ---------------------------------------------------------------- tokens
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str  # num, name, func, op, open, close, comma, sup, sqrt, frac, bigo, const
+    text: str
+    pos: int
+    end: int
+    value: object = None
+
+
+_SUPERSCRIPTS = {
+    "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
+    "⁸": "8", "⁹": "9", "⁻": "-", "⁺": "+", "ⁿ": "n",
+}
+_OPS = {
+    "+": "+", "-": "-", "−": "-", "–": "-", "*": "*", "×": "*", "·": "*", "⋅": "*",
+    "∙": "*", "∗": "*", "/": "/", "÷": "/", "^": "^",
+}
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = {")", "]", "}"}
+_SKIP_LATEX = {",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle", "left", "right",
+               "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "mathrm", "text", "operatorname", "limits"}
+_LATEX_OPS = {"cdot": "*", "times": "*", "ast": "*", "div": "/"}
+_LATEX_FUNCS = {"log": "log", "ln": "ln", "lg": "log2", "min": "min", "max": "max", "sqrt": "sqrt"}
+_NUMBER = re.compile(
+    r"(?:\d{1,3}(?:_\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?"
+)
+_SUBSCRIPT_GROUP = re.compile(r"_\{([A-Za-z0-9_]+)\}")
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalpha() or "0" <= ch <= "9"
+
+
+def _word_end(text: str, i: int) -> int:
+    """End of a name starting at `i`: letters and ASCII digits, joined by single underscores."""
+    j, n = i + 1, len(text)
+    while j < n:
+        if _is_word_char(text[j]) and text[j] not in ("𝒪", "π"):
+            j += 1
+        elif text[j] == "_" and j + 1 < n and _is_word_char(text[j + 1]):
+            j += 2
+        else:
+            break
+    return j
+
+
+def _number_value(text: str, pos: int) -> sympy.Rational:
+    """The exact value of a numeric literal (`2.5E6`, `1_048_576`), bounded in size."""
+    clean = text.replace("_", "")
+    mantissa, _, exponent = clean.lower().partition("e")
+    digits = mantissa.replace(".", "").lstrip("0")
+    if len(digits) > MAX_LITERAL_DIGITS:
+        raise MathSyntaxError(
+            f"number at column {pos + 1} has too many digits ({len(digits)}; at most {MAX_LITERAL_DIGITS})", pos
+        )
+    exp = int(exponent) if exponent else 0
+    if abs(exp) > 300:
+        raise MathSyntaxError(f"exponent e{exp} at column {pos + 1} is too large (at most e±300)", pos)
+    whole, _, frac = mantissa.partition(".")
+    value = sympy.Rational(int(whole or "0") * 10 ** len(frac) + int(frac or "0"), 10 ** len(frac))
+    if exp:
+        value = value * sympy.Rational(10) ** exp
+    return value
+
+
+class _Lexer:
+    def __init__(self, text: str, vocabulary: "_Vocabulary") -> None:
+        self.text = text
+        self.vocab = vocabulary
+        self.tokens: list[_Tok] = []
+
+    def run(self) -> list[_Tok]:
+        text, i, n = self.text, 0, len(self.text)
+        while i < n:
+            ch = text[i]
+            if ch.isspace() or ch in "$~\u200b\u2009\u202f":
+                i += 1
+            elif "0" <= ch <= "9" or (ch == "." and i + 1 < n and "0" <= text[i + 1] <= "9"):
+                m = _NUMBER.match(text, i)
+                assert m is not None
+                # `2e` followed by no digits is `2·e`: the regex only takes e with digits.
+                self.tokens.append(_Tok("num", m.group(0), i, m.end(), _number_value(m.group(0), i)))
+                i = m.end()
+            elif ch == "\\":
+                i = self._latex(i)
+            elif ch in _OPS:
+                if ch == "*" and text.startswith("**", i):
+                    self.tokens.append(_Tok("op", "^", i, i + 2))
+                    i += 2
+                else:
+                    self.tokens.append(_Tok("op", _OPS[ch], i, i + 1))
+                    i += 1
+            elif ch in _OPEN:
+                self.tokens.append(_Tok("open", ch, i, i + 1))
+                i += 1
+            elif ch in _CLOSE:
+                self.tokens.append(_Tok("close", ch, i, i + 1))
+                i += 1
+            elif ch == ",":
+                self.tokens.append(_Tok("comma", ",", i, i + 1))
+                i += 1
+            elif ch in _SUPERSCRIPTS:
+                j = i
+                while j < n and text[j] in _SUPERSCRIPTS:
+                    j += 1
+                raw = "".join(_SUPERSCRIPTS[c] for c in text[i:j])
+                self.tokens.append(_Tok("sup", raw, i, j))
+                i = j
+            elif ch == "√":
+                self.tokens.append(_Tok("func", "sqrt", i, i + 1, "prefix"))
+                i += 1
+            elif ch == "π":
+                self.tokens.append(_Tok("const", "π", i, i + 1, sympy.pi))
+                i += 1
+            elif ch == "𝒪":
+                self.tokens.append(_Tok("bigo", "𝒪", i, i + 1))
+                i += 1
+            elif ch.isalpha():
+                i = self._word(i)
+            else:
+                raise MathSyntaxError(f"unexpected character {ch!r} at column {i + 1}", i)
+        return self.tokens
+
+    def _latex(self, i: int) -> int:
+        text = self.text
+        m = re.compile(r"\\([A-Za-z]+|.)").match(text, i)
+        if m is None:  # a lone trailing backslash
+            raise MathSyntaxError(f"a lone '\\' at column {i + 1}", i)
+        name, end = m.group(1), m.end()
+        if name in _SKIP_LATEX or name == "\\":
+            return end
+        if name in ("{", "}"):
+            self.tokens.append(_Tok("open" if name == "{" else "close", "(" if name == "{" else ")", i, end))
+            return end
+        if name in _LATEX_OPS:
+            self.tokens.append(_Tok("op", _LATEX_OPS[name], i, end))
+            return end
+        if name in ("frac", "dfrac", "tfrac"):
+            self.tokens.append(_Tok("frac", name, i, end))
+            return end
+        if name == "log":
+            base = re.compile(r"_\{?\s*(2|10|e)\s*\}?").match(text, end)
+            if base is not None:
+                fn = {"2": "log2", "10": "log10", "e": "ln"}[base.group(1)]
+                self.tokens.append(_Tok("func", fn, i, base.end(), "latex"))
+                return base.end()
+        if name in _LATEX_FUNCS:
+            self.tokens.append(_Tok("func", _LATEX_FUNCS[name], i, end, "latex"))
+            return end
+        if name == "pi":
+            self.tokens.append(_Tok("const", "π", i, end, sympy.pi))
+            return end
+        if name in ("mathcal", "mathit", "mathbf", "mathsf", "mathbb"):
+            g = re.compile(r"\s*\{\s*O\s*\}|\s*O(?![A-Za-z])").match(text, end)
+            if g is not None:
+                self.tokens.append(_Tok("bigo", text[i:g.end()], i, g.end()))
+                return g.end()
+            return end  # \mathbf{x}: the group is read as grouping around x
+        raise MathSyntaxError(f"unknown LaTeX command '\\{name}' at column {i + 1}", i)
+
+    def _word(self, i: int) -> int:
+        text = self.text
+        end = _word_end(text, i)
+        word = text[i:end]
+        # LaTeX subscripts in names: d_{model} -> d_model, log_{2} -> log_2
+        while (g := _SUBSCRIPT_GROUP.match(text, end)) is not None:
+            word += "_" + g.group(1)
+            end = g.end()
+        self.tokens.extend(self.vocab.split(word, i, end))
+        return end
+
+
+class _Vocabulary:
+    """Declared symbols, function names and named constants; splits runs of letters."""
+
+    def __init__(self, symbols: Iterable[str], constants: Mapping[str, sympy.Expr], allow_big_o: bool) -> None:
+        self.symbols = {name: sympy.Symbol(name, positive=True) for name in symbols}
+        self.constants = dict(constants)
+        self.allow_big_o = allow_big_o
+        self.functions = {f: f for f in FUNCTIONS}
+        self.functions.update({"log_2": "log2", "log_10": "log10", "lg": "log2", "log_e": "ln"})
+        self.pieces = sorted(set(self.symbols) | set(self.functions), key=len, reverse=True)
+
+    def _single(self, word: str, pos: int, end: int) -> _Tok | None:
+        if word in self.symbols:
+            return _Tok("name", word, pos, end, self.symbols[word])
+        if word in self.constants:
+            return _Tok("const", word, pos, end, self.constants[word])
+        if word in self.functions:
+            return _Tok("func", self.functions[word], pos, end, "word")
+        if word == "O" and self.allow_big_o:
+            return _Tok("bigo", word, pos, end)
+        if word == "pi":
+            return _Tok("const", "π", pos, end, sympy.pi)
+        return None
+
+    def split(self, word: str, pos: int, end: int) -> list[_Tok]:
+        tok = self._single(word, pos, end)
+        if tok is not None:
+            return [tok]
+        parts = self._split_pieces(word)
+        if parts is None:
+            raise MathSyntaxError(self.unknown_message(word, pos), pos)
+        out: list[_Tok] = []
+        at = pos
+        for part in parts:
+            single = self._single(part, at, at + len(part))
+            assert single is not None
+            out.append(single)
+            at += len(part)
+        return out
+
+    def _split_pieces(self, word: str) -> list[str] | None:
+        """Split into declared symbols and function names, preferring long pieces (fewest parts)."""
+        n = len(word)
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[n] = []
+        for start in range(n - 1, -1, -1):
+            for piece in self.pieces:
+                if word.startswith(piece, start) and best[start + len(piece)] is not None:
+                    candidate = [piece, *best[start + len(piece)]]  # type: ignore[misc]
+                    if best[start] is None or len(candidate) < len(best[start]):  # type: ignore[arg-type]
+                        best[start] = candidate
+        return best[0]
+
+    def unknown_message(self, word: str, pos: int) -> str:
+        allowed = ", ".join(self.symbols) if self.symbols else "none (a number is expected)"
+        msg = f"unknown symbol '{word}' at column {pos + 1}; allowed: {allowed}"
+        near = [s for s in self.symbols if s.lower() == word.lower()]
+        if near:
+            msg += f" (did you mean '{near[0]}'? case matters)"
+        elif re.fullmatch(r"[A-Za-z]+\d+", word) and word.rstrip("0123456789") in self.symbols:
+            base = word.rstrip("0123456789")
+            msg += f" (write {base}^{word[len(base):]} for a power)"
+        return msg
+
+
+# ---------------------------------------------------------------- parser
+
+@dataclass(frozen=True)
+class _Node:
+    expr: sympy.Expr
+    degree: int  # bound on the total degree in symbols (keeps exact evaluation cheap)
+    bits: int  # bound on the size of constants, in bits
+    pos: int
+    implicit_factors: int = 1
+
+
+@dataclass(frozen=True)
+class ParsedMath:
+    """A parsed answer: the expression, whether it was wrapped in O(...), and where the wraps were."""
+
+    expr: sympy.Expr
+    had_big_o: bool
+    literals: tuple[str, ...]
+
+
+def _const_bits(value: sympy.Expr) -> int:
+    if isinstance(value, sympy.Rational):
+        return max(int(abs(value.p)).bit_length(), int(value.q).bit_length(), 1)
+    return 2
+
+
+class _Parser:
+    def __init__(self, text: str, tokens: list[_Tok], vocab: _Vocabulary) -> None:
+        self.text = text
+        self.toks = tokens
+        self.i = 0
+        self.depth = 0
+        self.vocab = vocab
+        self.had_big_o = False
+        self.literals: list[str] = []
+        self.in_args = 0
+
+    # -- helpers
+    def peek(self, k: int = 0) -> _Tok | None:
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def take(self) -> _Tok:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def at_end_pos(self) -> int:
+        return len(self.text)
+
+    def error_at(self, tok: _Tok | None, what: str) -> MathSyntaxError:
+        if tok is None:
+            return MathSyntaxError(f"{what} at the end of the answer", len(self.text))
+        return MathSyntaxError(f"{what} at column {tok.pos + 1}", tok.pos)
+
+    def enter(self, tok: _Tok | None) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            pos = tok.pos if tok is not None else len(self.text)
+            raise MathSyntaxError(f"too deeply nested at column {pos + 1} (at most {MAX_DEPTH} levels)", pos)
+
+    def leave(self) -> None:
+        self.depth -= 1
+
+    # -- grammar
+    def parse(self) -> _Node:
+        if not self.toks:
+            raise MathSyntaxError("empty answer: type an expression", 0)
+        node = self.expr()
+        tok = self.peek()
+        if tok is not None:
+            if tok.kind == "close":
+                raise self.error_at(tok, f"unmatched '{tok.text}'")
+            raise self.error_at(tok, f"unexpected '{self.text[tok.pos:tok.end]}'")
+        return node
+
+    def expr(self) -> _Node:
+        self.enter(self.peek())
+        try:
+            node = self.term()
+            while (tok := self.peek()) is not None and tok.kind == "op" and tok.text in "+-":
+                self.take()
+                rhs = self.term()
+                other = rhs.expr if tok.text == "+" else -rhs.expr
+                node = _Node(
+                    sympy.Add(node.expr, other), max(node.degree, rhs.degree),
+                    min(max(node.bits, rhs.bits) + 1, 10**9), node.pos,
+                )
+                self._check_bits(node, tok)
+            return node
+        finally:
+            self.leave()
+
+    def term(self) -> _Node:
+        node = self.implicit_product()
+        while (tok := self.peek()) is not None and tok.kind == "op" and tok.text in "*/":
+            self.take()
+            rhs = self.implicit_product(after=tok)
+            if tok.text == "/":
+                if rhs.implicit_factors > 1:
+                    shown = self.text[rhs.pos: self._last_end()].strip()
+                    raise MathSyntaxError(
+                        f"ambiguous '/ {shown}' at column {tok.pos + 1}: write /({shown}) to divide by all of it, "
+                        f"or put * between the factors", tok.pos,
+                    )
+                if rhs.expr == 0:
+                    raise MathSyntaxError(f"division by zero at column {tok.pos + 1}", tok.pos)
+                expr = sympy.Mul(node.expr, sympy.Pow(rhs.expr, -1))
+            else:
+                expr = sympy.Mul(node.expr, rhs.expr)
+            node = _Node(expr, node.degree + rhs.degree, node.bits + rhs.bits, node.pos)
+            self._check_bits(node, tok)
+            self._check_degree(node, tok)
+        return node
+
+    def _last_end(self) -> int:
+        return self.toks[self.i - 1].end if self.i > 0 else 0
+
+    def _starts_factor(self, tok: _Tok | None) -> bool:
+        return tok is not None and tok.kind in ("num", "name", "func", "open", "frac", "bigo", "const")
+
+    def implicit_product(self, after: _Tok | None = None) -> _Node:
+        tok = self.peek()
+        if tok is None:
+            raise self.error_at(None, "expected a value" + (f" after '{after.text}'" if after else ""))
+        node = self.unary()
+        count = 1
+        while self._starts_factor(self.peek()):
+            nxt = self.peek()
+            assert nxt is not None
+            prev = self.toks[self.i - 1]
+            if nxt.kind == "num" and prev.kind in ("num", "sup"):
+                raise MathSyntaxError(
+                    f"two numbers side by side at column {nxt.pos + 1}: put * between them, "
+                    "or write the number without spaces", nxt.pos,
+                )
+            rhs = self.power()
+            count += 1
+            node = _Node(sympy.Mul(node.expr, rhs.expr), node.degree + rhs.degree, node.bits + rhs.bits, node.pos)
+            self._check_bits(node, nxt)
+            self._check_degree(node, nxt)
+        return _Node(node.expr, node.degree, node.bits, node.pos, count)
+
+    def unary(self) -> _Node:
+        tok = self.peek()
+        if tok is not None and tok.kind == "op" and tok.text in "+-":
+            self.enter(tok)
+            try:
+                self.take()
+                inner = self.unary()
+                expr = -inner.expr if tok.text == "-" else inner.expr
+                return _Node(expr, inner.degree, inner.bits, tok.pos)
+            finally:
+                self.leave()
+        return self.power()
+
+    def power(self) -> _Node:
+        base = self.postfix()
+        tok = self.peek()
+        if tok is not None and tok.kind == "op" and tok.text == "^":
+            self.take()
+            self.enter(tok)
+            try:
+                exp_tok = self.peek()
+                if exp_tok is not None and exp_tok.kind == "open" and exp_tok.text == "{":
+                    exponent = self.group()
+                else:
+                    exponent = self.unary()
+            finally:
+                self.leave()
+            return self.make_power(base, exponent.expr, tok)
+        return base
+
+    def postfix(self) -> _Node:
+        node = self.primary()
+        while (tok := self.peek()) is not None and tok.kind == "sup":
+            self.take()
+            raw = tok.text
+            if raw == "n" and "n" in self.vocab.symbols:
+                exponent: sympy.Expr = self.vocab.symbols["n"]
+            elif re.fullmatch(r"[+-]?\d+", raw):
+                exponent = sympy.Integer(int(raw))
+            else:
+                raise self.error_at(tok, f"unreadable superscript '{self.text[tok.pos:tok.end]}'")
+            node = self.make_power(node, exponent, tok)
+        return node
+
+    def make_power(self, base: _Node, exponent: sympy.Expr, tok: _Tok) -> _Node:
+        if not isinstance(exponent, sympy.Rational):
+            raise MathSyntaxError(
+                f"the exponent at column {tok.pos + 1} must be a number (got {exponent})", tok.pos
+            )
+        if base.expr.is_number:
+            if base.expr == 0 and exponent < 0:
+                raise MathSyntaxError(f"division by zero at column {tok.pos + 1}", tok.pos)
+            if not isinstance(exponent, sympy.Integer):
+                if base.bits > MAX_ROOT_BASE_BITS or abs(exponent.q) > 64 or abs(exponent.p) > 4096:
+                    raise MathSyntaxError(f"power at column {tok.pos + 1} is too large to compute", tok.pos)
+            estimate = base.bits * abs(int(exponent.p)) / max(int(exponent.q), 1)
+            if estimate > MAX_CONSTANT_BITS:
+                raise MathSyntaxError(
+                    f"power at column {tok.pos + 1} is too large (a number of about {int(estimate * 0.30103)} digits)",
+                    tok.pos,
+                )
+            bits = max(int(math.ceil(estimate)), 1)
+            degree = 0
+        else:
+            if abs(exponent) > MAX_SYMBOLIC_EXPONENT:
+                raise MathSyntaxError(
+                    f"exponent {exponent} at column {tok.pos + 1} is too large (at most {MAX_SYMBOLIC_EXPONENT})",
+                    tok.pos,
+                )
+            bits = int(base.bits * abs(exponent)) + 1
+            degree = int(math.ceil(base.degree * abs(exponent)))
+        node = _Node(sympy.Pow(base.expr, exponent), degree, bits, base.pos)
+        self._check_bits(node, tok)
+        self._check_degree(node, tok)
+        return node
+
+    def _check_bits(self, node: _Node, tok: _Tok) -> None:
+        if node.bits > 4 * MAX_CONSTANT_BITS:
+            raise MathSyntaxError(f"numbers too large at column {tok.pos + 1}", tok.pos)
+
+    def _check_degree(self, node: _Node, tok: _Tok) -> None:
+        if node.degree > MAX_DEGREE:
+            raise MathSyntaxError(
+                f"expression degree too high at column {tok.pos + 1} (powers multiply up to more than {MAX_DEGREE})",
+                tok.pos,
+            )
+
+    def group(self) -> _Node:
+        """`( expr )`, `[ expr ]` or `{ expr }`."""
+        tok = self.take()
+        closer = _OPEN[tok.text] if tok.text in _OPEN else ")"
+        inner = self.expr()
+        close = self.peek()
+        if close is None or close.kind != "close":
+            raise self.error_at(close, f"expected '{closer}' to close the '{tok.text}' at column {tok.pos + 1}")
+        if close.text != closer:
+            raise self.error_at(close, f"'{close.text}' does not match the '{tok.text}' at column {tok.pos + 1}")
+        self.take()
+        return _Node(inner.expr, inner.degree, inner.bits, tok.pos)
+
+    def primary(self) -> _Node:
+        tok = self.peek()
+        if tok is None:
+            raise self.error_at(None, "expected a value")
+        if tok.kind == "num":
+            self.take()
+            value = tok.value
+            assert isinstance(value, sympy.Rational)
+            value, text = self._thousands(tok, value)
+            self.literals.append(text)
+            return _Node(value, 0, _const_bits(value), tok.pos)
+        if tok.kind == "name":
+            self.take()
+            assert isinstance(tok.value, sympy.Symbol)
+            return _Node(tok.value, 1, 1, tok.pos)
+        if tok.kind == "const":
+            self.take()
+            value = tok.value
+            assert isinstance(value, sympy.Expr)
+            return _Node(value, 0, _const_bits(value), tok.pos)
+        if tok.kind == "open":
+            return self.group()
+        if tok.kind == "frac":
+            self.take()
+            num = self.latex_arg(tok)
+            den = self.latex_arg(tok)
+            if den.expr == 0:
+                raise MathSyntaxError(f"division by zero in \\frac at column {tok.pos + 1}", tok.pos)
+            node = _Node(
+                sympy.Mul(num.expr, sympy.Pow(den.expr, -1)), num.degree + den.degree, num.bits + den.bits, tok.pos
+            )
+            self._check_degree(node, tok)
+            return node
+        if tok.kind == "func":
+            return self.function()
+        if tok.kind == "bigo":
+            self.take()
+            if not self.vocab.allow_big_o:
+                raise self.error_at(tok, "O(...) is not expected here")
+            nxt = self.peek()
+            if nxt is None or nxt.kind != "open":
+                raise self.error_at(nxt, "expected '(' after O")
+            self.had_big_o = True
+            return self.group()
+        if tok.kind == "close":
+            raise self.error_at(tok, f"unmatched '{tok.text}'" if self.depth <= 1 else f"expected a value before '{tok.text}'")
+        if tok.kind == "comma":
+            raise self.error_at(tok, "unexpected ','")
+        if tok.kind == "sup":
+            raise self.error_at(tok, "a superscript needs something before it")
+        raise self.error_at(tok, f"expected a value, got '{self.text[tok.pos:tok.end]}'")
+
+    def _thousands(self, tok: _Tok, value: sympy.Rational) -> tuple[sympy.Rational, str]:
+        """`1,048,576`: a comma followed by exactly three digits joins the groups (not inside min/max)."""
+        text = tok.text
+        if self.in_args or not re.fullmatch(r"\d{1,3}", text):
+            return value, text
+        end = tok.end
+        groups = [text]
+        while True:
+            comma, nxt = self.peek(), self.peek(1)
+            if (
+                comma is not None and comma.kind == "comma" and comma.pos == end
+                and nxt is not None and nxt.kind == "num" and nxt.pos == comma.end
+                and re.fullmatch(r"\d{3}(?:\.\d*)?", nxt.text)
+            ):
+                groups.append(nxt.text)
+                self.i += 2
+                end = nxt.end
+                if "." in nxt.text:
+                    break
+            else:
+                break
+        if len(groups) == 1:
+            return value, text
+        joined = "".join(groups)
+        return _number_value(joined, tok.pos), ",".join(groups)
+
+    def latex_arg(self, owner: _Tok) -> _Node:
+        tok = self.peek()
+        if tok is None:
+            raise self.error_at(None, f"\\{owner.text} at column {owner.pos + 1} needs an argument")
+        if tok.kind == "open":
+            return self.group()
+        if tok.kind == "num" and len(tok.text) > 1 and tok.text.isdigit():  # \frac12
+            self.take()
+            return _Node(sympy.Integer(int(tok.text[0])), 0, 4, tok.pos)
+        return self.postfix()
+
+    def function(self) -> _Node:
+        tok = self.take()
+        name = tok.text
+        if name == "sqrt" and tok.value == "latex":
+            nxt = self.peek()
+            if nxt is not None and nxt.kind == "open" and nxt.text == "[":
+                index = self.group()
+                if not isinstance(index.expr, sympy.Integer) or not 2 <= int(index.expr) <= 16:
+                    raise self.error_at(nxt, "the root index must be a whole number from 2 to 16")
+                arg = self.latex_arg(tok)
+                return self.make_power(arg, sympy.Rational(1, int(index.expr)), tok)
+            arg = self.latex_arg(tok)
+            return self.make_power(arg, sympy.Rational(1, 2), tok)
+        nxt = self.peek()
+        if name in ("min", "max"):
+            if nxt is None or nxt.kind != "open":
+                raise self.error_at(nxt, f"expected '(' after {name}")
+            args = self.arguments()
+            if len(args) < 2:
+                raise self.error_at(tok, f"{name} needs at least two arguments")
+            fn = sympy.Min if name == "min" else sympy.Max
+            return _Node(
+                fn(*[a.expr for a in args]), max(a.degree for a in args), max(a.bits for a in args), tok.pos
+            )
+        if nxt is not None and nxt.kind == "open":
+            arg = self.group()
+        elif self._starts_factor(nxt) or (nxt is not None and nxt.kind == "func"):
+            arg = self.power()  # `log n`, `√d`, `\log n^2`
+        else:
+            raise self.error_at(nxt, f"{name} needs an argument")
+        if name == "sqrt":
+            return self.make_power(arg, sympy.Rational(1, 2), tok)
+        if arg.expr.is_number and arg.expr.is_positive is not True:
+            raise self.error_at(tok, f"{name} of a number that is not positive")
+        expr = sympy.log(arg.expr)
+        if name == "log2":
+            expr = expr / sympy.log(2)
+        elif name == "log10":
+            expr = expr / sympy.log(10)
+        return _Node(expr, max(arg.degree, 1), arg.bits + 8, tok.pos)
+
+    def arguments(self) -> list[_Node]:
+        open_tok = self.take()
+        self.in_args += 1
+        try:
+            args = [self.expr()]
+            while (tok := self.peek()) is not None and tok.kind == "comma":
+                self.take()
+                args.append(self.expr())
+        finally:
+            self.in_args -= 1
+        close = self.peek()
+        if close is None or close.kind != "close" or close.text != ")":
+            raise self.error_at(close, f"expected ')' to close the '(' at column {open_tok.pos + 1}")
+        self.take()
+        return args
+
+
+def parse_math_full(
+    text: str,
+    symbols: Iterable[str],
+    *,
+    allow_big_o: bool = False,
+    max_length: int = MAX_LENGTH,
+    constants: Mapping[str, sympy.Expr] | None = None,
+) -> ParsedMath:
+    """Parse `text` into a `ParsedMath` (expression, whether O(...) was used, the numeric literals as written).
+
+    `constants` are whole words with a fixed value (unit suffixes such as `GiB`);
+    unlike symbols they are never produced by splitting a run of letters.
+    """
+    if len(text) > max_length:
+        raise MathSyntaxError(f"answer is too long ({len(text)} characters; at most {max_length})", max_length)
+    vocab = _Vocabulary(symbols, constants or {}, allow_big_o)
+    tokens = _Lexer(text, vocab).run()
+    parser = _Parser(text, tokens, vocab)
+    node = parser.parse()
+    return ParsedMath(node.expr, parser.had_big_o, tuple(parser.literals))
+
+
+def parse_math(
+    text: str,
+    symbols: Iterable[str],
+    *,
+    allow_big_o: bool = False,
+    max_length: int = MAX_LENGTH,
+    constants: Mapping[str, sympy.Expr] | None = None,
+) -> sympy.Expr:
+    """Parse typed math over the declared `symbols` (all positive) into a sympy expression.
+
+    With `allow_big_o`, `O(...)`, `\\mathcal{O}(...)` and `𝒪(...)` are accepted and
+    stand for their contents. Raises `MathSyntaxError` for anything unreadable.
+    """
+    return parse_math_full(
+        text, symbols, allow_big_o=allow_big_o, max_length=max_length, constants=constants
+    ).expr
+
+
+def parse_big_o(
+    text: str, symbols: Iterable[str], *, max_length: int = MAX_LENGTH
+) -> tuple[sympy.Expr, bool]:
+    """Parse a complexity answer: `(inner expression, whether it was written as O(...))`."""
+    parsed = parse_math_full(text, symbols, allow_big_o=True, max_length=max_length)
+    return parsed.expr, parsed.had_big_o

@@ -1,0 +1,499 @@
+"""Grade tensor-shape answers: a list of dimensions compared position by position.
+
+Accepted forms: `[h, d, q]`, `(h,d,q)`, `h x d x q`, `h×d×q`, `h, d, q`, `[h d q]`,
+`torch.Size([h, d, q])`, a single dimension. A dimension is a name, an integer or
+an expression (`d/h`, `2*n`, `n_heads*d_head`), read by the safe math parser.
+The question's `where` equalities and the variant's params are substituted on
+both sides before comparing, so `[b, g, n, d/h]` equals `[b, g, n, k]` when
+`where: {k: d/h}`.
+
+Partial credit: with the right number of axes, the fraction of positions that are
+right; with the wrong number, half the length of the longest common run of
+matching axes (in order) over the longer of the two ranks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+import sympy
+
+from tutor.bank.model import ShapeQuestion
+from tutor.bank.variant import Variant
+from tutor.grading.equivalence import Verdict, equivalent
+from tutor.grading.grade import Grade
+from tutor.grading.parse import FUNCTIONS, MathSyntaxError, parse_math
+
+MAX_LENGTH = 1000
+MAX_AXES = 16
+MAX_MERGE = 4  # longest run of axes checked as merged into one (a reshape)
+_NAME = re.compile(r"(?<![\\A-Za-z0-9_])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")
+_NOT_NAMES = frozenset(FUNCTIONS) | {"pi", "O", "frac", "cdot", "times"}
+_SIZE = re.compile(r"^(?:(?:torch|np|numpy)\s*\.\s*)?(?:Size|shape)\s*(?=\()", re.IGNORECASE)
+_PAIRS = {"[": "]", "(": ")", "{": "}"}
+_ATOM = r"(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*|\d+)"
+# A space-free product or quotient of names and integers: `n`, `64`, `d/h`, `2*n`, `d^2`.
+_SIMPLE = re.compile(rf"{_ATOM}(?:(?:\*\*|[*/^]){_ATOM})*")
+_SPANS = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|`([^`]+)`", re.DOTALL)
+
+
+class ShapeError(ValueError):
+    """An answer that cannot be read as a shape; `position` is a 0-based index into it."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+@dataclass(frozen=True)
+class Dim:
+    """One dimension as written, where it starts, and its parsed value."""
+
+    text: str
+    start: int
+    expr: sympy.Expr
+
+
+# ---------------------------------------------------------------- splitting into dimensions
+
+
+def _names_in(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [n for n in _NAME.findall(value) if n not in _NOT_NAMES]
+    if isinstance(value, (list, tuple)):
+        return [n for v in value for n in _names_in(v)]
+    return []
+
+
+def _math_spans(markdown: str) -> list[str]:
+    """The `$math$` and `code` spans of a prompt or hint: where a question names its dimensions."""
+    return ["".join(groups) for groups in (tuple(g or "" for g in m.groups()) for m in _SPANS.finditer(markdown))]
+
+
+def _collect(sources: Iterable[Any]) -> list[str]:
+    names: list[str] = []
+    for source in sources:
+        for name in _names_in(source):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def dimension_names(question: ShapeQuestion) -> list[str]:
+    """Names the question itself uses as dimensions: answer, `where`, params, feedback answers, examples."""
+    sources: list[Any] = [question.answer, list(question.where), list(question.where.values()), list(question.params)]
+    sources += [rule.answer for rule in question.feedback]
+    sources += [*question.examples.accept, *question.examples.reject]
+    return _collect(sources)
+
+
+def declared_symbols(question: ShapeQuestion) -> list[str]:
+    """Names a learner may use: the dimension names, then those in the `$math$` and `code` spans of the
+    prompt and hints (where a question introduces its dimensions and tensors)."""
+    spans = [span for markdown in (question.prompt, *question.hints) for span in _math_spans(markdown)]
+    return _collect([dimension_names(question), *spans])
+
+
+def _closing(text: str, open_at: int) -> int | None:
+    """Index of the bracket closing the one at `open_at` (any kind nests), or None."""
+    depth = 0
+    for i in range(open_at, len(text)):
+        if text[i] in _PAIRS:
+            depth += 1
+        elif text[i] in _PAIRS.values():
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
+
+
+def _strip_wrappers(text: str, offset: int) -> tuple[str, int]:
+    """Remove `torch.Size(...)`, backticks and brackets that wrap the whole answer."""
+    while True:
+        core = text.strip()
+        offset += text.find(core) if core else 0
+        text = core
+        if len(text) >= 2 and text[0] == text[-1] == "`":
+            text, offset = text[1:-1], offset + 1
+            continue
+        size = _SIZE.match(text)
+        if size:
+            text, offset = text[size.end():], offset + size.end()
+            continue
+        if text and text[0] in _PAIRS:
+            close = _closing(text, 0)
+            if close == len(text) - 1 and text[-1] == _PAIRS[text[0]]:
+                text, offset = text[1:-1], offset + 1
+                continue
+        return text, offset
+
+
+def _top_level(text: str, chars: str) -> list[int]:
+    """Indexes of `chars` outside any brackets."""
+    depth, found = 0, []
+    for i, c in enumerate(text):
+        if c in _PAIRS:
+            depth += 1
+        elif c in _PAIRS.values():
+            depth -= 1
+        elif depth == 0 and c in chars:
+            found.append(i)
+    return found
+
+
+def _x_separators(text: str, declared: Sequence[str], x_is_dim: bool) -> list[int]:
+    """Places where the letter x separates dimensions (`h x d`, `2x3`, `hxdxq`), unless x names a dimension."""
+    if x_is_dim:
+        return []
+    top = set(_top_level(text, "x"))
+    found: list[int] = []
+    for m in re.finditer(r"[A-Za-z0-9_]+", text):
+        word, start = m.group(0), m.start()
+        if "x" not in word or (word != "x" and word in declared):
+            continue
+        pieces = word.split("x")
+        if word == "x" or all(p and (p in declared or p.isdigit()) for p in pieces):
+            at = start
+            for p in pieces[:-1]:
+                at += len(p)
+                if at in top:
+                    found.append(at)
+                at += 1
+    return found
+
+
+def _split_at(text: str, offset: int, cuts: list[int], sep_len: int = 1) -> list[tuple[str, int]]:
+    pieces, prev = [], 0
+    for cut in cuts:
+        pieces.append((text[prev:cut], offset + prev))
+        prev = cut + sep_len
+    pieces.append((text[prev:], offset + prev))
+    return pieces
+
+
+def _check_brackets(text: str) -> None:
+    """Every bracket closed by its own kind, in order."""
+    stack: list[int] = []
+    for i, c in enumerate(text):
+        if c in _PAIRS:
+            stack.append(i)
+        elif c in _PAIRS.values():
+            if not stack:
+                raise ShapeError(f"{c!r} at column {i + 1} closes nothing", i)
+            opened = stack.pop()
+            if _PAIRS[text[opened]] != c:
+                raise ShapeError(
+                    f"{c!r} at column {i + 1} does not match {text[opened]!r} at column {opened + 1}", i
+                )
+    if stack:
+        raise ShapeError(f"{text[stack[-1]]!r} at column {stack[-1] + 1} is never closed", stack[-1])
+
+
+def split_dims(answer: str, declared: Sequence[str], x_is_dim: bool = False) -> list[tuple[str, int]]:
+    """The dimension texts of an answer and where each starts in it."""
+    _check_brackets(answer)
+    text, offset = _strip_wrappers(answer, 0)
+    if not text:
+        raise ShapeError("the answer is empty: write the shape as [a, b, c]", 0)
+    commas = _top_level(text, ",")
+    if commas:
+        pieces = _split_at(text, offset, commas)
+        if len(pieces) > 1 and not pieces[-1][0].strip():  # (h,) is a one-dimensional tuple
+            pieces = pieces[:-1]
+    elif crosses := _top_level(text, "×⨯✕"):
+        pieces = _split_at(text, offset, crosses)
+    elif xs := _x_separators(text, declared, x_is_dim):
+        pieces = _split_at(text, offset, xs)
+    else:
+        words = list(re.finditer(r"\S+", text))
+        if len(words) > 1 and all(_SIMPLE.fullmatch(w.group(0)) for w in words):
+            pieces = [(w.group(0), offset + w.start()) for w in words]
+        else:
+            pieces = [(text, offset)]
+    if len(pieces) > MAX_AXES:
+        raise ShapeError(f"too many axes ({len(pieces)}; at most {MAX_AXES})", pieces[MAX_AXES][1])
+    for piece, start in pieces:
+        if not piece.strip():
+            raise ShapeError("an empty dimension: each axis needs a name, a number or an expression", start)
+    return pieces
+
+
+# ---------------------------------------------------------------- values
+
+
+def _number(value: int | float) -> sympy.Expr:
+    return sympy.Integer(value) if isinstance(value, int) or float(value).is_integer() else sympy.Rational(str(value))
+
+
+def _parse(text: str, start: int, symbols: Sequence[str]) -> sympy.Expr:
+    # Padding keeps the parser's positions (and the columns in its messages) those of the whole answer.
+    return parse_math(" " * start + text, symbols, max_length=MAX_LENGTH + len(text) + start)
+
+
+def read_answer(answer: str, symbols: Sequence[str], x_is_dim: bool = False) -> list[Dim]:
+    """Split and parse an answer into dimensions; raises ShapeError saying what and where."""
+    if len(answer) > MAX_LENGTH:
+        raise ShapeError(f"the answer is too long ({len(answer)} characters; at most {MAX_LENGTH})", MAX_LENGTH)
+    flat = answer.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    dims = []
+    for text, start in split_dims(flat, symbols, x_is_dim):
+        try:
+            expr = _parse(text, start, symbols)
+        except MathSyntaxError as exc:
+            raise ShapeError(exc.message, exc.position) from None
+        core = text.strip()
+        dims.append(Dim(core, start + text.find(core), expr))
+    return dims
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the question declares: the symbols, the `where` equalities and the params, resolved."""
+
+    symbols: tuple[str, ...]
+    x_is_dim: bool
+    where: dict[str, str]
+    bindings: dict[sympy.Symbol, sympy.Expr]
+
+    def full(self, expr: sympy.Expr) -> sympy.Expr:
+        """`expr` with every `where` name and param replaced by its value."""
+        for _ in range(len(self.bindings) + 1):
+            new = expr.xreplace(self.bindings)
+            if new == expr:
+                return expr
+            expr = new
+        return expr
+
+    def same(self, a: sympy.Expr, b: sympy.Expr) -> bool | None:
+        """Equal after substitution: True, False, or None when it cannot be decided."""
+        verdict = equivalent(self.full(a), self.full(b)).verdict
+        return None if verdict is Verdict.UNDECIDED else verdict is Verdict.EQUAL
+
+
+def context(variant: Variant) -> Context:
+    question = variant.question
+    assert isinstance(question, ShapeQuestion)
+    symbols = tuple(declared_symbols(question))
+    bindings: dict[sympy.Symbol, sympy.Expr] = {}
+    for name, value in variant.params.items():
+        bindings[sympy.Symbol(name, positive=True)] = _number(value)
+    for name, value in question.where.items():
+        try:
+            expr = _number(value) if isinstance(value, (int, float)) else parse_math(str(value), symbols)
+        except MathSyntaxError as exc:
+            raise ValueError(f"{question.id}: where {name}: cannot read {value!r}: {exc.message}") from None
+        bindings[sympy.Symbol(name, positive=True)] = expr
+    ctx = Context(symbols, "x" in dimension_names(question), {k: str(v) for k, v in question.where.items()}, bindings)
+    for name in question.where:
+        if ctx.full(sympy.Symbol(name, positive=True)).has(sympy.Symbol(name, positive=True)):
+            raise ValueError(f"{question.id}: where {name} refers to itself")
+    return ctx
+
+
+def _key_dims(question: ShapeQuestion, raw: Any, ctx: Context) -> list[Dim]:
+    if isinstance(raw, str):
+        try:
+            return read_answer(raw, ctx.symbols, ctx.x_is_dim)
+        except ShapeError as exc:
+            raise ValueError(f"{question.id}: cannot read the shape {raw!r}: {exc.message}") from None
+    if not isinstance(raw, list) or not raw:
+        raise ValueError(f"{question.id}: a shape answer is a list of dimensions, got {raw!r}")
+    dims = []
+    for item in raw:
+        if isinstance(item, bool) or not isinstance(item, (int, float, str)):
+            raise ValueError(f"{question.id}: a dimension must be a name, a number or an expression, got {item!r}")
+        try:
+            expr = _number(item) if isinstance(item, (int, float)) else parse_math(item, ctx.symbols)
+        except MathSyntaxError as exc:
+            raise ValueError(f"{question.id}: cannot read the dimension {item!r}: {exc.message}") from None
+        dims.append(Dim(str(item).strip(), 0, expr))
+    return dims
+
+
+# ---------------------------------------------------------------- comparing
+
+
+def _show(expr: sympy.Expr) -> str:
+    return str(expr).replace("**", "^")
+
+
+def _shape_text(texts: Iterable[str]) -> str:
+    return f"[{', '.join(texts)}]"
+
+
+def _describe_expected(dim: Dim, ctx: Context) -> str:
+    """An expected dimension with what it stands for: `k = d/h`, `d/h = k`, `k = d/h = 128`."""
+    parts = [dim.text]
+    if dim.text in ctx.where:
+        parts.append(ctx.where[dim.text])
+    else:
+        for name, value in ctx.where.items():
+            if name != dim.text and ctx.same(sympy.Symbol(name, positive=True), dim.expr):
+                parts.append(name)
+                break
+    full = ctx.full(dim.expr)
+    if full.is_number and not dim.expr.is_number:
+        parts.append(_show(full))
+    seen: list[str] = []
+    for p in parts:
+        if p not in seen:
+            seen.append(p)
+    return " = ".join(seen)
+
+
+def _lcs(got: Sequence[Dim], want: Sequence[Dim], eq: list[list[bool]]) -> list[tuple[int, int]]:
+    n, m = len(got), len(want)
+    table = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            table[i][j] = table[i + 1][j + 1] + 1 if eq[i][j] else max(table[i + 1][j], table[i][j + 1])
+    pairs, i, j = [], 0, 0
+    while i < n and j < m:
+        if eq[i][j]:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def _permutation(eq: list[list[bool]]) -> list[int] | None:
+    """For each answer axis, the expected axis it matches, when the answer is a reordering.
+
+    Equality is an equivalence relation, so keeping the axes already in place and
+    then matching greedily finds a full matching whenever there is one.
+    """
+    n = len(eq)
+    match: list[int | None] = [i if eq[i][i] else None for i in range(n)]
+    used = {i for i in range(n) if eq[i][i]}
+    for i in range(n):
+        if match[i] is None:
+            j = next((j for j in range(n) if eq[i][j] and j not in used), None)
+            if j is None:
+                return None
+            used.add(j)
+            match[i] = j
+    return [j for j in match if j is not None]
+
+
+def _order_feedback(got: Sequence[Dim], want: Sequence[Dim], match: list[int]) -> str:
+    wrong = [i for i, j in enumerate(match) if i != j]
+    swaps = [(i, match[i]) for i in wrong if i < match[i] and match[match[i]] == i]
+    if swaps and 2 * len(swaps) == len(wrong):
+        said = "; ".join(f"axes {i} and {j} are swapped ({got[i].text} and {got[j].text})" for i, j in swaps)
+        return f"the right axes in the wrong order: {said}"
+    return f"the right axes in the wrong order: expected {_shape_text(d.text for d in want)}"
+
+
+def compare(got: Sequence[Dim], want: Sequence[Dim], ctx: Context) -> tuple[float, list[str]]:
+    """The fraction earned and feedback lines naming each wrong, missing, extra or misplaced axis."""
+    verdicts = [[ctx.same(g.expr, w.expr) for w in want] for g in got]
+    eq = [[v is True for v in row] for row in verdicts]
+    lines: list[str] = []
+    if len(got) == len(want):
+        right = [i for i in range(len(got)) if eq[i][i]]
+        if len(right) == len(got):
+            return 1.0, []
+        fraction = len(right) / len(want)
+        match = _permutation(eq)
+        if match is not None:
+            lines.append(_order_feedback(got, want, match))
+            return fraction, lines
+        for i, (g, w) in enumerate(zip(got, want)):
+            if not eq[i][i]:
+                undecided = " (could not decide whether they are equal)" if verdicts[i][i] is None else ""
+                lines.append(f"axis {i}: you wrote {g.text}, expected {_describe_expected(w, ctx)}{undecided}")
+        return fraction, lines
+    pairs = _lcs(got, want, eq)
+    matched_got = {i for i, _ in pairs}
+    matched_want = {j for _, j in pairs}
+    lines.append(
+        f"you wrote {len(got)} ax{'i' if len(got) == 1 else 'e'}s; expected {len(want)}: {_shape_text(d.text for d in want)}"
+    )
+    merged = _merges(got, want, matched_got, matched_want, ctx)
+    lines.extend(merged.lines)
+    for j, w in enumerate(want):
+        if j not in matched_want and j not in merged.want:
+            lines.append(f"missing axis {j}: {_describe_expected(w, ctx)}")
+    for i, g in enumerate(got):
+        if i not in matched_got and i not in merged.got:
+            lines.append(f"extra axis {i}: {g.text}")
+    return 0.5 * len(pairs) / max(len(got), len(want)), lines
+
+
+@dataclass
+class _Merged:
+    lines: list[str]
+    got: set[int]
+    want: set[int]
+
+
+def _merges(got: Sequence[Dim], want: Sequence[Dim], mg: set[int], mw: set[int], ctx: Context) -> _Merged:
+    """Unmatched axes that are the product of a run of unmatched axes on the other side (a reshape)."""
+    out = _Merged([], set(), set())
+
+    def runs(n: int, matched: set[int]) -> list[tuple[int, int]]:
+        return [
+            (a, b)
+            for a in range(n)
+            for b in range(a + 2, min(n, a + MAX_MERGE) + 1)
+            if not any(k in matched for k in range(a, b))
+        ]
+
+    for i, g in enumerate(got):
+        if i in mg:
+            continue
+        for a, b in runs(len(want), mw | out.want):
+            if ctx.same(g.expr, sympy.Mul(*[w.expr for w in want[a:b]])):
+                names = _shape_text(w.text for w in want[a:b])
+                out.lines.append(f"axis {i}: {g.text} merges expected axes {a}-{b - 1} {names} into one")
+                out.got.add(i)
+                out.want.update(range(a, b))
+                break
+    for j, w in enumerate(want):
+        if j in mw or j in out.want:
+            continue
+        for a, b in runs(len(got), mg | out.got):
+            if ctx.same(w.expr, sympy.Mul(*[g.expr for g in got[a:b]])):
+                names = _shape_text(g.text for g in got[a:b])
+                out.lines.append(f"axes {a}-{b - 1} {names} split expected axis {j} ({_describe_expected(w, ctx)}) in parts")
+                out.got.update(range(a, b))
+                out.want.add(j)
+                break
+    return out
+
+
+def _expected_text(want: Sequence[Dim], ctx: Context) -> str:
+    text = _shape_text(d.text for d in want)
+    used = {s.name for d in want for s in d.expr.free_symbols}
+    for _ in range(len(ctx.bindings)):
+        used |= {s.name for k, v in ctx.bindings.items() if k.name in used for s in v.free_symbols}
+    notes = [f"{k} = {v}" for k, v in ctx.where.items() if k in used]
+    notes += [f"{s.name} = {_show(v)}" for s, v in ctx.bindings.items() if s.name in used and s.name not in ctx.where]
+    return f"{text} with {', '.join(notes)}" if notes else text
+
+
+def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
+    """Grade a shape; `expected` (a list of dimensions, or a shape string) replaces the answer key."""
+    question = variant.question
+    assert isinstance(question, ShapeQuestion)
+    ctx = context(variant)
+    want = _key_dims(question, question.answer if expected is None else expected, ctx)
+    expected_text = _expected_text(want, ctx)
+    try:
+        got = read_answer(answer, ctx.symbols, ctx.x_is_dim)
+    except ShapeError as exc:
+        return Grade.invalid(exc.message, expected=expected_text, position=exc.position)
+    fraction, lines = compare(got, want, ctx)
+    interpreted = _shape_text(_show(d.expr) for d in got)
+    if fraction >= 1.0:
+        lines = [f"right: {len(want)} ax{'i' if len(want) == 1 else 'e'}s in the right order"]
+    elif len(got) == 1 and len(want) > 1 and " " in answer.strip():
+        lines.append("separate the axes with commas, as in [b, n, d]")
+    return Grade.of(fraction, interpreted=interpreted, expected=expected_text, feedback=lines,
+                    details={"axes": [_show(d.expr) for d in got]})

@@ -1,0 +1,354 @@
+"""The parent's side of the sandbox: start the warm worker, send it one run, read back what is safe.
+
+`Worker.run` writes the inputs (safetensors) and the programs into a fresh request directory,
+asks the worker to fork a confined child, and waits, watching an optional `threading.Event`
+so a caller (the TUI) can cancel. What comes back is read without trusting it: the status JSON
+is parsed with `json` and checked field by field, tensors are read with safetensors (plain
+tensors, no code runs when read), sizes are capped, and printed output is stripped of terminal
+control sequences. Nothing from the child is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import json
+import math
+import os
+import re
+import select
+import shutil
+import site
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from tutor.sandbox.layers import FALLBACK_UID, Layers, detect
+from tutor.sandbox.output import clean
+
+_MAX_STATUS_BYTES = 1 << 20
+_MAX_OUTPUT_BYTES = 64 << 10
+_MAX_MESSAGE = 4000
+_KEY = re.compile(r"^p(\d+)\.c(\d+)$")
+_SYSTEM_READ = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev", "/opt"]
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (the worker died or would not start): not the submission's fault."""
+
+
+class Cancelled(Exception):
+    """The caller's cancel event was set while a run was in progress."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits on one child run."""
+
+    wall_seconds: float = 10.0
+    memory_mib: int = 4096
+    fsize_bytes: int = 64 << 20
+    nofile: int = 64
+    nproc: int = 64
+    threads: int = 2
+
+    @property
+    def cpu_seconds(self) -> int:
+        return max(1, math.ceil(self.wall_seconds * max(1, self.threads)))
+
+
+@dataclass(frozen=True)
+class CaseReport:
+    error: str | None
+    seconds: float | None
+
+
+@dataclass(frozen=True)
+class ProgramReport:
+    load_error: str | None
+    cases: tuple[CaseReport, ...]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one child run left behind, already validated."""
+
+    outcome: str  # exited | signaled | timeout | cancelled
+    exit_code: int | None
+    signal: int | None
+    wall_seconds: float
+    programs: tuple[ProgramReport, ...] | None  # None: no (valid) status came back
+    tensors: dict[str, Any] = field(default_factory=dict)  # "p{j}.c{i}" -> torch.Tensor (CPU)
+    output: str = ""
+    problem: str = ""  # why the status or tensors could not be used, if so
+
+
+def _str_or_none(value: Any, what: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{what} is not a string")
+    return clean(value, _MAX_MESSAGE)
+
+
+def parse_status(raw: bytes, n_programs: int, n_cases: int) -> tuple[ProgramReport, ...]:
+    """Validate the child's status JSON strictly; raises ValueError on anything unexpected."""
+    data = json.loads(raw.decode("utf-8"))
+    if not isinstance(data, dict) or set(data) != {"programs"}:
+        raise ValueError("status has the wrong keys")
+    programs = data["programs"]
+    if not isinstance(programs, list) or len(programs) != n_programs:
+        raise ValueError("status has the wrong number of programs")
+    out = []
+    for p in programs:
+        if not isinstance(p, dict) or set(p) != {"load_error", "cases"} or not isinstance(p["cases"], list):
+            raise ValueError("a program entry is malformed")
+        load_error = _str_or_none(p["load_error"], "load_error")
+        if load_error is None and len(p["cases"]) != n_cases:
+            raise ValueError("a program has the wrong number of cases")
+        cases = []
+        for c in p["cases"]:
+            if not isinstance(c, dict) or set(c) != {"error", "seconds"}:
+                raise ValueError("a case entry is malformed")
+            seconds = c["seconds"]
+            if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                        or not math.isfinite(seconds) or seconds < 0):
+                raise ValueError("a case time is not a number")
+            cases.append(CaseReport(_str_or_none(c["error"], "error"), None if seconds is None else float(seconds)))
+        out.append(ProgramReport(load_error, tuple(cases)))
+    return tuple(out)
+
+
+def _package_dir(name: str) -> str | None:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return os.path.realpath(list(spec.submodule_search_locations)[0])
+
+
+def hidden_paths() -> list[str]:
+    """What the child must not see: the reference implementation, the bank, the tutor's data."""
+    paths = [p for p in (_package_dir("reference_impl"), _package_dir("question_bank")) if p]
+    try:
+        import platformdirs
+
+        paths += [platformdirs.user_data_dir("attention-tutor"), platformdirs.user_config_dir("attention-tutor")]
+    except ImportError:
+        pass
+    return paths
+
+
+def read_paths(hide: list[str]) -> list[str]:
+    """Directories the child may read under Landlock: the system and the Python runtime only."""
+    runtime = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages()}
+    user_site = site.getusersitepackages()
+    if isinstance(user_site, str):
+        runtime.add(user_site)
+    paths = list(_SYSTEM_READ)
+    for p in sorted(runtime):
+        real = os.path.realpath(p)
+        if not any(h == real or h.startswith(real + os.sep) for h in hide):
+            paths.append(real)
+    return paths
+
+
+class Worker:
+    """One warm worker process; `run` is thread-safe (runs are serialised)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._buffer = b""
+        self._next_id = 0
+        self.info: dict[str, Any] = {}
+        self.layers: Layers = detect()
+
+    def start(self) -> None:
+        """Start the worker without waiting for it (it imports torch: about 2 s cold)."""
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1",
+               "PYTHONDONTWRITEBYTECODE": "1"}
+        self._log = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", "-m", "tutor.sandbox.worker"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, env=env, cwd="/",
+            start_new_session=True, close_fds=True,
+        )
+        self._buffer = b""
+        self.info = {}
+
+    def _readline(self, cancel: threading.Event | None, on_cancel: Any = None, timeout: float | None = None) -> dict:
+        assert self._proc is not None and self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        waited = 0.0
+        while b"\n" not in self._buffer:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if cancel is not None and cancel.is_set() and on_cancel is not None:
+                on_cancel()
+                on_cancel = None
+            if not ready:
+                waited += 0.05
+                if timeout is not None and waited > timeout:
+                    raise SandboxError("the sandbox worker did not answer in time")
+                continue
+            data = os.read(fd, 65536)
+            if not data:
+                self._log.seek(0)
+                tail = self._log.read()[-2000:].decode(errors="replace")
+                self._proc.wait()
+                self._proc = None
+                raise SandboxError(f"the sandbox worker stopped: {tail.strip() or 'no message'}")
+            self._buffer += data
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def _send(self, msg: dict[str, Any]) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        self._proc.stdin.write(json.dumps(msg).encode() + b"\n")
+        self._proc.stdin.flush()
+
+    def ready(self, timeout: float = 120.0) -> dict[str, Any]:
+        """Wait until the worker has imported torch; returns its hello (torch version, pid)."""
+        with self._lock:
+            return self._ready(timeout)
+
+    def _ready(self, timeout: float) -> dict[str, Any]:
+        self.start()
+        if not self.info:
+            self.info = self._readline(None, timeout=timeout)
+        return self.info
+
+    def run(self, programs: list[str], entry: str, inputs: dict[str, Any], cases: list[list[list[Any]]],
+            limits: Limits, device: str = "cpu", cancel: threading.Event | None = None) -> RunResult:
+        """Run `programs` (sources defining `entry`) on every case in one fresh confined child."""
+        import safetensors.torch  # deferred: only code grading needs torch
+
+        with self._lock:
+            self._ready(120.0)
+            req = tempfile.mkdtemp(prefix="tutor-sandbox-")
+            try:
+                os.chmod(req, 0o711)
+                for sub in ("home", "out"):
+                    os.mkdir(os.path.join(req, sub), 0o700)
+                names = []
+                for j, source in enumerate(programs):
+                    names.append(f"p{j}.py")
+                    with open(os.path.join(req, f"p{j}.py"), "w", encoding="utf-8") as f:
+                        f.write(source)
+                safetensors.torch.save_file({k: v.detach().cpu().contiguous() for k, v in inputs.items()},
+                                            os.path.join(req, "inputs.safetensors"))
+                layers = self.layers
+                hide = hidden_paths()
+                uid: Any = None
+                if layers.privilege_drop == "dedicated uid":
+                    uid = "dedicated"
+                elif layers.privilege_drop:
+                    uid = FALLBACK_UID
+                spec = {
+                    "entry": entry, "programs": names, "cases": cases, "device": device,
+                    "threads": limits.threads, "cpu_seconds": limits.cpu_seconds, "fsize_bytes": limits.fsize_bytes,
+                    "nofile": limits.nofile, "nproc": self._nproc(limits, uid),
+                    "address_space_bytes": None if device == "cuda" else limits.memory_mib << 20,
+                    "uid": uid, "namespaces": layers.namespaces, "hide": hide,
+                    "landlock": layers.landlock_abi >= 1, "read_paths": read_paths(hide),
+                    "rw_files": ["/dev/null", "/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia0"],
+                }
+                with open(os.path.join(req, "spec.json"), "w", encoding="utf-8") as f:
+                    json.dump(spec, f)
+                self._next_id += 1
+                run_id = self._next_id
+                self._send({"op": "run", "id": run_id, "spec": os.path.join(req, "spec.json"),
+                            "wall_seconds": limits.wall_seconds, "dedicated_uid": uid == "dedicated"})
+                reply = self._readline(cancel, on_cancel=lambda: self._send({"op": "cancel", "id": run_id}))
+                if reply.get("outcome") == "cancelled":
+                    raise Cancelled()
+                return self._collect(req, reply, len(programs), len(cases), limits)
+            finally:
+                shutil.rmtree(req, ignore_errors=True)
+
+    @staticmethod
+    def _nproc(limits: Limits, uid: Any) -> int:
+        """RLIMIT_NPROC counts every process of the real uid: add what that uid already runs."""
+        if uid == "dedicated":
+            return limits.nproc
+        target = os.getuid() if uid is None else uid
+        count = 0
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    if os.stat(f"/proc/{name}").st_uid == target:
+                        count += 1
+                except OSError:
+                    pass
+        return count + limits.nproc
+
+    def _collect(self, req: str, reply: dict[str, Any], n_programs: int, n_cases: int, limits: Limits) -> RunResult:
+        import safetensors.torch
+
+        out = os.path.join(req, "out")
+
+        def read(name: str, cap: int) -> bytes:
+            try:
+                with open(os.path.join(out, name), "rb") as f:
+                    return f.read(cap + 1)
+            except OSError:
+                return b""
+
+        output = clean(read("output.txt", _MAX_OUTPUT_BYTES).decode("utf-8", errors="replace"))
+        base = dict(outcome=str(reply["outcome"]), exit_code=reply.get("exit_code"), signal=reply.get("signal"),
+                    wall_seconds=float(reply.get("wall_seconds", 0.0)), output=output)
+        raw_status = read("status.json", _MAX_STATUS_BYTES)
+        if reply["outcome"] != "exited" or reply.get("exit_code") != 0 or not raw_status:
+            return RunResult(programs=None, **base)
+        if len(raw_status) > _MAX_STATUS_BYTES:
+            return RunResult(programs=None, problem="the status the child wrote is too large", **base)
+        try:
+            programs = parse_status(raw_status, n_programs, n_cases)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return RunResult(programs=None, problem=f"the child's status is malformed ({exc})", **base)
+        path = os.path.join(out, "result.safetensors")
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            size = -1
+        if size < 0 or size > limits.fsize_bytes:
+            return RunResult(programs=None, problem="the child wrote no readable result file", **base)
+        try:
+            tensors = safetensors.torch.load_file(path)
+        except Exception as exc:  # safetensors raises its own error types for a corrupt file
+            return RunResult(programs=None, problem=f"the result file is not valid safetensors ({exc})", **base)
+        for key in tensors:
+            m = _KEY.match(key)
+            if not m or int(m.group(1)) >= n_programs or int(m.group(2)) >= n_cases:
+                return RunResult(programs=None, problem=f"the result file has an unexpected entry {key!r}", **base)
+        return RunResult(programs=programs, tensors=tensors, **base)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is None:
+                try:
+                    self._send({"op": "quit"})
+                    self._proc.wait(timeout=5)
+                except (OSError, subprocess.TimeoutExpired):
+                    self._proc.kill()
+                    self._proc.wait()
+            self._proc = None
+
+
+_shared: Worker | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_worker() -> Worker:
+    """The process-wide worker, started on first use (call early to hide the cold start)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Worker()
+            atexit.register(_shared.close)
+        _shared.start()
+        return _shared

@@ -1,0 +1,128 @@
+"""Which isolation layers this machine allows, detected at run time (`tutor doctor` shows them).
+
+- base (everywhere): a forked child per submission in its own session; limits on wall-clock and
+  CPU time, address space, file size, open files and processes; a fresh temp directory as the
+  working directory and HOME; a scrubbed environment; stdin closed; output captured; every
+  process it started killed afterwards (the worker is a child subreaper).
+- privilege drop (root only): the child runs under a dedicated unprivileged uid, so the process
+  limit counts only its own processes and all of them can be killed at once.
+- namespaces (root, or unprivileged user namespaces): no network, a private PID namespace (its
+  PID 1 takes every descendant with it), a private /proc, and tmpfs over `reference_impl` and
+  the question bank.
+- Landlock (Linux >= 5.13, no root needed): writes only in the temp directory, reads only in the
+  Python runtime and system directories (so `reference_impl` and the bank are unreadable), no
+  TCP connect or bind (ABI >= 4), no signals to processes outside the sandbox (ABI >= 6).
+- seccomp: detected and reported, not used (the layers above already cover what it would add here).
+
+The sandbox is *strong* when the network is cut and the reference is hidden by at least one layer.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+
+from tutor.sandbox import landlock
+
+DEDICATED_UID_BASE = 2_000_000_000  # + child pid: a uid nothing else on the machine uses
+FALLBACK_UID = 65534  # nobody, where the dedicated range cannot be entered
+
+
+@dataclass(frozen=True)
+class Layers:
+    """The layers available here."""
+
+    root: bool
+    privilege_drop: str  # "dedicated uid", "nobody", or "" when not root
+    namespaces: bool
+    namespaces_detail: str
+    landlock_abi: int
+    seccomp: bool
+
+    @property
+    def network_blocked(self) -> bool:
+        return self.namespaces or self.landlock_abi >= 4
+
+    @property
+    def reference_hidden(self) -> bool:
+        return self.namespaces or self.landlock_abi >= 1
+
+    @property
+    def strong(self) -> bool:
+        return self.network_blocked and self.reference_hidden
+
+    def names(self) -> list[str]:
+        names = ["base"]
+        if self.privilege_drop:
+            names.append(f"privilege-drop ({self.privilege_drop})")
+        if self.namespaces:
+            names.append("namespaces (net, pid, mount, ipc, uts)")
+        if self.landlock_abi:
+            names.append(f"landlock (ABI {self.landlock_abi})")
+        return names
+
+    def summary(self) -> str:
+        return ", ".join(self.names()) + ("" if self.strong else " (weak: base layer only)")
+
+    def to_json(self) -> dict[str, object]:
+        return {"layers": self.names(), "strong": self.strong, "network_blocked": self.network_blocked,
+                "reference_hidden": self.reference_hidden, "seccomp_available": self.seccomp,
+                "namespaces_detail": self.namespaces_detail}
+
+
+def _probe_namespaces(rootless: bool) -> str:
+    """Fork a process that tries the child's unshare; '' when it works, else why not."""
+    import ctypes
+
+    from tutor.sandbox import child as child_mod
+
+    flags = (child_mod._CLONE_NEWNS | child_mod._CLONE_NEWPID | child_mod._CLONE_NEWNET
+             | child_mod._CLONE_NEWIPC | child_mod._CLONE_NEWUTS)
+    if rootless:
+        flags |= child_mod._CLONE_NEWUSER
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        code = 1
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.unshare(flags) != 0:
+                os.write(w, os.strerror(ctypes.get_errno()).encode())
+            else:
+                code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        why = f.read().decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    return "" if os.waitstatus_to_exitcode(status) == 0 else (why or "unshare failed")
+
+
+def _uid_usable(uid: int) -> bool:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+@functools.cache
+def detect() -> Layers:
+    """Probe once per process (a few milliseconds: two short forks)."""
+    root = os.geteuid() == 0
+    drop = ""
+    if root:
+        drop = "dedicated uid" if _uid_usable(DEDICATED_UID_BASE + 4_194_304) else "nobody"
+    why = _probe_namespaces(rootless=not root)
+    seccomp = os.path.exists("/proc/sys/kernel/seccomp/actions_avail")
+    return Layers(root=root, privilege_drop=drop, namespaces=not why,
+                  namespaces_detail="available" if not why else f"unavailable: {why}",
+                  landlock_abi=landlock.abi_version(), seccomp=seccomp)

@@ -1,0 +1,180 @@
+"""The warm worker: torch imported once, then one fresh forked child per request.
+
+Run as `python -I -m tutor.sandbox.worker`. It speaks JSON lines: requests on stdin
+(`{"op": "run", "id", "spec", "wall_seconds", "dedicated_uid"}`, `{"op": "cancel", "id"}`), replies on
+stdout (`{"ready": ...}` once, then `{"id", "outcome", "exit_code", "signal", "wall_seconds"}`).
+The worker never runs submitted code itself and never sees expected outputs; it only forks,
+waits with a wall-clock deadline, and then kills everything the child started: the child's
+process group, every process re-parented to it (it is a child subreaper, so `setsid` does not
+escape), and, when the child ran under a dedicated uid, every process of that uid.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import select
+import signal
+import sys
+import time
+from typing import Any
+
+from tutor.sandbox.layers import DEDICATED_UID_BASE
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _children(ppid: int) -> list[int]:
+    """PIDs whose parent is `ppid` (from /proc)."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 1 and int(fields[1]) == ppid:
+            out.append(int(name))
+    return out
+
+
+def _kill_uid(uid: int) -> None:
+    """SIGKILL every process of `uid` at once: a helper takes the uid and sends kill(-1)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def cleanup(child: int, uid: int | None) -> None:
+    """Kill and reap everything left from one run (the worker has no other children)."""
+    me = os.getpid()
+    for _ in range(100000):
+        try:
+            os.killpg(child, signal.SIGKILL)
+        except OSError:
+            pass
+        if uid is not None:
+            _kill_uid(uid)
+        for pid in _children(me):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            while True:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+                if pid == 0:
+                    break
+        except ChildProcessError:
+            return
+        time.sleep(0.001)
+
+
+class _Lines:
+    """Non-blocking line reader over stdin."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+        self.eof = False
+
+    def pump(self) -> list[dict[str, Any]]:
+        data = os.read(self.fd, 65536)
+        if not data:
+            self.eof = True
+        self.buffer += data
+        lines = []
+        while b"\n" in self.buffer:
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            if line.strip():
+                lines.append(json.loads(line))
+        return lines
+
+
+def _run(request: dict[str, Any], reader: _Lines, pending: list[dict[str, Any]]) -> dict[str, Any]:
+    from tutor.sandbox import child
+
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        child.run(request["spec"])  # never returns
+    pidfd = os.pidfd_open(pid)
+    deadline = start + float(request["wall_seconds"])
+    outcome, status = "exited", None
+    try:
+        while status is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                outcome = "timeout"
+                break
+            ready, _, _ = select.select([pidfd, reader.fd], [], [], remaining)
+            if pidfd in ready:
+                _, status = os.waitpid(pid, 0)
+                break
+            if reader.fd in ready:
+                for msg in reader.pump():
+                    if msg.get("op") == "cancel" and msg.get("id") == request["id"]:
+                        outcome = "cancelled"
+                    elif msg.get("op") != "cancel":
+                        pending.append(msg)
+                if outcome == "cancelled" or reader.eof:
+                    outcome = "cancelled"
+                    break
+    finally:
+        os.close(pidfd)
+        wall = time.monotonic() - start
+        if status is None:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                _, status = os.waitpid(pid, 0)
+            except ChildProcessError:
+                status = None
+        cleanup(pid, DEDICATED_UID_BASE + pid if request.get("dedicated_uid") else None)
+    reply: dict[str, Any] = {"id": request["id"], "outcome": outcome, "exit_code": None, "signal": None,
+                             "wall_seconds": wall}
+    if status is not None and outcome == "exited":
+        if os.WIFSIGNALED(status):
+            reply["outcome"], reply["signal"] = "signaled", os.WTERMSIG(status)
+        else:
+            reply["exit_code"] = os.waitstatus_to_exitcode(status)
+    return reply
+
+
+def main() -> int:
+    out = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # nothing but replies ever goes to the reply pipe
+    ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    import safetensors.torch  # noqa: F401  - the point of the warm worker: imported once, shared by fork
+    import torch
+
+    from tutor.sandbox import child, landlock  # noqa: F401
+
+    torch.set_num_threads(1)
+    (torch.ones(8, 8) @ torch.ones(8, 8)).softmax(-1)  # warm the kernels the children will use
+    out.write(json.dumps({"ready": True, "torch": torch.__version__, "pid": os.getpid()}) + "\n")
+    reader = _Lines(0)
+    pending: list[dict[str, Any]] = []
+    while True:
+        while not pending:
+            if reader.eof:
+                return 0
+            pending.extend(reader.pump())
+        msg = pending.pop(0)
+        if msg.get("op") == "quit":
+            return 0
+        if msg.get("op") == "run":
+            out.write(json.dumps(_run(msg, reader, pending)) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

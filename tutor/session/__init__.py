@@ -1,0 +1,1 @@
+"""The session engine, history store, FSRS review and instructor tools; never imports textual."""

@@ -1,0 +1,447 @@
+"""The quiz session, independent of any UI: which question next, hints, attempts, scores, summary.
+
+Both `tutor quiz --plain` and the Textual app drive a `Session`. Rules a learner notices:
+
+- Selection: the bank filtered by topics, kinds, difficulty range; the order is drawn from the
+  session seed (a random seed is drawn and recorded when none is given). Explicit
+  `question_ids` are asked in the order given. `n` is capped at what is available. Each
+  question's variant seed is derived from the session seed and the question id, so the same
+  session seed always gives the same variants.
+- Hints: each hint revealed before the first graded answer costs 1 point of the question's
+  maximum score (5, then 4, 3, 2), never below 1; hints after the answer are free.
+- An invalid answer records nothing and costs nothing; the learner stays on the question.
+- The first graded answer to a question is its score; later answers to the same question
+  are stored as practice but do not change it. Every graded answer is committed to the
+  store before `submit` returns.
+- A skipped question is stored as skipped and counts as 1 in the mean (a skip is "I don't
+  know yet"); `SummaryRow.score` is None for it. Questions not reached (quit early) are left
+  out of the summary and the mean.
+- With a store, each question's first score (a skip is 1) rates its FSRS review card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import secrets
+import threading
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable
+
+from tutor.bank.variant import Variant, make_variant, render
+from tutor.grading.code import GradingCancelled  # re-exported: what `submit` raises when cancelled
+from tutor.grading.grade import Grade, Status
+from tutor.session.levels import describe
+
+if TYPE_CHECKING:
+    from tutor.session.store import SessionRecord, Store
+
+MAX_SCORE = 5
+SEED_RANGE = 2**31
+
+
+class SessionError(Exception):
+    """A session cannot be started or resumed as asked (unknown question, nothing matches); the message says why."""
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """What to practise. `difficulty` is an inclusive range; `banks` are extra bank paths."""
+
+    topics: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    n: int = 10
+    seed: int | None = None
+    question_ids: tuple[str, ...] = ()
+    banks: tuple[str, ...] = ()
+    difficulty: tuple[int, int] = (1, 5)
+    review: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "SessionConfig":
+        known = {f for f in cls.__dataclass_fields__}
+        values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in known}
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One graded answer; `score` is after the hint cost."""
+
+    variant_id: str
+    seed: int
+    answer: str
+    grade: Grade
+    hints_used: int
+    score: int
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    index: int
+    question_id: str
+    topic: str
+    kind: str
+    score: int | None  # None: skipped (counts as 1 in the mean)
+
+
+@dataclass(frozen=True)
+class Summary:
+    rows: tuple[SummaryRow, ...]
+    mean: float
+    level: str
+    per_topic: dict[str, float] = field(default_factory=dict)
+    weakest_topic: str | None = None
+
+    @property
+    def answered(self) -> int:
+        return len(self.rows)
+
+
+def derive_seed(session_seed: int, question_id: str) -> int:
+    """A question's variant seed in a session: stable across runs, Python versions and machines."""
+    digest = hashlib.sha256(f"{session_seed}:{question_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % SEED_RANGE
+
+
+def new_session_id() -> str:
+    """A sortable, readable id such as `20261123-145600-3fa9`."""
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(2)
+
+
+def max_score_after(hints_used: int) -> int:
+    """The best score still possible after revealing `hints_used` hints."""
+    return max(1, MAX_SCORE - hints_used)
+
+
+def _matches(question: Any, config: SessionConfig) -> bool:
+    low, high = config.difficulty
+    return (
+        (not config.topics or question.topic in config.topics)
+        and (not config.kinds or question.kind in config.kinds)
+        and low <= question.difficulty <= high
+    )
+
+
+def _by_id(bank: Any, question_ids: Iterable[str]) -> list[Any]:
+    out = []
+    for qid in question_ids:
+        try:
+            out.append(bank.get(qid))
+        except KeyError as exc:
+            raise SessionError(str(exc.args[0]) if exc.args else f"unknown question {qid!r}") from None
+    return out
+
+
+def select_questions(bank: Any, config: SessionConfig, seed: int, store: "Store | None" = None) -> list[Any]:
+    """The questions of a new session, in order (see the module docstring)."""
+    if config.question_ids:
+        return _by_id(bank, config.question_ids)[: max(config.n, 0) or None]
+    pool = sorted((q for q in bank.questions if _matches(q, config)), key=lambda q: q.id)
+    if not pool:
+        raise SessionError("no question matches the chosen topics, kinds and difficulty")
+    rng = random.Random(seed)
+    rng.shuffle(pool)
+    if config.review and store is not None:
+        pool = _review_order(pool, store, rng)
+    return pool[: max(config.n, 1)]
+
+
+def _review_order(pool: list[Any], store: "Store", rng: random.Random) -> list[Any]:
+    """Due questions first (most overdue first), then the rest by weakest topic, then weakest question."""
+    due_rank = {qid: i for i, (qid, _) in enumerate(store.due_questions())}
+    topic_scores: dict[str, list[int]] = defaultdict(list)
+    question_scores: dict[str, list[int]] = defaultdict(list)
+    for _sid, qid, topic, _kind, score, _t in store.question_scores():
+        topic_scores[topic].append(score)
+        question_scores[qid].append(score)
+
+    def mean(values: list[int]) -> float:
+        return sum(values) / len(values) if values else 0.0  # never practised: as weak as it gets
+
+    tiebreak = {q.id: rng.random() for q in pool}
+    due = sorted((q for q in pool if q.id in due_rank), key=lambda q: due_rank[q.id])
+    rest = sorted(
+        (q for q in pool if q.id not in due_rank),
+        key=lambda q: (mean(topic_scores[q.topic]), mean(question_scores[q.id]), tiebreak[q.id]),
+    )
+    return due + rest
+
+
+def _load_bank(banks: tuple[str, ...]) -> Any:
+    from tutor.bank import load_bank  # deferred: YAML parsing only when a session starts
+
+    return load_bank(list(banks))
+
+
+class Session:
+    """A running quiz. Build it with `Session.start(...)` or `Session.resume(...)`."""
+
+    def __init__(
+        self,
+        *,
+        config: SessionConfig,
+        variants: tuple[Variant, ...],
+        session_id: str,
+        seed: int,
+        store: "Store | None",
+        answered: dict[int, int | None] | None = None,
+    ) -> None:
+        self.config = config
+        self.variants = variants
+        self.session_id = session_id
+        self.seed = seed
+        self.store = store
+        self._scores: dict[int, int | None] = dict(answered or {})
+        self._attempts: dict[int, list[Attempt]] = defaultdict(list)
+        self._hints = 0
+        self._lock = threading.Lock()
+        self.index = 0
+        self._skip_answered()
+
+    # -- building ----------------------------------------------------------------------------
+
+    @classmethod
+    def start(cls, config: SessionConfig, bank: Any | None = None, store: "Store | None" = None) -> "Session":
+        """Select the questions, draw their variants and record the new session in `store`."""
+        bank = bank if bank is not None else _load_bank(config.banks)
+        seed = config.seed if config.seed is not None else secrets.randbelow(SEED_RANGE)
+        questions = select_questions(bank, config, seed, store)
+        variants = tuple(make_variant(q, derive_seed(seed, q.id)) for q in questions)
+        session_id = new_session_id()
+        if store is not None:
+            store.create_session(
+                session_id,
+                mode="review" if config.review else "quiz",
+                seed=seed,
+                config=config.to_json(),
+                variants=[(v.id, v.seed) for v in variants],
+            )
+        return cls(config=config, variants=variants, session_id=session_id, seed=seed, store=store)
+
+    @classmethod
+    def resume(cls, session_id: str, store: "Store", bank: Any | None = None) -> "Session":
+        """Rebuild a stored session (same variants from its stored seeds), positioned at its first unanswered question."""
+        record = store.session(session_id)
+        if record is None:
+            raise SessionError(f"no stored session {session_id!r} (see `tutor history`)")
+        return cls.from_record(record, store, bank)
+
+    @classmethod
+    def from_record(cls, record: "SessionRecord", store: "Store", bank: Any | None = None) -> "Session":
+        config = SessionConfig.from_json(record.config)
+        bank = bank if bank is not None else _load_bank(config.banks)
+        questions = _by_id(bank, [qid for qid, _ in record.variants])
+        variants = tuple(make_variant(q, seed) for q, (_, seed) in zip(questions, record.variants))
+        answered: dict[int, int | None] = {}
+        session = cls(config=config, variants=variants, session_id=record.id, seed=record.seed, store=store)
+        for attempt in store.attempts(record.id):
+            if attempt.position in answered or attempt.position >= len(variants):
+                continue
+            answered[attempt.position] = None if attempt.skipped else attempt.score
+        session._scores = answered
+        session.index = 0
+        session._skip_answered()
+        return session
+
+    # -- where we are ------------------------------------------------------------------------
+
+    @property
+    def done(self) -> bool:
+        return self.index >= len(self.variants)
+
+    @property
+    def current(self) -> Variant | None:
+        return None if self.done else self.variants[self.index]
+
+    @property
+    def answered(self) -> bool:
+        """Whether the current question already has its score (graded or skipped)."""
+        return self.index in self._scores
+
+    @property
+    def current_attempt(self) -> Attempt | None:
+        """The first graded answer to the current question in this run, if any."""
+        attempts = self._attempts.get(self.index)
+        return attempts[0] if attempts else None
+
+    def attempts(self) -> dict[int, tuple[Attempt, ...]]:
+        """The graded answers given in this run, by question position."""
+        return {i: tuple(a) for i, a in self._attempts.items()}
+
+    def _require_current(self) -> Variant:
+        if self.current is None:
+            raise SessionError("the session is over; there is no current question")
+        return self.current
+
+    def _skip_answered(self) -> None:
+        while self.index < len(self.variants) and self.index in self._scores:
+            self.index += 1
+        if self.done and self.store is not None and self.variants:
+            self.store.finish_session(self.session_id)
+
+    # -- hints ---------------------------------------------------------------------------------
+
+    def hints_shown(self) -> tuple[str, ...]:
+        variant = self.current
+        if variant is None:
+            return ()
+        return tuple(render(h, variant.params) for h in variant.question.hints[: self._hints])
+
+    def next_hint_cost(self) -> str | None:
+        """What the next hint costs, e.g. `costs 1 point (max score 4)`; None when there is none left."""
+        variant = self.current
+        if variant is None or self._hints >= len(variant.question.hints):
+            return None
+        if self.answered:
+            return "free (already answered)"
+        now, after = max_score_after(self._hints), max_score_after(self._hints + 1)
+        if after == now:
+            return f"free (max score already {now})"
+        return f"costs 1 point (max score {after})"
+
+    def hint(self) -> str | None:
+        """Reveal the next hint of the current question (see the cost rule above); None when none is left."""
+        variant = self.current
+        if variant is None or self._hints >= len(variant.question.hints):
+            return None
+        text = render(variant.question.hints[self._hints], variant.params)
+        self._hints += 1
+        return text
+
+    @property
+    def hints_used(self) -> int:
+        return self._hints
+
+    # -- answering -------------------------------------------------------------------------------
+
+    def submit(self, answer: str, *, cancel_event: threading.Event | None = None) -> Grade:
+        """Grade `answer` to the current question; a readable answer is stored before this returns.
+
+        Raises `GradingCancelled` (recording nothing) when `cancel_event` is set while grading (code
+        answers are cancelled mid-run; other kinds are quick and checked once graded).
+        """
+        variant = self._require_current()
+        result = _grade(variant, answer, cancel_event)
+        if cancel_event is not None and cancel_event.is_set():
+            raise GradingCancelled("grading was cancelled")
+        if result.status is Status.INVALID:
+            return result
+        with self._lock:
+            first = not self.answered
+            hints_used = self._hints if first else self._first_hints()
+            score = min(result.score, max_score_after(hints_used))
+            self._record(variant, answer, result, hints_used=hints_used, score=score, skipped=False)
+            self._attempts[self.index].append(
+                Attempt(variant_id=variant.id, seed=variant.seed, answer=answer, grade=result, hints_used=hints_used, score=score)
+            )
+            if first:
+                self._scores[self.index] = score
+                self._review(variant.id, score)
+        return result
+
+    def _first_hints(self) -> int:
+        first = self.current_attempt
+        return first.hints_used if first else self._hints
+
+    def skip(self) -> None:
+        """Record the current question as skipped (score 1 in the mean) and move to the next one.
+
+        Skipping a question that already has its score just moves on.
+        """
+        variant = self._require_current()
+        with self._lock:
+            if not self.answered:
+                skipped = Grade(status=Status.INCORRECT, fraction=0.0, score=1, interpreted="", feedback=("skipped",), expected="")
+                self._record(variant, "", skipped, hints_used=self._hints, score=1, skipped=True)
+                self._scores[self.index] = None
+                self._review(variant.id, 1)
+        self.advance()
+
+    def advance(self) -> None:
+        """Move to the next unanswered question (or to the end, which marks the session finished)."""
+        if self.done:
+            return
+        self.index += 1
+        self._hints = 0
+        self._skip_answered()
+
+    def _record(self, variant: Variant, answer: str, result: Grade, *, hints_used: int, score: int, skipped: bool) -> None:
+        if self.store is None:
+            return
+        self.store.record_attempt(
+            self.session_id,
+            position=self.index,
+            question_id=variant.id,
+            topic=variant.question.topic,
+            kind=variant.kind,
+            seed=variant.seed,
+            answer=answer,
+            status="skipped" if skipped else result.status.value,
+            grade_score=result.score,
+            score=score,
+            fraction=result.fraction,
+            hints_used=hints_used,
+            skipped=skipped,
+            interpreted=result.interpreted,
+            feedback=result.feedback,
+            expected=result.expected,
+        )
+
+    def _review(self, question_id: str, score: int) -> None:
+        if self.store is not None:
+            from tutor.session.review import review  # deferred: fsrs only once something is scored
+
+            review(self.store, question_id, score)
+
+    # -- the end -----------------------------------------------------------------------------------
+
+    def summary(self) -> Summary:
+        """Scores of the questions answered or skipped so far, their mean and level, per-topic means."""
+        rows = tuple(
+            SummaryRow(index=i, question_id=v.id, topic=v.question.topic, kind=v.kind, score=self._scores[i])
+            for i, v in enumerate(self.variants)
+            if i in self._scores
+        )
+        return summarize(rows)
+
+    def retry_weakest(self) -> SessionConfig:
+        """A new session's config on the weakest topic of this one (fresh seed)."""
+        weakest = self.summary().weakest_topic
+        return SessionConfig(
+            topics=(weakest,) if weakest else self.config.topics,
+            kinds=self.config.kinds,
+            n=self.config.n,
+            banks=self.config.banks,
+            difficulty=self.config.difficulty,
+        )
+
+
+def summarize(rows: tuple[SummaryRow, ...]) -> Summary:
+    """Mean (a skip counts as 1), its level, per-topic means and the weakest topic (lowest mean, then name)."""
+    if not rows:
+        return Summary(rows=(), mean=0.0, level="nothing answered yet", per_topic={}, weakest_topic=None)
+    values = [r.score if r.score is not None else 1 for r in rows]
+    mean = sum(values) / len(values)
+    by_topic: dict[str, list[int]] = defaultdict(list)
+    for row, value in zip(rows, values):
+        by_topic[row.topic].append(value)
+    per_topic = {t: sum(v) / len(v) for t, v in sorted(by_topic.items())}
+    weakest = min(per_topic, key=lambda t: (per_topic[t], t))
+    return Summary(rows=rows, mean=mean, level=describe(mean), per_topic=per_topic, weakest_topic=weakest)
+
+
+def _grade(variant: Variant, answer: str, cancel_event: threading.Event | None) -> Grade:
+    """Grade through the dispatcher; a code answer goes straight to its grader with `cancel_event`."""
+    if variant.kind == "code":
+        from tutor.grading import code  # deferred: the sandbox client only for code answers
+
+        return code.grade(variant, answer, cancel_event=cancel_event)
+    from tutor.grading import grade  # deferred: graders import sympy
+
+    return grade(variant, answer)

@@ -1,0 +1,104 @@
+"""A stored session as a report: Markdown for people, JSON for programs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tutor.session.engine import SummaryRow, summarize
+from tutor.session.store import AttemptRecord, SessionRecord, iso_time
+
+if TYPE_CHECKING:
+    from tutor.session.store import Store
+
+
+def first_attempts(attempts: list[AttemptRecord]) -> dict[int, AttemptRecord]:
+    """The answer that scored each position (the first one)."""
+    out: dict[int, AttemptRecord] = {}
+    for a in attempts:
+        out.setdefault(a.position, a)
+    return out
+
+
+def report_json(record: SessionRecord, store: "Store", prompts: dict[str, str] | None = None) -> dict[str, Any]:
+    """The session, each question's scoring answer (and any later practice answers), and the summary."""
+    attempts = store.attempts(record.id)
+    firsts = first_attempts(attempts)
+    rows = tuple(
+        SummaryRow(index=i, question_id=a.question_id, topic=a.topic, kind=a.kind, score=None if a.skipped else a.score)
+        for i, a in sorted(firsts.items())
+    )
+    summary = summarize(rows)
+    questions = []
+    for position, (qid, seed) in enumerate(record.variants):
+        entry: dict[str, Any] = {"position": position + 1, "id": qid, "seed": seed}
+        if prompts and qid in prompts:
+            entry["prompt"] = prompts[qid]
+        first = firsts.get(position)
+        entry["answer"] = first.to_json() if first else None
+        entry["later_answers"] = [a.to_json() for a in attempts if a.position == position and a is not first]
+        questions.append(entry)
+    return {
+        "session": record.id,
+        "created": iso_time(record.created),
+        "finished": None if record.finished is None else iso_time(record.finished),
+        "mode": record.mode,
+        "seed": record.seed,
+        "config": record.config,
+        "answered": len(rows),
+        "total": record.total,
+        "mean": round(summary.mean, 3) if rows else None,
+        "level": summary.level,
+        "per_topic": {t: round(m, 3) for t, m in summary.per_topic.items()},
+        "weakest_topic": summary.weakest_topic,
+        "questions": questions,
+    }
+
+
+def _fence(text: str, lang: str = "") -> str:
+    ticks = "```"
+    while ticks in text:
+        ticks += "`"
+    return f"{ticks}{lang}\n{text}\n{ticks}"
+
+
+def report_markdown(data: dict[str, Any]) -> str:
+    """The JSON report written as Markdown."""
+    lines = [f"# Attention Tutor session {data['session']}", ""]
+    lines.append(f"- started: {data['created']}; finished: {data['finished'] or 'no'}; mode: {data['mode']}; seed: {data['seed']}")
+    if data["mean"] is not None:
+        lines.append(f"- answered {data['answered']} of {data['total']}; mean **{data['mean']:.1f} / 5** ({data['level']})")
+        if data["per_topic"]:
+            lines.append("- by topic: " + ", ".join(f"{t} {m:.1f}" for t, m in data["per_topic"].items()))
+    else:
+        lines.append(f"- answered 0 of {data['total']}")
+    lines += ["", "| # | question | topic | kind | score |", "| --- | --- | --- | --- | --- |"]
+    for q in data["questions"]:
+        a = q["answer"]
+        score = "not reached" if a is None else ("skipped" if a["skipped"] else f"{a['score']} / 5")
+        topic, kind = (a["topic"], a["kind"]) if a else ("", "")
+        lines.append(f"| {q['position']} | `{q['id']}` | {topic} | {kind} | {score} |")
+    for q in data["questions"]:
+        a = q["answer"]
+        lines += ["", f"## {q['position']}. `{q['id']}` (seed {q['seed']})", ""]
+        if "prompt" in q:
+            lines += [q["prompt"].rstrip(), ""]
+        if a is None:
+            lines.append("Not reached.")
+            continue
+        if a["skipped"]:
+            lines.append("Skipped (counts as 1).")
+            continue
+        lang = "python" if a["kind"] == "code" else ""
+        lines += ["Answer:", "", _fence(a["answer"], lang), ""]
+        hint_note = f", {a['hints_used']} hint(s) used" if a["hints_used"] else ""
+        lines.append(f"**{a['status']}**, score {a['score']} / 5{hint_note}.")
+        if a["interpreted"] and a["kind"] != "code":
+            lines.append(f"Interpreted as: `{a['interpreted']}`.")
+        for line in a["feedback"]:
+            lines.append(f"- {line}")
+        if a["status"] != "correct" and a["expected"]:
+            lines.append(f"\nExpected: `{a['expected']}`")
+        if q["later_answers"]:
+            later = ", ".join(f"{b['score']} / 5" for b in q["later_answers"])
+            lines.append(f"\nLater practice answers (not counted): {later}")
+    return "\n".join(lines) + "\n"

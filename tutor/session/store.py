@@ -1,0 +1,439 @@
+"""The learner's history in SQLite: sessions, every submitted answer, and FSRS review cards.
+
+Stdlib `sqlite3` in WAL mode with a busy timeout, so two app instances can write
+at once; every write is its own `BEGIN IMMEDIATE` transaction committed before
+the call returns (an answer is on disk before its feedback is shown). The schema
+version lives in `PRAGMA user_version` and is raised by the `MIGRATIONS` in
+order. A corrupt file is moved aside to a backup and a fresh history started; a
+file from a newer tutor is copied to a backup and refused with a clear message.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+BUSY_TIMEOUT_MS = 30_000
+
+# Each entry raises the schema by one version; never edit a released entry, append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: sessions and attempts
+    """
+    CREATE TABLE sessions (
+        id        TEXT PRIMARY KEY,
+        created   REAL NOT NULL,
+        mode      TEXT NOT NULL,
+        seed      INTEGER NOT NULL,
+        config    TEXT NOT NULL,
+        variants  TEXT NOT NULL,
+        finished  REAL
+    );
+    CREATE TABLE attempts (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id  TEXT NOT NULL REFERENCES sessions(id),
+        position    INTEGER NOT NULL,
+        question_id TEXT NOT NULL,
+        topic       TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        seed        INTEGER NOT NULL,
+        answer      TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        grade_score INTEGER NOT NULL,
+        score       INTEGER NOT NULL,
+        fraction    REAL NOT NULL,
+        hints_used  INTEGER NOT NULL,
+        skipped     INTEGER NOT NULL,
+        interpreted TEXT NOT NULL,
+        feedback    TEXT NOT NULL,
+        expected    TEXT NOT NULL,
+        created     REAL NOT NULL
+    );
+    CREATE INDEX attempts_session ON attempts(session_id, position);
+    CREATE INDEX attempts_question ON attempts(question_id);
+    """,
+    # 2: FSRS review cards, one per question
+    """
+    CREATE TABLE cards (
+        question_id TEXT PRIMARY KEY,
+        card        TEXT NOT NULL,
+        due         REAL NOT NULL,
+        updated     REAL NOT NULL
+    );
+    CREATE INDEX cards_due ON cards(due);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(Exception):
+    """The history cannot be used (e.g. written by a newer tutor); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One stored session: its config (JSON-ready dict), seed and the (question id, seed) of each variant."""
+
+    id: str
+    created: float
+    mode: str
+    seed: int
+    config: dict[str, Any]
+    variants: tuple[tuple[str, int], ...]
+    finished: float | None
+    answered: int
+
+    @property
+    def total(self) -> int:
+        return len(self.variants)
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One stored answer: `score` is after the hint cost; `grade_score` is the grader's."""
+
+    id: int
+    session_id: str
+    position: int
+    question_id: str
+    topic: str
+    kind: str
+    seed: int
+    answer: str
+    status: str
+    grade_score: int
+    score: int
+    fraction: float
+    hints_used: int
+    skipped: bool
+    interpreted: str
+    feedback: tuple[str, ...]
+    expected: str
+    created: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "session": self.session_id,
+            "position": self.position,
+            "id": self.question_id,
+            "topic": self.topic,
+            "kind": self.kind,
+            "seed": self.seed,
+            "answer": self.answer,
+            "status": self.status,
+            "score": self.score,
+            "grade_score": self.grade_score,
+            "hints_used": self.hints_used,
+            "skipped": self.skipped,
+            "interpreted": self.interpreted,
+            "feedback": list(self.feedback),
+            "expected": self.expected,
+            "time": iso_time(self.created),
+        }
+
+
+def iso_time(timestamp: float) -> str:
+    """A stored time as ISO 8601 in UTC, to the second."""
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).isoformat(timespec="seconds")
+
+
+def _backup_path(path: Path, why: str) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    candidate = path.with_name(f"{path.name}.{why}-{stamp}.bak")
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.{why}-{stamp}-{n}.bak")
+    return candidate
+
+
+class Store:
+    """The history database at `path` (created with its folder on first use).
+
+    `notice` is set when opening had to do something the user should hear about
+    (a corrupt file was moved aside); commands print it.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.notice: str | None = None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = self._open()
+        except sqlite3.DatabaseError as exc:
+            if not _looks_corrupt(exc):
+                raise StoreError(f"cannot open the history at {self.path}: {exc}") from None
+            self._conn = self._recover(exc)
+
+    @classmethod
+    def at(cls, data_dir: str | Path | None = None) -> "Store":
+        """The store in `data_dir` (or $TUTOR_DATA_DIR, or the platform's user data dir)."""
+        from tutor.paths import db_path
+
+        return cls(db_path(data_dir))
+
+    # -- opening, migrating, recovering ---------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        conn = self._connect()
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                conn.close()
+                backup = _backup_path(self.path, "newer")
+                shutil.copy2(self.path, backup)
+                raise StoreError(
+                    f"{self.path} was written by a newer version of tutor (schema {version}, this tutor knows "
+                    f"up to {SCHEMA_VERSION}); a backup copy is at {backup}. Upgrade tutor, or use --data-dir "
+                    f"(or $TUTOR_DATA_DIR) to keep a separate history."
+                )
+            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+                raise sqlite3.DatabaseError("could not switch the history to WAL mode")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+            self._migrate(conn, version)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection, version: int) -> None:
+        while version < SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Another instance may have migrated while we waited for the lock.
+                current = conn.execute("PRAGMA user_version").fetchone()[0]
+                if current > version:
+                    conn.execute("COMMIT")
+                    version = current
+                    continue
+                for statement in MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            version += 1
+
+    def _recover(self, error: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """Move a corrupt history (and its WAL files) aside, keep it as a backup, start afresh."""
+        backup = _backup_path(self.path, "corrupt")
+        self.path.replace(backup)
+        for suffix in ("-wal", "-shm"):
+            side = self.path.with_name(self.path.name + suffix)
+            if side.exists():
+                side.replace(backup.with_name(backup.name + suffix))
+        self.notice = (
+            f"the history at {self.path} could not be read ({error}); it was moved to {backup} "
+            f"and a new, empty history was started"
+        )
+        return self._open()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self._conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _write(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
+        """One statement in its own immediate transaction, committed before returning."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = conn.execute(sql, tuple(params))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return cursor
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def create_session(
+        self,
+        session_id: str,
+        *,
+        mode: str,
+        seed: int,
+        config: dict[str, Any],
+        variants: Iterable[tuple[str, int]],
+    ) -> None:
+        self._write(
+            "INSERT INTO sessions (id, created, mode, seed, config, variants) VALUES (?, ?, ?, ?, ?, ?)",
+            (session_id, time.time(), mode, seed, json.dumps(config), json.dumps([list(v) for v in variants])),
+        )
+
+    def finish_session(self, session_id: str) -> None:
+        self._write("UPDATE sessions SET finished = ? WHERE id = ? AND finished IS NULL", (time.time(), session_id))
+
+    def _session_rows(self, where: str = "", params: Iterable[Any] = ()) -> list[SessionRecord]:
+        rows = self._conn.execute(
+            "SELECT s.*, (SELECT COUNT(DISTINCT position) FROM attempts a WHERE a.session_id = s.id) AS answered "
+            f"FROM sessions s {where} ORDER BY s.created DESC, s.rowid DESC",
+            tuple(params),
+        ).fetchall()
+        return [
+            SessionRecord(
+                id=r["id"],
+                created=r["created"],
+                mode=r["mode"],
+                seed=r["seed"],
+                config=json.loads(r["config"]),
+                variants=tuple((str(q), int(s)) for q, s in json.loads(r["variants"])),
+                finished=r["finished"],
+                answered=r["answered"],
+            )
+            for r in rows
+        ]
+
+    def session(self, session_id: str) -> SessionRecord | None:
+        """The session with this id, or the only one whose id starts with it; None if none (or ambiguous)."""
+        rows = self._session_rows("WHERE s.id = ?", (session_id,))
+        if not rows:
+            rows = self._session_rows("WHERE s.id LIKE ? ESCAPE '\\'", (_like_prefix(session_id),))
+        return rows[0] if len(rows) == 1 else None
+
+    def sessions(self, limit: int | None = None) -> list[SessionRecord]:
+        """All sessions, newest first."""
+        rows = self._session_rows()
+        return rows[:limit] if limit is not None else rows
+
+    def unfinished_sessions(self) -> list[SessionRecord]:
+        """Sessions that were neither finished nor fully answered (resumable), newest first."""
+        return [r for r in self._session_rows("WHERE s.finished IS NULL") if r.answered < r.total]
+
+    # -- attempts --------------------------------------------------------------------------
+
+    def record_attempt(
+        self,
+        session_id: str,
+        *,
+        position: int,
+        question_id: str,
+        topic: str,
+        kind: str,
+        seed: int,
+        answer: str,
+        status: str,
+        grade_score: int,
+        score: int,
+        fraction: float,
+        hints_used: int,
+        skipped: bool,
+        interpreted: str,
+        feedback: Iterable[str],
+        expected: str,
+    ) -> int:
+        """Store one answer and commit it; returns its row id."""
+        cursor = self._write(
+            "INSERT INTO attempts (session_id, position, question_id, topic, kind, seed, answer, status, grade_score,"
+            " score, fraction, hints_used, skipped, interpreted, feedback, expected, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                session_id, position, question_id, topic, kind, seed, answer, status, grade_score, score,
+                fraction, hints_used, int(skipped), interpreted, json.dumps(list(feedback)), expected, time.time(),
+            ),
+        )
+        return int(cursor.lastrowid)
+
+    def attempts(self, session_id: str | None = None, *, limit: int | None = None) -> list[AttemptRecord]:
+        """Stored answers in the order they were given (one session's, or all)."""
+        sql = "SELECT * FROM attempts"
+        params: tuple[Any, ...] = ()
+        if session_id is not None:
+            sql += " WHERE session_id = ?"
+            params = (session_id,)
+        sql += " ORDER BY id"
+        rows = self._conn.execute(sql, params).fetchall()
+        out = [_attempt(r) for r in rows]
+        return out[-limit:] if limit else out
+
+    def question_scores(self) -> Iterator[tuple[str, str, str, str, int, float]]:
+        """(session id, question id, topic, kind, score, time) of each question's first answer in each session."""
+        rows = self._conn.execute(
+            "SELECT session_id, question_id, topic, kind, score, created FROM attempts a WHERE id = ("
+            " SELECT MIN(id) FROM attempts b WHERE b.session_id = a.session_id AND b.position = a.position)"
+            " ORDER BY id"
+        )
+        for r in rows:
+            yield r["session_id"], r["question_id"], r["topic"], r["kind"], r["score"], r["created"]
+
+    # -- review cards ----------------------------------------------------------------------
+
+    def card(self, question_id: str) -> str | None:
+        """The FSRS card of a question as stored JSON, or None if it was never reviewed."""
+        row = self._conn.execute("SELECT card FROM cards WHERE question_id = ?", (question_id,)).fetchone()
+        return row["card"] if row else None
+
+    def save_card(self, question_id: str, card_json: str, due: float) -> None:
+        self._write(
+            "INSERT INTO cards (question_id, card, due, updated) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(question_id) DO UPDATE SET card = excluded.card, due = excluded.due, updated = excluded.updated",
+            (question_id, card_json, due, time.time()),
+        )
+
+    def due_questions(self, now: float | None = None) -> list[tuple[str, float]]:
+        """(question id, due time) of cards due at `now`, most overdue first."""
+        now = time.time() if now is None else now
+        rows = self._conn.execute("SELECT question_id, due FROM cards WHERE due <= ? ORDER BY due, question_id", (now,))
+        return [(r["question_id"], r["due"]) for r in rows]
+
+    def cards_count(self) -> int:
+        return self._conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0]
+
+
+def _looks_corrupt(exc: sqlite3.DatabaseError) -> bool:
+    """A damaged file (move it aside) rather than a lock or a permission problem (leave it alone)."""
+    text = str(exc).lower()
+    return any(word in text for word in ("not a database", "malformed", "integrity check", "corrupt"))
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _attempt(r: sqlite3.Row) -> AttemptRecord:
+    return AttemptRecord(
+        id=r["id"],
+        session_id=r["session_id"],
+        position=r["position"],
+        question_id=r["question_id"],
+        topic=r["topic"],
+        kind=r["kind"],
+        seed=r["seed"],
+        answer=r["answer"],
+        status=r["status"],
+        grade_score=r["grade_score"],
+        score=r["score"],
+        fraction=r["fraction"],
+        hints_used=r["hints_used"],
+        skipped=bool(r["skipped"]),
+        interpreted=r["interpreted"],
+        feedback=tuple(json.loads(r["feedback"])),
+        expected=r["expected"],
+        created=r["created"],
+    )

@@ -1,0 +1,262 @@
+"""The Textual app: one factory, `make_app`, builds it for both the `tutor` command and the tests.
+
+The app is a thin shell over `tutor.session.engine.Session`: it shows the current
+question, hands answers to the session in a worker thread and moves on. It never
+imports sympy or torch itself; graders do, in threads, when they are first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import time
+from typing import TYPE_CHECKING, Any, Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tutor.tui.screens.confirm import ConfirmScreen
+
+if TYPE_CHECKING:
+    from tutor.session.engine import Session, SessionConfig
+    from tutor.session.store import Store
+
+# Environment variable naming a file the app appends "first question shown in N ms" to (bench/startup.py).
+TIMING_ENV = "TUTOR_TIMING"
+# Kinds whose graders are preloaded in the background after the first paint (code would load torch).
+PRELOAD_KINDS = ("shape", "einsum", "numeric", "symbolic", "complexity", "choice", "text")
+
+_IMPORTED_AT = time.time()
+
+
+def process_started_at() -> float:
+    """When this process started (epoch seconds), from /proc where there is one; else when the app module loaded."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open("/proc/uptime", encoding="ascii") as f:
+            uptime = float(f.read().split()[0])
+        start_ticks = int(fields[19])  # field 22 of stat: start time in clock ticks after boot
+        age = uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+        return time.time() - max(0.0, age)
+    except (OSError, ValueError, IndexError):
+        return _IMPORTED_AT
+
+
+class TutorApp(App[int]):
+    """Attention Tutor: a start screen, then question -> feedback -> ... -> summary."""
+
+    CSS_PATH = "tutor.tcss"
+    TITLE = "Attention Tutor"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+l", "toggle_theme", "Light/dark"),
+        Binding("f3", "stats", "Progress"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        session: "Session | None" = None,
+        store: "Store | None" = None,
+        bank: Any | None = None,
+        banks: tuple[str, ...] = (),
+        launched_at: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.store = store
+        self.banks = banks
+        self._banks_loaded: dict[tuple[str, ...], Any] = {}
+        if bank is not None:
+            self._banks_loaded[banks] = bank
+        self.launched_at = launched_at if launched_at is not None else process_started_at()
+        self.first_question_ms: float | None = None
+        self._preloaded: set[str] = set()
+        self.theme = "textual-dark"
+
+    # ---- screens --------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.session is not None:
+            self.show_current(self.session)
+        else:
+            self.show_start()
+
+    def _show(self, screen: Screen[Any]) -> None:
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def show_start(self) -> None:
+        from tutor.tui.screens.start import StartScreen
+
+        self.session = None
+        self._show(StartScreen())
+
+    def show_current(self, session: "Session") -> None:
+        """The session's current question, or its summary once it is done."""
+        self.session = session
+        if session.done:
+            from tutor.tui.screens.summary import SummaryScreen
+
+            self._show(SummaryScreen(session))
+        else:
+            from tutor.tui.screens.question import QuestionScreen
+
+            self._show(QuestionScreen(session))
+
+    def next_question(self, session: "Session") -> None:
+        session.advance()
+        self.show_current(session)
+
+    def begin(self, config: "SessionConfig") -> str | None:
+        """Start a session from `config` and show its first question; a message saying why not otherwise."""
+        from tutor.bank import BankError
+        from tutor.session.engine import Session, SessionError
+
+        try:
+            bank = self._bank(config.banks)
+            session = Session.start(config, bank, self.store)
+        except SessionError as exc:
+            return str(exc)
+        except BankError as exc:
+            first = exc.problems[0] if exc.problems else ""
+            return f"the question bank has {len(exc.problems)} problem(s): {first}"
+        self.show_current(session)
+        return None
+
+    def _bank(self, banks: tuple[str, ...]) -> Any:
+        if banks not in self._banks_loaded:
+            from tutor.bank import load_bank  # deferred: YAML parsing only when a session starts
+
+            self._banks_loaded[banks] = load_bank(list(banks))
+        return self._banks_loaded[banks]
+
+    # ---- start-up timing and background loading ---------------------------------------------------
+
+    def question_shown(self) -> None:
+        """Called after a question screen's first paint: log the start-up time once, then warm the graders."""
+        if self.first_question_ms is None:
+            self.first_question_ms = (time.time() - self.launched_at) * 1000
+            message = f"first question shown in {self.first_question_ms:.0f} ms"
+            self.log.info(message)
+            path = os.environ.get(TIMING_ENV)
+            if path:
+                with open(path, "a", encoding="utf-8") as f:
+                    f.write(message + "\n")
+        if self.session is not None:
+            kinds = {v.kind for v in self.session.variants if v.kind in PRELOAD_KINDS} - self._preloaded
+            if kinds:
+                self._preloaded |= kinds
+                self.preload_graders(sorted(kinds))
+
+    @work(thread=True, exit_on_error=False, group="preload")
+    def preload_graders(self, kinds: Iterable[str]) -> None:
+        """Import the graders (and sympy) off the main thread so the first answer is read without a pause."""
+        for kind in kinds:
+            importlib.import_module(f"tutor.grading.{kind}")
+
+    # ---- quitting, themes, the command palette ---------------------------------------------------
+
+    @property
+    def in_session(self) -> bool:
+        return self.session is not None and not self.session.done
+
+    async def action_quit(self) -> None:
+        if not self.in_session:
+            self.exit(0)
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return
+        if self.store is not None:
+            message = "Your answers so far are saved; `tutor quiz --resume` continues this session."
+        else:
+            message = "Answers given so far are not kept."
+        self.push_screen(ConfirmScreen("Quit in the middle of the session?", message, yes="Quit", no="Stay"), self._quit_confirmed)
+
+    def _quit_confirmed(self, yes: bool | None) -> None:
+        if yes:
+            self.exit(0)
+
+    def action_stats(self) -> None:
+        """Progress over all stored sessions (needs the history store)."""
+        if self.store is None:
+            self.notify("No history is kept in this run, so there is no progress to show.")
+            return
+        from tutor.session.stats import compute
+        from tutor.tui.screens.stats import StatsScreen
+
+        if not isinstance(self.screen, StatsScreen):
+            self.push_screen(StatsScreen(compute(self.store)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stats":
+            return self.store is not None
+        return True
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Light/dark", "Switch between the light and the dark theme", self.action_toggle_theme)
+        if self.store is not None:
+            yield SystemCommand("Progress", "Mean scores by topic and kind, the trend, what to practise", self.action_stats)
+        if not self.in_session:
+            yield SystemCommand("New session", "Open the start screen", self.show_start)
+
+
+def make_app(
+    config: "SessionConfig | None" = None,
+    *,
+    bank: Any | None = None,
+    store: "Store | None" = None,
+    resume: str | None = None,
+    launched_at: float | None = None,
+) -> TutorApp:
+    """The app for `config` (None: the start screen), or for the stored session `resume`.
+
+    Raises `SessionError` when the session cannot be started (nothing matches, an
+    unknown id) and `BankError` for a bad bank, so the caller reports them before
+    the terminal is taken over.
+    """
+    from tutor.session.engine import Session, SessionError
+
+    session: Session | None = None
+    banks: tuple[str, ...] = config.banks if config is not None else ()
+    if resume is not None:
+        if store is None:
+            raise SessionError("resuming a session needs the history store")
+        session = Session.resume(resume, store, bank)
+        banks = session.config.banks
+    elif config is not None:
+        if bank is None:
+            from tutor.bank import load_bank  # deferred: YAML parsing only when a session starts
+
+            bank = load_bank(list(config.banks))
+        session = Session.start(config, bank, store)
+    return TutorApp(session=session, store=store, bank=bank, banks=banks, launched_at=launched_at)
+
+
+def run(config: "SessionConfig | None", *, store: "Store | None" = None, resume: str | None = None) -> int:
+    """Build and run the app; a session that cannot start is one line on stderr (exit 2)."""
+    from tutor.bank import BankError
+    from tutor.session.engine import SessionError
+
+    try:
+        app = make_app(config, store=store, resume=resume)
+    except SessionError as exc:
+        print(f"tutor: {exc}", file=sys.stderr)
+        return 2
+    except BankError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"tutor: the question bank has {len(exc.problems)} problem(s); nothing was run", file=sys.stderr)
+        return 1
+    result = app.run()
+    return int(result or 0)

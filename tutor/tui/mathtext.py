@@ -1,0 +1,116 @@
+"""Turn a prompt's `$math$` into readable unicode so it can be shown as Markdown in a terminal.
+
+Prompts are Markdown with LaTeX between `$...$` (or `$$...$$`). A terminal cannot
+typeset LaTeX, so each math span becomes plain unicode (`\\frac{d}{h}` -> `d/h`,
+`d^2` -> `d²`, `\\times` -> `×`) and is escaped so Markdown shows it as written
+(a `*` or `_` inside math must not start emphasis). Code spans and fenced blocks
+are left alone: `$` there is literal.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_SUPERSCRIPT = str.maketrans("0123456789+-=()nijkTtdhg", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱʲᵏᵀᵗᵈʰᵍ")
+_SUBSCRIPT = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_SUP_CHARS = set("0123456789+-=()nijkTtdhg")
+_SUB_CHARS = set("0123456789+-=()aehijklmnoprstuvx")
+
+# `^{...}`, `^x`, `_{...}`, `_x` in LaTeX source (one level of braces).
+_SCRIPT = re.compile(r"([\^_])(?:\{([^{}]*)\}|([A-Za-z0-9]))")
+# A code span (any run of backticks, closed by the same run) or a math span.
+_SPANS = re.compile(r"(?P<code>(`+)[\s\S]*?\2)|(?P<math>\$\$[\s\S]+?\$\$|\$[^$\n]+?\$)")
+_FENCE = re.compile(r"^(```|~~~)")
+# Characters that would change meaning in Markdown (or in Textual markup) if left bare.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|~!])")
+# Relations pylatexenc may glue to their neighbours (`\\in \\mathbb{R}` -> `∈ℝ`).
+_RELATION = re.compile(r"\s*([∈∉≤≥≈≠→⊂])\s*")
+# Macros pylatexenc spells in a way that reads worse than the obvious symbol.
+_PRE = (
+    (re.compile(r"\\mathcal\{O\}"), "O"),
+    (re.compile(r"\\operatorname\{([^{}]*)\}"), r"\1"),
+    (re.compile(r"\\(?:mathrm|text|textrm|mathbf|mathit)\{([^{}]*)\}"), r"\1"),
+    (re.compile(r"\\left|\\right"), ""),
+)
+
+
+def _script(match: re.Match[str]) -> str:
+    mark, braced, single = match.group(1), match.group(2), match.group(3)
+    body = braced if braced is not None else single
+    allowed, table = (_SUP_CHARS, _SUPERSCRIPT) if mark == "^" else (_SUB_CHARS, _SUBSCRIPT)
+    if body and all(ch in allowed for ch in body):
+        return body.translate(table)
+    if braced is not None and len(body) > 1 and not body.isalnum():
+        return f"{mark}({body})"
+    return f"{mark}{body}"
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    from pylatexenc.latex2text import LatexNodes2Text  # deferred: only prompts with math need it
+
+    return LatexNodes2Text(math_mode="text", strict_latex_spaces="based-on-source")
+
+
+@lru_cache(maxsize=1024)
+def latex_to_unicode(latex: str) -> str:
+    """Readable unicode for one LaTeX math expression (`\\frac{d}{h}` -> `d/h`, `n^2` -> `n²`)."""
+    text = latex.strip()
+    for pattern, repl in _PRE:
+        text = pattern.sub(repl, text)
+    text = _SCRIPT.sub(_script, text)
+    if "\\" in text or "{" in text:
+        text = _converter().latex_to_text(text)
+    text = _RELATION.sub(r" \1 ", text)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape characters Markdown would otherwise interpret."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _convert_line_spans(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        if match.group("code") is not None:
+            return match.group(0)
+        math = match.group("math")
+        inner = math[2:-2] if math.startswith("$$") else math[1:-1]
+        return escape_markdown(latex_to_unicode(inner))
+
+    return _SPANS.sub(replace, text)
+
+
+def prompt_markdown(prompt: str) -> str:
+    """The prompt as Markdown a terminal can show: math spans as unicode, code left as written."""
+    out: list[str] = []
+    chunk: list[str] = []
+    in_fence: str | None = None
+    for line in prompt.splitlines(keepends=True):
+        fence = _FENCE.match(line.lstrip())
+        if in_fence is None and fence:
+            out.append(_convert_line_spans("".join(chunk)))
+            chunk = []
+            in_fence = fence.group(1)
+            out.append(line)
+        elif in_fence is not None:
+            out.append(line)
+            if line.lstrip().startswith(in_fence):
+                in_fence = None
+        else:
+            chunk.append(line)
+    out.append(_convert_line_spans("".join(chunk)))
+    return "".join(out)
+
+
+def plain_math(text: str) -> str:
+    """Math spans as unicode with no Markdown escaping, for one-line labels (hints, feedback lines)."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group("code") is not None:
+            return match.group(0)
+        math = match.group("math")
+        return latex_to_unicode(math[2:-2] if math.startswith("$$") else math[1:-1])
+
+    return _SPANS.sub(replace, text)

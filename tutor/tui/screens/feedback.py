@@ -1,0 +1,147 @@
+"""Feedback on one graded answer: status, the score shown large, what was understood, what to fix."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Digits, Footer, Markdown, Static
+
+from tutor.tui.labels import STATUS_BADGES, difficulty_dots, kind_name, topic_name
+from tutor.tui.mathtext import plain_math, prompt_markdown
+
+if TYPE_CHECKING:
+    from tutor.bank.variant import Variant
+    from tutor.grading.grade import Grade
+
+
+def code_cases(details: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Columns and rows of the case table in a code grade's details (empty when there is none)."""
+    cases = [c for c in details.get("cases") or [] if isinstance(c, dict)]
+    if not cases:
+        return [], []
+    rows = []
+    for case in cases:
+        passed = bool(case.get("passed"))
+        result = "✔ pass" if passed else f"✘ {case.get('reason') or 'fail'}"
+        rows.append([str(case.get("label", "")), result])
+    return ["case", "result"], rows
+
+
+def code_timing(details: dict[str, Any]) -> str:
+    """`yours 1.20 ms, reference 0.80 ms (1.5x) on cpu` from a code grade's details."""
+    timing = details.get("timing") or {}
+    mine, ref = timing.get("submission_seconds"), timing.get("reference_seconds")
+    parts = []
+    if isinstance(mine, (int, float)):
+        parts.append(f"yours {mine * 1e3:.2f} ms")
+    if isinstance(ref, (int, float)):
+        parts.append(f"reference {ref * 1e3:.2f} ms")
+    line = ", ".join(parts)
+    if isinstance(mine, (int, float)) and isinstance(ref, (int, float)) and ref > 0:
+        line += f" ({mine / ref:.1f}x)"
+    if line and details.get("device"):
+        line += f" on {details['device']}, largest case"
+    return line
+
+
+class FeedbackScreen(Screen[None]):
+    """Shown after every graded answer; enter goes on to the next question (or the summary)."""
+
+    BINDINGS = [
+        Binding("enter,n,space", "next", "Continue"),
+    ]
+
+    def __init__(self, session: Any, variant: "Variant", grade: "Grade") -> None:
+        super().__init__()
+        self.session = session
+        self.variant = variant
+        self.grade = grade
+        attempt = session.current_attempt
+        self.hints_used = attempt.hints_used if attempt is not None else session.hints_used
+        # The score that counts: the grade capped by the hints taken before answering.
+        self.score = attempt.score if attempt is not None else grade.score
+
+    def _score_line(self) -> str:
+        line = f"score {self.score} / 5"
+        if self.hints_used:
+            line += f"  ·  {self.hints_used} hint{'s' if self.hints_used != 1 else ''} used"
+        if self.score < self.grade.score:
+            line += f" (the answer earned {self.grade.score})"
+        return line
+
+    def compose(self) -> ComposeResult:
+        grade = self.grade
+        q = self.variant.question
+        badge, tone = STATUS_BADGES.get(grade.status.value, (grade.status.value, "primary"))
+        total = len(self.session.variants)
+        yield Static(
+            f"Question {self.session.index + 1} of {total}  │  {topic_name(q.topic)}  │  {kind_name(q.kind)}"
+            f"  │  difficulty {difficulty_dots(q.difficulty)}",
+            id="question-bar",
+            markup=False,
+        )
+        with Horizontal(id="verdict", classes=f"tone-{tone}"):
+            with Vertical(id="verdict-text"):
+                yield Static(badge, id="status", classes=f"tone-{tone}", markup=False)
+                yield Static(self._score_line(), id="score-line", markup=False)
+            yield Digits(f"{self.score}/5", id="score")
+        with VerticalScroll(id="feedback-body"):
+            if grade.interpreted and q.kind not in ("code", "text"):
+                yield Static(
+                    Content.assemble(("Your answer was read as  ", "$text-muted"), (grade.interpreted, "bold")),
+                    id="interpreted-as",
+                )
+            if grade.feedback:
+                yield Static(
+                    "\n".join(f"• {plain_math(line)}" for line in grade.feedback),
+                    id="feedback-lines",
+                    markup=False,
+                )
+            if q.kind == "code":
+                yield from self._code_details()
+            if grade.expected and grade.status.value != "correct":
+                if "\n" in grade.expected.strip() or q.kind == "text":
+                    yield Static("A model answer", classes="section-title", markup=False)
+                    yield Static(grade.expected.strip(), id="expected", classes="code-block", markup=False)
+                else:
+                    yield Static(
+                        Content.assemble(("Expected  ", "$text-muted"), (grade.expected, "bold")), id="expected"
+                    )
+            model = getattr(q, "answer", None)
+            if q.kind == "code" and isinstance(model, str) and grade.status.value != "correct":
+                yield Static("A model solution", classes="section-title", markup=False)
+                yield Static(model.rstrip(), id="model-answer", classes="code-block", markup=False)
+            if q.explanation:
+                yield Static("Why", classes="section-title", markup=False)
+                yield Markdown(prompt_markdown(q.explanation), id="explanation", open_links=False)
+        yield Footer()
+
+    def _code_details(self) -> ComposeResult:
+        details = self.grade.details
+        columns, rows = code_cases(details)
+        if rows:
+            yield Static("Cases", classes="section-title", markup=False)
+            table: DataTable[str] = DataTable(id="cases", cursor_type="none", zebra_stripes=True)
+            table.add_columns(*columns)
+            table.add_rows(rows)
+            yield table
+        diagnosis = details.get("diagnosis")
+        if diagnosis:
+            yield Static(
+                Content.assemble(("Diagnosis  ", "$text-muted"), (plain_math(str(diagnosis)), "bold")),
+                id="diagnosis",
+            )
+        timing = code_timing(details)
+        if timing:
+            yield Static(Content.assemble(("Timing  ", "$text-muted"), timing), id="timing")
+
+    def on_mount(self) -> None:
+        self.query_one("#feedback-body").focus()
+
+    def action_next(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,235 @@
+"""The question screen: the prompt, the answer widget for its kind, hints, and grading in a worker."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, LoadingIndicator, Markdown, OptionList, Static
+from textual.worker import Worker, WorkerState
+
+from tutor.tui.labels import difficulty_dots, kind_name, topic_name
+from tutor.tui.mathtext import plain_math, prompt_markdown
+from tutor.tui.screens.confirm import ConfirmScreen
+from tutor.tui.widgets.answers import LineAnswer, answer_widget
+
+if TYPE_CHECKING:
+    from tutor.grading.grade import Grade
+    from tutor.tui.app import TutorApp
+
+
+class QuestionScreen(Screen[None]):
+    """One question of the session; a graded answer opens the feedback, an invalid one stays here."""
+
+    AUTO_FOCUS = None
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Submit", priority=True),
+        Binding("ctrl+t", "hint", "Hint"),
+        Binding("h", "hint", "Hint", show=False),
+        Binding("ctrl+n", "skip", "Skip"),
+        Binding("escape", "cancel_grading", "Cancel grading", priority=True),
+        Binding("ctrl+c", "cancel_grading", "Cancel grading", show=False, priority=True),
+    ]
+
+    grading: reactive[bool] = reactive(False, bindings=True)
+
+    app: "TutorApp"
+
+    def __init__(self, session: Any) -> None:
+        variant = session.current
+        super().__init__(classes="with-editor" if variant.kind in ("code", "text") else None)
+        self.session = session
+        self.variant = variant
+        self._token = 0
+        self._cancel: threading.Event | None = None
+        self._worker: Worker[None] | None = None
+        self._hints: list[str] = []
+
+    # ---- layout -------------------------------------------------------------------------------
+
+    def _bar_text(self) -> str:
+        q = self.variant.question
+        total = len(self.session.variants)
+        hints = len(q.hints)
+        parts = [
+            f"Question {self.session.index + 1} of {total}",
+            topic_name(q.topic),
+            kind_name(q.kind),
+            f"difficulty {difficulty_dots(q.difficulty)}",
+        ]
+        if hints:
+            parts.append(f"hints {len(self.session.hints_shown())}/{hints}")
+        return "  │  ".join(parts)
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._bar_text(), id="question-bar", markup=False)
+        with VerticalScroll(id="prompt-scroll"):
+            yield Markdown(prompt_markdown(self.variant.prompt), id="prompt", open_links=False)
+            yield Static("", id="hints", markup=False)
+        yield answer_widget(self.variant)
+        yield Static("", id="answer-error", markup=False)
+        with Horizontal(id="grading"):
+            yield LoadingIndicator(id="grading-spinner")
+            yield Static("Grading… (esc cancels)", id="grading-label", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.answer.focus_answer()
+        self.call_after_refresh(self._shown)
+
+    def _shown(self) -> None:
+        self.app.question_shown()
+        if self.variant.kind == "code":
+            self.warm_code_sandbox()
+
+    @work(thread=True, exit_on_error=False, group="prestart")
+    def warm_code_sandbox(self) -> None:
+        """Start the sandbox's worker process (which imports torch) while the learner reads and types."""
+        from tutor.grading import code  # deferred: only a code question needs the sandbox
+
+        code.prestart()
+
+    @property
+    def answer(self) -> Any:
+        return self.query_one("#answer")
+
+    # ---- bindings -------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_grading":
+            return self.grading
+        if action in ("submit", "hint", "skip"):
+            return not self.grading
+        return True
+
+    def watch_grading(self, grading: bool) -> None:
+        self.query_one("#grading").display = grading
+        self.answer.disabled = grading
+        if not grading and self.is_mounted:
+            self.answer.focus_answer()
+
+    def action_submit(self) -> None:
+        if self._worker is not None and self._worker.is_running:
+            self.notify("Still stopping the previous grading; try again in a moment.", severity="warning")
+            return
+        text = self.answer.value()
+        if not text.strip():
+            self._show_error("Type an answer first (ctrl+n skips the question).")
+            return
+        self._show_error("")
+        self._token += 1
+        self._cancel = threading.Event()
+        self.grading = True
+        self._worker = self.grade_answer(text, self._token, self._cancel)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_submit()
+
+    def on_input_submitted(self, event: Any) -> None:
+        event.stop()
+        self.action_submit()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="grade")
+    def grade_answer(self, text: str, token: int, cancel: threading.Event) -> None:
+        """Grade in a thread: code runs in a sandbox for seconds, formulas may take a moment; the UI stays live."""
+        try:
+            result = self.session.submit(text, cancel_event=cancel)
+        except Exception:
+            if cancel.is_set():
+                return  # cancelled (the engine's or the code grader's GradingCancelled): the screen said so
+            raise
+        self.app.call_from_thread(self._graded, token, result)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._worker or event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        self.grading = False
+        self.app.log.error("grading failed", error)
+        self.notify(f"Grading failed: {type(error).__name__}: {error}", severity="error", timeout=10)
+
+    def action_cancel_grading(self) -> None:
+        if not self.grading:
+            return
+        if self._cancel is not None:
+            self._cancel.set()
+        self._token += 1  # whatever the cancelled worker returns is ignored
+        self.grading = False
+        self.notify("Grading cancelled; nothing was recorded.")
+
+    def _graded(self, token: int, result: "Grade") -> None:
+        if token != self._token or not self.is_attached:
+            return
+        self.grading = False
+        if result.status.value == "invalid":
+            message = result.feedback[0] if result.feedback else "This answer could not be read."
+            self._show_error(f"{message}  (nothing recorded; fix it and submit again)", position=result.position)
+            self.answer.show_problem(result.position)
+            return
+        from tutor.tui.screens.feedback import FeedbackScreen
+
+        self.app.push_screen(FeedbackScreen(self.session, self.variant, result), self._after_feedback)
+
+    def _after_feedback(self, _: object = None) -> None:
+        self.app.next_question(self.session)
+
+    def _show_error(self, message: str, position: int | None = None) -> None:
+        error = self.query_one("#answer-error", Static)
+        if not message:
+            error.update("")
+            error.display = False
+            return
+        lines: list[Content | str] = [Content.styled(message, "$text-error")]
+        if position is not None and isinstance(self.answer, LineAnswer):
+            text = self.answer.value()
+            lines = [Content(text), Content.styled(" " * position + "^", "$text-error"), *lines]
+        error.update(Content("\n").join(lines))
+        error.display = True
+
+    def action_hint(self) -> None:
+        cost = self.session.next_hint_cost()
+        if cost is None:
+            total = len(self.variant.question.hints)
+            self.notify("This question has no hints." if not total else "No more hints for this question.")
+            return
+        number = len(self.session.hints_shown()) + 1
+        total = len(self.variant.question.hints)
+        self.app.push_screen(
+            ConfirmScreen(f"Hint {number} of {total}", f"{cost[:1].upper()}{cost[1:]}. Show it?", yes="Show hint", no="Not now"),
+            self._hint_confirmed,
+        )
+
+    def _hint_confirmed(self, yes: bool | None) -> None:
+        if not yes:
+            self.answer.focus_answer()
+            return
+        hint = self.session.hint()
+        if hint is not None:
+            self._hints.append(hint)
+            hints = self.query_one("#hints", Static)
+            hints.update("\n".join(f"Hint {i + 1}: {plain_math(h)}" for i, h in enumerate(self._hints)))
+            hints.display = True
+            self.query_one("#question-bar", Static).update(self._bar_text())
+            self.query_one("#prompt-scroll", VerticalScroll).scroll_end(animate=False)
+        self.answer.focus_answer()
+
+    def action_skip(self) -> None:
+        self.app.push_screen(
+            ConfirmScreen("Skip this question?", "It is scored 1 / 5 and the session moves on.", yes="Skip"),
+            self._skip_confirmed,
+        )
+
+    def _skip_confirmed(self, yes: bool | None) -> None:
+        if not yes:
+            self.answer.focus_answer()
+            return
+        self.session.skip()
+        self.app.show_current(self.session)

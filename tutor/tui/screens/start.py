@@ -1,0 +1,105 @@
+"""The start screen: pick topics, kinds, how many questions, a difficulty range and a seed; start."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, SelectionList, Static
+
+from tutor.bank.model import KINDS, TOPICS
+from tutor.tui.labels import kind_name, topic_name
+
+if TYPE_CHECKING:
+    from tutor.tui.app import TutorApp
+
+
+class StartScreen(Screen[None]):
+    """Options for a new session; nothing ticked means every topic (or kind)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "start", "Start", priority=True),
+    ]
+
+    app: "TutorApp"
+
+    def compose(self) -> ComposeResult:
+        yield Static("Attention Tutor  ·  practise MHA, MQA, GQA and the KV cache", id="title-bar", markup=False)
+        with Vertical(id="start-form"):
+            with Horizontal(id="pickers"):
+                with Vertical(classes="picker"):
+                    yield Label("Topics (none ticked: all)")
+                    yield SelectionList[str](*[(topic_name(t), t) for t in TOPICS], id="topics")
+                with Vertical(classes="picker"):
+                    yield Label("Kinds (none ticked: all)")
+                    yield SelectionList[str](*[(kind_name(k), k) for k in KINDS], id="kinds")
+            with Horizontal(id="numbers"):
+                with Vertical(classes="field"):
+                    yield Label("Questions")
+                    yield Input("10", type="integer", id="count", max_length=3)
+                with Vertical(classes="field"):
+                    yield Label("Difficulty from")
+                    yield Input("1", type="integer", id="difficulty-low", max_length=1)
+                with Vertical(classes="field"):
+                    yield Label("to")
+                    yield Input("5", type="integer", id="difficulty-high", max_length=1)
+                with Vertical(classes="field"):
+                    yield Label("Seed (blank: random)")
+                    yield Input("", type="integer", id="seed", max_length=12)
+            with Horizontal(id="start-row"):
+                yield Button("Start  (ctrl+s)", id="start", variant="primary")
+                yield Static("", id="start-error", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#topics").focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "start":
+            self.action_start()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_start()
+
+    def _int(self, widget_id: str, name: str, low: int, high: int, *, blank: int | None = None) -> int | None:
+        text = self.query_one(f"#{widget_id}", Input).value.strip()
+        if not text:
+            if blank is None:
+                raise ValueError(f"{name}: enter a whole number from {low} to {high}")
+            return None
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(f"{name}: {value} is not between {low} and {high}")
+        return value
+
+    def action_start(self) -> None:
+        from tutor.session.engine import SessionConfig  # deferred: the engine is only needed to start
+
+        error = self.query_one("#start-error", Static)
+        try:
+            n = self._int("count", "Questions", 1, 500)
+            low = self._int("difficulty-low", "Difficulty from", 1, 5)
+            high = self._int("difficulty-high", "Difficulty to", 1, 5)
+            seed = self._int("seed", "Seed", 0, 2**63 - 1, blank=-1)
+        except ValueError as exc:
+            error.update(str(exc))
+            return
+        assert n is not None and low is not None and high is not None
+        if low > high:
+            error.update(f"Difficulty from {low} is above difficulty to {high}")
+            return
+        config = SessionConfig(
+            topics=tuple(self.query_one("#topics", SelectionList).selected),
+            kinds=tuple(self.query_one("#kinds", SelectionList).selected),
+            n=n,
+            seed=seed,
+            difficulty=(low, high),
+            banks=self.app.banks,
+        )
+        problem = self.app.begin(config)
+        error.update(problem or "")

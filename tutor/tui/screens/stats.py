@@ -1,0 +1,59 @@
+"""Where the learner stands over all stored sessions: means by topic and kind, the trend, weakest areas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from tutor.tui.labels import kind_name, topic_name
+from tutor.tui.screens.summary import score_bar
+
+
+class StatsScreen(Screen[None]):
+    """`tutor.session.stats.compute(store)` as a screen; escape goes back."""
+
+    BINDINGS = [Binding("escape,q", "back", "Back")]
+
+    def __init__(self, stats: Any) -> None:
+        super().__init__()
+        self.stats = stats
+
+    def compose(self) -> ComposeResult:
+        s = self.stats
+        yield Static("Your progress", id="question-bar", markup=False)
+        with VerticalScroll(id="summary-body"):
+            if not s.answers:
+                yield Static("Nothing answered yet: start a session and your scores will show here.", markup=False)
+            else:
+                mean = "-" if s.mean is None else f"{s.mean:.1f} / 5"
+                yield Static(
+                    Content.assemble(
+                        ("Mean ", "$text-muted"), (mean, "bold"),
+                        (f"   over {s.answers} answer(s) in {s.sessions} session(s)", "$text-muted"),
+                        (f"   {s.due} review(s) due", "$text-muted"),
+                    ),
+                    id="stats-mean",
+                )
+                yield Static(Content.assemble(("Trend  ", "$text-muted"), (s.sparkline or "-", "bold")), id="trend")
+                with Horizontal(id="stats-tables"):
+                    for title, rows, namer in (("Topic", s.by_topic, topic_name), ("Kind", s.by_kind, kind_name)):
+                        table: DataTable[str] = DataTable(cursor_type="none", zebra_stripes=True, classes="stats-table")
+                        table.add_columns(title, "mean", "", "answers")
+                        for a in rows:
+                            table.add_row(namer(a.name), f"{a.mean:.1f}", score_bar(a.mean, 8), str(a.count))
+                        yield table
+                if s.weakest:
+                    names = ", ".join(
+                        f"{topic_name(a.name) if a.area == 'topic' else kind_name(a.name)} ({a.mean:.1f})" for a in s.weakest
+                    )
+                    yield Static(Content.assemble(("Practise next  ", "$text-muted"), (names, "bold")), id="weakest")
+        yield Footer()
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,91 @@
+"""The end of a session: every question's score, the mean and what it means, per-topic scores, what next."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Digits, Footer, Static
+
+from tutor.tui.labels import kind_name, topic_name
+
+if TYPE_CHECKING:
+    from tutor.tui.app import TutorApp
+
+
+def score_bar(value: float, width: int = 10) -> str:
+    """`██████░░░░` for 3.4 of 5 (the bar starts at 1, the lowest score)."""
+    filled = round((max(1.0, min(5.0, value)) - 1.0) / 4.0 * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+class SummaryScreen(Screen[None]):
+    """The session is over; `p` practises the weakest topic again, `n` opens the start screen."""
+
+    BINDINGS = [
+        Binding("p", "practise", "Practise weakest again"),
+        Binding("n", "new", "New session"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    app: "TutorApp"
+
+    def __init__(self, session: Any) -> None:
+        super().__init__()
+        self.session = session
+        self.summary = session.summary()
+
+    def compose(self) -> ComposeResult:
+        summary = self.summary
+        yield Static(f"Session summary  ·  {len(summary.rows)} question(s)", id="question-bar", markup=False)
+        with Horizontal(id="verdict"):
+            with Vertical(id="verdict-text"):
+                yield Static(Content.styled(f"{summary.mean:.1f} / 5", "bold"), id="mean")
+                yield Static(summary.level, id="level", markup=False)
+            yield Digits(f"{summary.mean:.1f}", id="score")
+        with VerticalScroll(id="summary-body"):
+            table: DataTable[str] = DataTable(id="scores", cursor_type="row", zebra_stripes=True)
+            table.add_columns("#", "question", "topic", "kind", "score")
+            for row in summary.rows:
+                score = "skipped" if row.score is None else f"{row.score} / 5"
+                table.add_row(str(row.index + 1), row.question_id, topic_name(row.topic), kind_name(row.kind), score)
+            yield table
+            if summary.per_topic:
+                lines = [
+                    Content.assemble(
+                        (f"{topic_name(topic):<10}", "bold"), f" {score_bar(mean)} {mean:.1f} / 5"
+                    )
+                    for topic, mean in summary.per_topic.items()
+                ]
+                yield Static("By topic", classes="section-title", markup=False)
+                yield Static(Content("\n").join(lines), id="per-topic")
+            if summary.weakest_topic:
+                yield Static(
+                    Content.assemble(
+                        ("Weakest topic  ", "$text-muted"),
+                        (topic_name(summary.weakest_topic), "bold"),
+                        ("   press p to practise it again", "$text-muted"),
+                    ),
+                    id="weakest",
+                )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#scores").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "practise":
+            return bool(self.summary.rows)
+        return True
+
+    def action_practise(self) -> None:
+        problem = self.app.begin(self.session.retry_weakest())
+        if problem:
+            self.notify(problem, severity="error")
+
+    def action_new(self) -> None:
+        self.app.show_start()

@@ -1,0 +1,1 @@
+"""Widgets: an answer widget per question kind."""

@@ -1,0 +1,188 @@
+"""One answer widget per question kind, all with the same small interface.
+
+Every answer widget has `value() -> str` (the answer text the grader reads),
+`focus_answer()` and `show_problem(position)` (put the cursor where an invalid
+answer stopped making sense). The one-line kinds also read the answer as it is
+typed and say how it was understood, without ever saying whether it is right.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Input, OptionList, SelectionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from tutor.bank.variant import Variant
+
+LINE_KINDS = ("shape", "einsum", "numeric", "symbolic", "complexity")
+# How long typing must pause before the answer is read again (seconds).
+INTERPRET_DEBOUNCE = 0.25
+
+_PLACEHOLDERS = {
+    "shape": "e.g. [b, h, n, k]",
+    "einsum": "e.g. bnd,dhk->bhnk",
+    "numeric": "a number, e.g. 2*1024^2 or 4 MiB",
+    "symbolic": "a formula, e.g. 2*G*d^2/H",
+    "complexity": "e.g. O(b n d)",
+}
+
+
+def interpretation(variant: Variant, text: str) -> Content:
+    """What the answer so far was read as, or where it stops making sense; never whether it is right."""
+    from tutor.grading import Status, grade_against  # deferred: grader modules load sympy
+
+    if not text.strip():
+        return Content("")
+    result = grade_against(variant, text)
+    if result.status is Status.INVALID:
+        message = result.feedback[0] if result.feedback else "cannot read this answer"
+        where = f" (at character {result.position + 1})" if result.position is not None else ""
+        return Content.assemble(("✗ ", "$text-warning"), (f"{message}{where}", "$text-warning"))
+    return Content.assemble(("interpreted as ", "$text-muted"), (result.interpreted, "bold"))
+
+
+class LineAnswer(Vertical):
+    """A one-line input with a live "interpreted as" line under it (shapes, einsum, numbers, formulas, big-O)."""
+
+    DEFAULT_CLASSES = "answer"
+
+    def __init__(self, variant: Variant, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.variant = variant
+        self._debounce: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=_PLACEHOLDERS.get(self.variant.kind, ""), id="answer-input")
+        yield Static("", id="interpreted", markup=False)
+
+    @property
+    def input(self) -> Input:
+        return self.query_one("#answer-input", Input)
+
+    def value(self) -> str:
+        return self.input.value
+
+    def focus_answer(self) -> None:
+        self.input.focus()
+
+    def show_problem(self, position: int | None) -> None:
+        self.input.focus()
+        if position is not None:
+            self.input.cursor_position = max(0, min(position, len(self.input.value)))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(INTERPRET_DEBOUNCE, self._interpret_now)
+
+    def _interpret_now(self) -> None:
+        self._debounce = None
+        self.interpret(self.input.value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="interpret")
+    def interpret(self, text: str) -> None:
+        """Read the answer in a thread: the first reading may import sympy, which must not block typing."""
+        content = interpretation(self.variant, text)
+        self.app.call_from_thread(self._show_interpretation, text, content)
+
+    def _show_interpretation(self, text: str, content: Content) -> None:
+        if self.is_mounted and text == self.input.value:
+            self.query_one("#interpreted", Static).update(content)
+
+
+class ChoiceAnswer(Vertical):
+    """The options as a list: pick one (enter or ctrl+s submits), or tick several with space."""
+
+    DEFAULT_CLASSES = "answer"
+
+    def __init__(self, variant: Variant, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.variant = variant
+        answer = getattr(variant.question, "answer", "")
+        self.multiple = isinstance(answer, list)
+
+    def compose(self) -> ComposeResult:
+        letters = [chr(ord("A") + i) for i in range(len(self.variant.options))]
+        if self.multiple:
+            yield SelectionList[str](
+                *[(Content(f"{letter}. {text}"), letter) for letter, text in zip(letters, self.variant.options)],
+                id="choices",
+            )
+            yield Static("space ticks an option; ctrl+s submits the ticked ones", classes="answer-help")
+        else:
+            yield OptionList(
+                *[Option(Content(f"{letter}. {text}"), id=letter) for letter, text in zip(letters, self.variant.options)],
+                id="choices",
+            )
+            yield Static("↑/↓ to choose, enter to answer", classes="answer-help")
+
+    def on_mount(self) -> None:
+        if not self.multiple:
+            self.query_one(OptionList).highlighted = 0
+
+    def value(self) -> str:
+        """The chosen letters (`B`, or `A, C` for several), as the choice grader reads them."""
+        if self.multiple:
+            return ", ".join(sorted(self.query_one(SelectionList).selected))
+        options = self.query_one(OptionList)
+        if options.highlighted is None:
+            return ""
+        return options.get_option_at_index(options.highlighted).id or ""
+
+    def focus_answer(self) -> None:
+        self.query_one("#choices").focus()
+
+    def show_problem(self, position: int | None) -> None:
+        self.focus_answer()
+
+
+class EditorAnswer(Vertical):
+    """A multi-line editor: Python with highlighting and the starter code for `code`, plain text for `text`."""
+
+    DEFAULT_CLASSES = "answer"
+
+    def __init__(self, variant: Variant, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.variant = variant
+
+    def compose(self) -> ComposeResult:
+        if self.variant.kind == "code":
+            starter = getattr(self.variant.question, "starter", "")
+            yield TextArea.code_editor(starter, language="python", id="editor", soft_wrap=False)
+        else:
+            yield TextArea(id="editor", soft_wrap=True, tab_behavior="focus", placeholder="Write your answer here.")
+
+    @property
+    def editor(self) -> TextArea:
+        return self.query_one("#editor", TextArea)
+
+    def value(self) -> str:
+        return self.editor.text
+
+    def focus_answer(self) -> None:
+        self.editor.focus()
+
+    def show_problem(self, position: int | None) -> None:
+        editor = self.editor
+        editor.focus()
+        if position is None:
+            return
+        before = editor.text[: max(0, position)]
+        row = before.count("\n")
+        col = len(before) - (before.rfind("\n") + 1)
+        editor.cursor_location = (row, col)
+
+
+def answer_widget(variant: Variant) -> Widget:
+    """The answer widget that fits the variant's kind."""
+    if variant.kind in LINE_KINDS:
+        return LineAnswer(variant, id="answer")
+    if variant.kind == "choice":
+        return ChoiceAnswer(variant, id="answer")
+    return EditorAnswer(variant, id="answer")

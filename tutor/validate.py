@@ -1,0 +1,325 @@
+"""Check a bank beyond its format: its answers, feedback rules, examples and variants grade as they should.
+
+For every question (and, for a parameterized one, each of its first variants):
+- its own `answer`, typed as a learner would, scores 5;
+- every `feedback` answer is readable, does not score 5, and gets its own message;
+- every `examples.accept` scores 5 and every `examples.reject` is readable and does not;
+- a code question passes `tutor.grading.code.validate_question` (reference, model answer, mutants).
+Each problem points at the field that is wrong, as `file:line:column: id: message`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence
+
+from tutor.bank.errors import Problem
+from tutor.bank.loader import Bank, load_bank_with_problems, locate_field
+from tutor.bank.model import EinsumQuestion, NumericQuestion, QuestionBase
+from tutor.bank.variant import Variant, is_parameterized, make_variant, placeholders, render
+
+DEFAULT_VARIANTS = 5
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Report:
+    """What `tutor validate` found."""
+
+    questions: int
+    files: int
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        noun = "problem" if len(self.problems) == 1 else "problems"
+        q = "question" if self.questions == 1 else "questions"
+        f = "file" if self.files == 1 else "files"
+        return f"validated {self.questions} {q} in {self.files} {f}: {len(self.problems)} {noun}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "questions": self.questions,
+            "files": self.files,
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+def validate(
+    paths: Sequence[str] = (),
+    *,
+    builtin: bool = True,
+    code: bool = True,
+    variants: int = DEFAULT_VARIANTS,
+    progress: Callable[[QuestionBase], None] | None = None,
+) -> Report:
+    """Load `paths` (and the built-in bank when `builtin`), check the format, then grade every fixture.
+
+    Without the built-in bank, ids are still checked against it: a question added with
+    `--bank` must not reuse a built-in id.
+    """
+    bank, load_problems = load_bank_with_problems(paths, builtin=builtin)
+    problems = list(load_problems)
+    if not builtin:
+        problems.extend(_clashes_with_builtin(bank))
+    for question in bank:
+        if progress is not None:
+            progress(question)
+        file, _line = bank.location(question.id)
+        problems.extend(check_question(question, file, code=code, variants=variants))
+    order = {name: i for i, name in enumerate(bank.files)}
+    problems.sort(key=lambda p: (order.get(p.path, -1), p.line, p.column))
+    return Report(questions=len(bank), files=len(bank.files), problems=tuple(problems))
+
+
+def _clashes_with_builtin(bank: Bank) -> list[Problem]:
+    from pathlib import Path
+
+    builtin, _ = load_bank_with_problems((), builtin=True)
+    out = []
+    for question in bank:
+        if question.id not in builtin:
+            continue
+        file, line = bank.location(question.id)
+        other_file, other_line = builtin.location(question.id)
+        if Path(file).resolve() != Path(other_file).resolve():
+            out.append(
+                Problem(file, line, locate_field(file, question.id, ("id",))[1], question.id,
+                        f"id {question.id!r} is already used by the built-in bank at {other_file}:{other_line}")
+            )
+    return out
+
+
+# --- one question ---------------------------------------------------------------------------
+
+
+def check_question(
+    question: QuestionBase, file: str, *, code: bool = True, variants: int = DEFAULT_VARIANTS
+) -> list[Problem]:
+    """Every problem with one loaded question's answers and fixtures."""
+    checker = _Checker(question, file)
+    checker.run(code=code, variants=variants)
+    return checker.problems
+
+
+class _Checker:
+    def __init__(self, question: QuestionBase, file: str) -> None:
+        self.q = question
+        self.file = file
+        self.problems: list[Problem] = []
+        self._failed: set[tuple[Any, ...]] = set()
+
+    def problem(self, path: Sequence[str | int], message: str) -> None:
+        line, column = locate_field(self.file, self.q.id, tuple(path))
+        self.problems.append(Problem(self.file, line, column, self.q.id, message))
+
+    def run(self, *, code: bool, variants: int) -> None:
+        q = self.q
+        if q.kind == "code":
+            if code:
+                self._code()
+            return
+        if isinstance(q, EinsumQuestion):
+            for message in einsum_form_problems(q):
+                self.problem(("answer",), message)
+        try:
+            grading = importlib.import_module("tutor.grading")
+            importlib.import_module(f"tutor.grading.{q.kind}")
+        except ImportError as exc:
+            self.problem(("kind",), f"cannot grade {q.kind} questions: tutor.grading.{q.kind} is not available ({exc})")
+            return
+        seeds = range(max(1, variants)) if is_parameterized(q) else range(1)
+        for seed in seeds:
+            variant = make_variant(q, seed)
+            suffix = f" (variant seed {seed})" if is_parameterized(q) else ""
+            self._own_answer(grading, variant, suffix)
+            self._feedback(grading, variant, suffix)
+            self._examples(grading, variant, suffix)
+
+    # Each fixture is reported once, at its first failing variant.
+    def _once(self, key: tuple[Any, ...]) -> bool:
+        if key in self._failed:
+            return False
+        self._failed.add(key)
+        return True
+
+    def _grade(self, fn: Callable[..., Any], variant: Variant, args: tuple[Any, ...], path: Sequence[str | int],
+               suffix: str, what: str) -> Any | None:
+        """Call a grader; a crash is reported at `path` (a ValueError is the grader refusing an answer key)."""
+        try:
+            return fn(variant, *args)
+        except ValueError as exc:
+            message = str(exc).removeprefix(f"{self.q.id}: ")
+            if self._once(tuple(path)):
+                self.problem(path, f"{what} cannot be read{suffix}: {message}")
+        except Exception as exc:  # a grader crash on a bank fixture is reported where the fixture is
+            if self._once(tuple(path)):
+                self.problem(path, f"the grader failed on {what}{suffix}: {type(exc).__name__}: {exc}")
+        return None
+
+    def _own_answer(self, grading: Any, variant: Variant, suffix: str) -> None:
+        text = answer_text(self.q, self.q.answer, variant.params)  # type: ignore[attr-defined]
+        g = self._grade(grading.grade_against, variant, (text,), ("answer",), suffix, f"the answer {text!r}")
+        if g is None or (g.status == "correct" and g.score == 5):
+            return
+        if not self._once(("answer",)):
+            return
+        if g.status == "invalid":
+            self.problem(("answer",), f"the answer {text!r} is not a well-formed {self.q.kind} answer{suffix}: "
+                                      f"{_first(g.feedback)}")
+        else:
+            self.problem(("answer",), f"the question's own answer {text!r} scores {g.score}, not 5{suffix}: "
+                                      f"{_first(g.feedback)}")
+
+    def _feedback(self, grading: Any, variant: Variant, suffix: str) -> None:
+        for i, rule in enumerate(self.q.feedback):
+            path = ("feedback", i, "answer")
+            text = answer_text(self.q, rule.answer, variant.params)
+            what = f"feedback answer {text!r}"
+            # The rule's answer, used as the answer key, must accept itself: that is how rules match.
+            key = self._grade(grading.grade_against, variant, (text, rule.answer), path, suffix, what)
+            if key is None:
+                continue
+            if key.status != "correct" and self.q.kind != "text":
+                if self._once(path):
+                    self.problem(path, f"{what} does not match itself{suffix} ({key.status}: {_first(key.feedback)})")
+                continue
+            g = self._grade(grading.grade, variant, (text,), path, suffix, what)
+            if g is None:
+                continue
+            if g.status == "correct":
+                if self._once(path):
+                    self.problem(path, f"{what} scores 5{suffix}: it is a right answer, so its message is never shown")
+            elif g.status == "invalid":
+                if self._once(path):
+                    self.problem(path, f"{what} cannot be read{suffix}: {_first(g.feedback)}")
+            elif rule.message not in g.feedback and self.q.kind != "text":
+                if self._once(path):
+                    self.problem(path, f"feedback rule never fires{suffix}: an earlier rule's answer is equivalent"
+                                       f" to {text!r}")
+
+    def _examples(self, grading: Any, variant: Variant, suffix: str) -> None:
+        for which in ("accept", "reject"):
+            for i, example in enumerate(getattr(self.q.examples, which)):
+                templated = isinstance(example, str) and bool(placeholders(example))
+                if variant.seed != 0 and not templated:
+                    continue  # a literal example is checked against the seed-0 variant only
+                path = ("examples", which, i)
+                text = render(example, variant.params) if isinstance(example, str) else answer_text(
+                    self.q, example, variant.params)
+                g = self._grade(grading.grade, variant, (text,), path, suffix, f"{which} example {text!r}")
+                if g is None:
+                    continue
+                if which == "accept" and g.status != "correct":
+                    if self._once(path):
+                        self.problem(path, f"accepted example {text!r} scores {g.score} ({g.status}), not 5{suffix}: "
+                                           f"{_first(g.feedback)}")
+                elif which == "reject" and g.status == "correct":
+                    if self._once(path):
+                        self.problem(path, f"rejected example {text!r} scores 5{suffix}")
+                elif which == "reject" and g.status == "invalid":
+                    if self._once(path):
+                        self.problem(path, f"rejected example {text!r} cannot be read{suffix} ({_first(g.feedback)});"
+                                           " a reject example must be a readable wrong answer")
+
+    def _code(self) -> None:
+        try:
+            module = importlib.import_module("tutor.grading.code")
+        except ImportError as exc:
+            self.problem(("kind",), f"cannot check code questions: tutor.grading.code is not available ({exc});"
+                                    " use --no-code to skip them")
+            return
+        check = getattr(module, "validate_question", None)
+        if check is None:
+            self.problem(("kind",), "cannot check code questions: tutor.grading.code has no validate_question;"
+                                    " use --no-code to skip them")
+            return
+        try:
+            messages = list(check(self.q))
+        except Exception as exc:  # reported at the question, like any other failed check
+            messages = [f"checking the code question failed: {type(exc).__name__}: {exc}"]
+        for message in messages:
+            self.problem((), str(message).removeprefix(f"{self.q.id}: "))
+
+
+def _first(lines: Iterable[str]) -> str:
+    return next(iter(lines), "") or "(no feedback)"
+
+
+# --- answers as a learner would type them ----------------------------------------------------
+
+
+def _number(value: int | float) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def answer_text(question: QuestionBase, raw: Any, params: dict[str, int | float]) -> str:
+    """A value written as a question's `answer` is, turned into the text a learner would type.
+
+    Lists become `[a, b, c]` (shapes) or `a, b` (several choices); a numeric expression
+    over params gets the variant's values in place of the names (`2*h*d` -> `2*(8)*(64)`);
+    choice text gets `{param}`s filled in as the options do.
+    """
+    if isinstance(raw, bool):
+        return str(raw).lower()
+    if isinstance(raw, (int, float)):
+        return _number(raw)
+    if isinstance(raw, list):
+        parts = [answer_text(question, item, params) for item in raw]
+        if question.kind == "shape":
+            return "[" + ", ".join(parts) + "]"
+        return ", ".join(parts)
+    if isinstance(raw, str):
+        if isinstance(question, NumericQuestion) and params:
+            return _IDENT.sub(lambda m: f"({_number(params[m.group()])})" if m.group() in params else m.group(), raw)
+        if question.kind == "choice":
+            return render(raw, params)
+        return raw
+    return str(raw)
+
+
+def einsum_form_problems(question: EinsumQuestion) -> list[str]:
+    """What is wrong with an einsum question's own equation, checked against its operands."""
+    equation = question.answer.replace(" ", "")
+    names = list(question.operands)
+    if equation.count("->") > 1:
+        return [f"answer {question.answer!r} has more than one '->'"]
+    lhs, _, rhs = equation.partition("->")
+    terms = lhs.split(",")
+    out: list[str] = []
+    bad = sorted({c for c in equation if not (c.isalpha() or c in ",->.")})
+    if bad:
+        return [f"answer {question.answer!r} has characters an einsum equation cannot have: {' '.join(bad)}"]
+    if len(terms) != len(names):
+        return [f"answer {question.answer!r} has {len(terms)} operand(s) but the question lists {len(names)}"
+                f" ({', '.join(names)})"]
+    bound: dict[str, tuple[str, str]] = {}
+    for term, name in zip(terms, names):
+        dims = question.operands[name]
+        if "..." in term:
+            continue
+        if len(term) != len(dims):
+            out.append(f"answer term {term!r} has {len(term)} letters but operand {name} has {len(dims)} dims"
+                       f" [{', '.join(dims)}]")
+            continue
+        for letter, dim in zip(term, dims):
+            if letter in bound and bound[letter][0] != dim:
+                out.append(f"letter {letter!r} stands for {bound[letter][0]} (in {bound[letter][1]}) and for {dim}"
+                           f" (in {name})")
+            bound.setdefault(letter, (dim, name))
+    if rhs:
+        for letter in dict.fromkeys(rhs):
+            if letter != "." and letter not in lhs:
+                out.append(f"output letter {letter!r} appears in no operand")
+        repeated = sorted({c for c in rhs if c != "." and rhs.count(c) > 1})
+        if repeated:
+            out.append(f"output repeats letter(s) {', '.join(repeated)}")
+    return out
