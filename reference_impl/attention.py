@@ -56,8 +56,9 @@ def attend_sdpa(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tens
 
     ``T == S``: ``is_causal=True`` (top-left and bottom-right alignment coincide). ``T == 1``: no
     mask (``is_causal=True`` would align top-left and let the token see key 0 only). ``T < S``:
-    torch's lower-right ``CausalBias``, which stays on the flash kernel on CUDA. ``enable_gqa``
-    lets the flash kernels (CUDA and CPU) read the G KV heads directly instead of copying them.
+    torch's lower-right ``CausalBias``, which dispatches to the flash kernel on CUDA where it
+    can (an explicit boolean mask would rule flash out). ``enable_gqa`` lets the flash kernels
+    (CUDA, and torch's CPU one) read the G KV heads directly instead of copying them to H.
     """
     _, h, t, _, g, s = _check_shapes(q, k, v)
     gqa = g != h

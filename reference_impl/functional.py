@@ -37,6 +37,11 @@ def gqa_forward(
         raise ValueError(f"num_kv_heads={num_kv_heads} does not divide num_heads={num_heads}")
     b, s, _ = x.shape
     h, g = num_heads, num_kv_heads
+    if w_q.shape[1] % h != 0 or w_k.shape[1] % g != 0:
+        raise ValueError(
+            f"w_q [{w_q.shape[0]}, {w_q.shape[1]}] and w_k [{w_k.shape[0]}, {w_k.shape[1]}] do not split "
+            f"into {h} query heads and {g} KV heads"
+        )
     q = _split_heads(x @ w_q, h)  # [b, h, s, k]
     k = _split_heads(x @ w_k, g)  # [b, g, s, k]
     v = _split_heads(x @ w_v, g)  # [b, g, s, k]

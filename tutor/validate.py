@@ -126,8 +126,11 @@ class _Checker:
                 self._code()
             return
         if isinstance(q, EinsumQuestion):
-            for message in einsum_form_problems(q):
+            broken = einsum_form_problems(q)
+            for message in broken:
                 self.problem(("answer",), message)
+            if broken:
+                return  # every grading of this question would fail on the broken answer key
         try:
             grading = importlib.import_module("tutor.grading")
             importlib.import_module(f"tutor.grading.{q.kind}")
@@ -164,8 +167,10 @@ class _Checker:
         return None
 
     def _own_answer(self, grading: Any, variant: Variant, suffix: str) -> None:
-        text = answer_text(self.q, self.q.answer, variant.params)  # type: ignore[attr-defined]
-        g = self._grade(grading.grade_against, variant, (text,), ("answer",), suffix, f"the answer {text!r}")
+        raw = self.q.answer  # type: ignore[attr-defined]
+        text = answer_text(self.q, raw, variant.params, variant.options)
+        written = answer_text(self.q, raw, {})
+        g = self._grade(grading.grade_against, variant, (text,), ("answer",), suffix, f"the answer {written!r}")
         if g is None or (g.status == "correct" and g.score == 5):
             return
         if not self._once(("answer",)):
@@ -180,7 +185,7 @@ class _Checker:
     def _feedback(self, grading: Any, variant: Variant, suffix: str) -> None:
         for i, rule in enumerate(self.q.feedback):
             path = ("feedback", i, "answer")
-            text = answer_text(self.q, rule.answer, variant.params)
+            text = answer_text(self.q, rule.answer, variant.params, variant.options)
             what = f"feedback answer {text!r}"
             # The rule's answer, used as the answer key, must accept itself: that is how rules match.
             key = self._grade(grading.grade_against, variant, (text, rule.answer), path, suffix, what)
@@ -212,7 +217,7 @@ class _Checker:
                     continue  # a literal example is checked against the seed-0 variant only
                 path = ("examples", which, i)
                 text = render(example, variant.params) if isinstance(example, str) else answer_text(
-                    self.q, example, variant.params)
+                    self.q, example, variant.params, variant.options)
                 g = self._grade(grading.grade, variant, (text,), path, suffix, f"{which} example {text!r}")
                 if g is None:
                     continue
@@ -261,12 +266,15 @@ def _number(value: int | float) -> str:
     return repr(value)
 
 
-def answer_text(question: QuestionBase, raw: Any, params: dict[str, int | float]) -> str:
+def answer_text(
+    question: QuestionBase, raw: Any, params: dict[str, int | float], options: Sequence[str] = ()
+) -> str:
     """A value written as a question's `answer` is, turned into the text a learner would type.
 
-    Lists become `[a, b, c]` (shapes) or `a, b` (several choices); a numeric expression
-    over params gets the variant's values in place of the names (`2*h*d` -> `2*(8)*(64)`);
-    choice text gets `{param}`s filled in as the options do.
+    Lists become `[a, b, c]` (shapes) or, for several choices, the options' letters in the
+    displayed order `options` (`A, C`; option text may itself hold commas); a numeric
+    expression over params gets the variant's values in place of the names (`2*h*d` ->
+    `2*(8)*(64)`); choice text gets `{param}`s filled in as the options do.
     """
     if isinstance(raw, bool):
         return str(raw).lower()
@@ -276,6 +284,8 @@ def answer_text(question: QuestionBase, raw: Any, params: dict[str, int | float]
         parts = [answer_text(question, item, params) for item in raw]
         if question.kind == "shape":
             return "[" + ", ".join(parts) + "]"
+        if question.kind == "choice" and options and all(p in options for p in parts):
+            return ", ".join(chr(ord("A") + options.index(p)) for p in parts)
         return ", ".join(parts)
     if isinstance(raw, str):
         if isinstance(question, NumericQuestion) and params:

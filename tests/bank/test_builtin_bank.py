@@ -94,6 +94,18 @@ def test_the_seed_problem_and_quiz_are_all_there() -> None:
         assert any(i.startswith(f"quiz{n}-") for i in BANK.ids), n
 
 
+@pytest.mark.parametrize("seed_file", sorted(SEED_FILES))
+def test_every_seed_document_is_drawn_on(seed_file: str) -> None:
+    assert sum(seed_file in q.source for q in QUESTIONS) >= 3, seed_file
+
+
+def test_the_seed_mistakes_are_questions() -> None:
+    """The "tens of megabytes" MQA cache, the benchmark without a KV cache, the notebook's cache formula."""
+    tagged = {q.id for q in QUESTIONS if "seed-mistake" in q.tags}
+    for qid in ("mqa-tens-of-megabytes", "attn-benchmark-choice", "attn-benchmark-text", "kvc-seed-formula-choice"):
+        assert qid in tagged, qid
+
+
 def test_real_models_are_covered() -> None:
     text = " ".join(q.prompt for q in QUESTIONS)
     for name in ("Llama-3-8B", "Llama-3-70B", "Llama-2-7B", "Mistral-7B", "Falcon-7B", "PaLM", "DeepSeek-V3"):
@@ -183,6 +195,7 @@ NUMERIC: dict[str, Callable[[dict], float]] = {
     "kvc-gpt2-seed-formula": lambda p: cost.kv_cache_bytes(1, p["T"], p["L"], p["H"], p["D"], p["e"]),
     "attn-scale-numeric": lambda p: 1 / math.sqrt(p["d"] // p["H"]),
     "attn-prefill-flops": lambda p: cost.prefill_flops(p["B"], p["T"], p["d"], p["H"], p["G"]),
+    "attn-causal-prefill-flops": lambda p: cost.prefill_flops(p["B"], p["T"], p["d"], p["H"], p["G"], causal=True),
     "model-llama2-7b-kv-per-token": lambda p: _kv_per_token(p, g=p["H"]),
     "model-llama3-8b-kv-per-token": lambda p: _kv_per_token(p),
     "model-llama3-70b-kv-sequence": lambda p: cost.kv_cache_bytes(1, p["T"], p["L"], p["G"], p["D"], p["e"]),

@@ -385,7 +385,7 @@ _documents = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(document=_documents)
 def test_arbitrary_documents_never_crash_the_loader(tmp_path: Path, document: object) -> None:
     path = tmp_path / "fuzz.yaml"
@@ -395,3 +395,19 @@ def test_arbitrary_documents_never_crash_the_loader(tmp_path: Path, document: ob
     except BankError as exc:
         for problem in exc.problems:
             assert problem.line >= 1 and problem.column >= 1 and problem.message
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.sampled_from(list("questions:id-kind[]{}\n \t'\"#&*!|>%@`,?\\x9")), max_size=80))
+def test_arbitrary_text_never_crashes_the_loader(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "noise.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        load_file(path)
+    except BankError as exc:
+        assert all(p.line >= 1 and p.column >= 1 for p in exc.problems)
+
+
+def test_questions_are_hashable(tmp_path: Path) -> None:
+    questions = load_file(write(tmp_path, "good.yaml", GOOD))
+    assert len({*questions, *questions}) == 3

@@ -69,6 +69,10 @@ def _fits(value: Any, schema: dict[str, Any], defs: dict[str, Any]) -> bool:
     for key in ("anyOf", "oneOf"):
         if key in schema:
             return any(_fits(value, option, defs) for option in schema[key])
+    if "const" in schema and value != schema["const"]:
+        return False
+    if "enum" in schema and value not in schema["enum"]:
+        return False
     kind = schema.get("type")
     if kind == "object":
         if not isinstance(value, dict):
@@ -94,10 +98,6 @@ def _fits(value: Any, schema: dict[str, Any], defs: dict[str, Any]) -> bool:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind == "boolean":
         return isinstance(value, bool)
-    if "const" in schema:
-        return value == schema["const"]
-    if "enum" in schema:
-        return value in schema["enum"]
     return True
 
 
@@ -138,5 +138,6 @@ def test_the_schema_rejects_what_the_loader_rejects() -> None:
     assert _fits(good, items, schema["$defs"])
     assert not _fits({**good, "answr": ["a"]}, items, schema["$defs"])
     assert not _fits({**good, "difficulty": "hard"}, items, schema["$defs"])
+    assert not _fits({**good, "topic": "MHA"}, items, schema["$defs"])
     assert not _fits({k: v for k, v in good.items() if k != "answer"}, items, schema["$defs"])
     json.dumps(schema)  # serialisable as is

@@ -154,3 +154,25 @@ def test_flag_mistakes_are_one_line(env):
     assert result.returncode == 2 and "--difficulty '4-2'" in result.stderr
     result = tutor(["quiz", "--plain", "--question", "t-quiz-nope"], env, "")
     assert result.returncode == 2 and "t-quiz-nope" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_review_works_when_nothing_is_due(env):
+    result = tutor(["quiz", "--plain", "--review", "-n", "2", "--topic", "gqa", "--kind", "numeric"], env, "")
+    assert result.returncode == 0, result.stderr
+    assert "Review: 0 question(s) due now, then your weakest topics." in result.stdout
+    assert "[1/2]" in result.stdout
+
+
+def test_a_code_answer_ends_at_a_dot_line(env):
+    from tutor.bank import load_bank
+
+    bank = load_bank()
+    if "code.repeat-kv" not in bank:
+        pytest.skip("the built-in bank has no code.repeat-kv question")
+    wrong = "import torch\n\ndef repeat_kv(kv, num_heads):\n    return kv.repeat(1, num_heads // kv.shape[1], 1, 1)\n.\n"
+    result = tutor(["quiz", "--plain", "--question", "code.repeat-kv"], env, wrong)
+    assert result.returncode == 0, result.stderr
+    assert "a line with only `.` to submit" in result.stdout
+    assert "score 5 / 5" not in result.stdout and "Mean:" in result.stdout
+    ((qid, answer, score),) = stored_answers(env)
+    assert qid == "code.repeat-kv" and answer == wrong[: -len("\n.\n")] and score < 5

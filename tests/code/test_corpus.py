@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from tutor.sandbox import client, layers, worker
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.py"))
 ESCAPE_MARKERS = [
     "/tmp/tutor-escape-marker", "/var/tmp/tutor-escape-marker", "/dev/shm/tutor-escape-marker",
-    "/root/tutor-escape-marker", os.path.join(tempfile.gettempdir(), "tutor-escape-marker"),
+    "/root/tutor-escape-marker",
     os.path.join(os.path.dirname(os.__file__), "tutor-escape-marker"),
 ]
 
@@ -76,8 +75,8 @@ def test_submission_gets_its_verdict(path: Path, code_questions):
         assert grade.score < 5
 
 
-def _sandbox_processes() -> list[str]:
-    """Live processes that came from a sandbox child: its HOME, or a dedicated uid."""
+def _sandbox_processes(requests: str) -> list[str]:
+    """Live processes that came from a sandbox child of these tests (their HOME is under `requests`)."""
     found = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -92,17 +91,18 @@ def _sandbox_processes() -> list[str]:
             continue
         if state == b"Z":
             continue
-        if uid >= layers.DEDICATED_UID_BASE or b"tutor-sandbox-" in environ:
-            found.append(f"{name} (uid {uid})")
+        if requests.encode() in environ:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+            found.append(f"{name} (uid {uid}, state {state.decode()}): {cmdline}")
     return found
 
 
-def test_nothing_survives_the_corpus(code_questions):
+def test_nothing_survives_the_corpus(code_questions, private_tempdir):
     """Runs after the corpus (file order): no leftovers, nothing written outside the temp dir."""
     worker_pid = client.shared_worker().ready()["pid"]
     assert worker._children(worker_pid) == []
-    assert _sandbox_processes() == []
+    assert _sandbox_processes(str(private_tempdir)) == []
     for marker in ESCAPE_MARKERS:
         assert not os.path.exists(marker), marker
-    leftovers = [p for p in os.listdir(tempfile.gettempdir()) if p.startswith("tutor-sandbox-")]
-    assert leftovers == []
+    assert os.listdir(private_tempdir) == []  # every request directory was removed, no escape marker beside them

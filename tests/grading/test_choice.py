@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from tutor.bank.model import ChoiceQuestion, FeedbackRule
 from tutor.bank.variant import make_variant
 from tutor.grading import grade as grade_with_rules
-from tutor.grading.choice import grade
+from tutor.grading.choice import canonical_answer, grade
 from tutor.grading.grade import Status
 
 # From the seed quiz: which variant shares one K/V head across all query heads?
@@ -53,6 +53,11 @@ PARAMS = ChoiceQuestion(
 QUESTIONS = {q.id: q for q in (ONE, MANY, NUMBERS, PARAMS)}
 
 
+def _short(value: object) -> str | None:
+    """Readable test ids for long answers."""
+    return value[:24] + "..." if isinstance(value, str) and len(value) > 24 else None
+
+
 def _variant(qid: str, seed: int = 0):
     return make_variant(QUESTIONS[qid], seed)
 
@@ -80,7 +85,7 @@ ACCEPT = [
 ]
 
 
-@pytest.mark.parametrize(("qid", "answer"), ACCEPT)
+@pytest.mark.parametrize(("qid", "answer"), ACCEPT, ids=_short)
 def test_accepts_text_letter_or_number(qid: str, answer: str) -> None:
     result = grade(_variant(qid), answer)
     assert result.status is Status.CORRECT, result.feedback
@@ -114,10 +119,18 @@ REJECT = [
     ("kv-heads", "4", 0.0, ["not right: B) 4"]),
     ("kv-heads", "D", 0.0, ["not right: D) 64"]),
     ("groups", "A", 0.0, ["not right: A) 2"]),
+    ("groups", "2", 0.0, ["not right: A) 2"]),  # the option whose text is "2", not option number 2
+    ("groups", "a, c", 0.0, ["you chose 2", "right: C) h/g"]),
+    ("shared-kv", "1", 0.0, ["not right: A) Multi-head attention (MHA)"]),
+    ("shared-kv", "d", 0.0, ["not right: D) Cross attention"]),
+    ("shared-kv", "multi-head attention (MHA)", 0.0, ["not right: A)"]),
+    ("kv-heads", "1", 0.0, ["not right: A) 1"]),
+    ("kv-heads", "64", 0.0, ["not right: D) 64"]),
+    ("kv-heads", "a", 0.0, ["not right: A) 1"]),
 ]
 
 
-@pytest.mark.parametrize(("qid", "answer", "fraction", "phrases"), REJECT)
+@pytest.mark.parametrize(("qid", "answer", "fraction", "phrases"), REJECT, ids=_short)
 def test_rejects_wrong_picks(qid: str, answer: str, fraction: float, phrases: list[str]) -> None:
     result = grade(_variant(qid), answer)
     assert result.status is Status.INCORRECT
@@ -158,7 +171,7 @@ INVALID = [
     ("shared-kv", "0", "there is no option 0", 0),
     ("shared-kv", "B, F", "there is no option F", 3),
     ("shared-kv", "multi query", "'multi query' is not one of the options", 0),
-    ("shared-kv", "MQA", "'mqa' is not one of the options", 0),
+    ("shared-kv", "MQA", "'MQA' is not one of the options", 0),
     ("shared-kv", "A) Multi-query attention (MQA)", "A and the text", 0),
     ("shared-kv", "B; the one with one head", "is not one of the options", 3),
     ("shared-kv", "x" * 2001, "too long", 2000),
@@ -169,7 +182,7 @@ INVALID = [
 ]
 
 
-@pytest.mark.parametrize(("qid", "answer", "phrase", "position"), INVALID)
+@pytest.mark.parametrize(("qid", "answer", "phrase", "position"), INVALID, ids=_short)
 def test_unknown_picks_are_invalid_listing_the_letters(qid: str, answer: str, phrase: str, position: int) -> None:
     result = grade(_variant(qid), answer)
     assert result.status is Status.INVALID
@@ -206,6 +219,13 @@ def test_expected_override_and_feedback_rules() -> None:
     )
     result = grade_with_rules(make_variant(q, 0), "c")
     assert result.feedback[0] == "GQA keeps several KV heads."
+
+
+@pytest.mark.parametrize("qid", sorted(QUESTIONS))
+def test_the_canonical_answer_grades_correct(qid: str) -> None:
+    for seed in range(4):
+        variant = _variant(qid, seed)
+        assert grade(variant, canonical_answer(variant)).status is Status.CORRECT
 
 
 def test_a_broken_answer_key_is_a_bank_error() -> None:

@@ -10,7 +10,7 @@ from tutor.bank.model import FeedbackRule, ShapeQuestion
 from tutor.bank.variant import make_variant
 from tutor.grading import grade as grade_with_rules
 from tutor.grading.grade import Status
-from tutor.grading.shape import grade
+from tutor.grading.shape import canonical_answer, grade
 
 
 def question(qid: str, answer: list, prompt: str = "What shape?", **extra) -> ShapeQuestion:
@@ -41,6 +41,8 @@ ACCEPT = [
     ("p4a", "[h  d   q]"),
     ("p4a", "hxdxq"),
     ("p4a", "`[h, d, q]`"),
+    ("p4a", "[h, d, q]."),
+    ("p4a", "['h', 'd', 'q']"),
     ("p4b", "[d, k]"),
     ("p4b", "d x k"),
     ("p4b", "Size([d, k])"),
@@ -106,21 +108,29 @@ INVALID = [
     ("gqa-k", "[b, g, n, d/H]", "unknown symbol 'H'", 12),
     ("heads", "[b, n, nheads*d_head]", "unknown symbol", 7),
     ("p4b", "[d, k] + [h]", "", None),
+    ("p4b", "[d, max(d, k)]", "'max' at column 5: a dimension is a name, a number or arithmetic", 4),
+    ("p4b", "[d, \\sqrt{k}]", "not a function", 4),
+    ("p4b", "[d, log2 (k)]", "'log2' at column 5", 4),
 ]
+
+
+def _short(value: object) -> str | None:
+    """Readable test ids for long answers."""
+    return value[:24] + "..." if isinstance(value, str) and len(value) > 24 else None
 
 
 def _variant(qid: str):
     return make_variant(QUESTIONS[qid], seed=0)
 
 
-@pytest.mark.parametrize(("qid", "answer"), ACCEPT)
+@pytest.mark.parametrize(("qid", "answer"), ACCEPT, ids=_short)
 def test_accepts_every_written_form(qid: str, answer: str) -> None:
     result = grade(_variant(qid), answer)
     assert result.status is Status.CORRECT, result.feedback
     assert result.score == 5
 
 
-@pytest.mark.parametrize(("qid", "answer", "fraction", "phrases"), REJECT)
+@pytest.mark.parametrize(("qid", "answer", "fraction", "phrases"), REJECT, ids=_short)
 def test_rejects_wrong_shapes_naming_the_axes(qid: str, answer: str, fraction: float, phrases: list[str]) -> None:
     result = grade(_variant(qid), answer)
     assert result.status in (Status.PARTIAL, Status.INCORRECT)
@@ -130,7 +140,7 @@ def test_rejects_wrong_shapes_naming_the_axes(qid: str, answer: str, fraction: f
         assert phrase in text
 
 
-@pytest.mark.parametrize(("qid", "answer", "phrase", "position"), INVALID)
+@pytest.mark.parametrize(("qid", "answer", "phrase", "position"), INVALID, ids=_short)
 def test_unreadable_shapes_are_invalid_with_a_place(qid: str, answer: str, phrase: str, position: int | None) -> None:
     result = grade(_variant(qid), answer)
     assert result.status is Status.INVALID
@@ -181,6 +191,12 @@ def test_params_drawn_per_variant_are_substituted() -> None:
         h = variant.params["h"]
         assert grade(variant, f"[b, {h}, n, 64]").status is Status.CORRECT
         assert grade(variant, f"[b, {h * 2}, n, 64]").status is Status.PARTIAL
+
+
+@pytest.mark.parametrize("qid", sorted(QUESTIONS))
+def test_the_canonical_answer_grades_correct(qid: str) -> None:
+    variant = _variant(qid)
+    assert grade(variant, canonical_answer(variant)).status is Status.CORRECT
 
 
 def test_a_broken_answer_key_is_a_bank_error() -> None:

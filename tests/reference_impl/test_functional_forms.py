@@ -69,3 +69,10 @@ def test_mismatched_head_counts_are_named() -> None:
     w = [torch.randn(16, 16), torch.randn(16, 12), torch.randn(16, 12), torch.randn(16, 16)]
     with pytest.raises(ValueError, match="num_kv_heads=3 does not divide num_heads=4"):
         gqa_forward(x, *w, num_heads=4, num_kv_heads=3)
+
+
+def test_weights_that_do_not_split_into_heads_are_named() -> None:
+    x = torch.randn(1, 3, 16)
+    w = [torch.randn(16, 15), torch.randn(16, 5), torch.randn(16, 5), torch.randn(15, 16)]
+    with pytest.raises(ValueError, match=r"do not split into 4 query heads and 1 KV heads"):
+        gqa_forward(x, *w, num_heads=4, num_kv_heads=1)

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from textual.widgets import DataTable, Input, OptionList, SelectionList, Static, TextArea
-from tui_helpers import wait_until
+from tui_helpers import showing, wait_until
 
 from tutor.tui.screens.confirm import ConfirmScreen
 from tutor.tui.screens.feedback import FeedbackScreen
@@ -35,7 +35,7 @@ async def feedback_after_submit(pilot: Any) -> FeedbackScreen:
     """Submit with ctrl+s and wait for the grading worker to hand over to the feedback screen."""
     app = pilot.app
     await pilot.press("ctrl+s")
-    await wait_until(pilot, lambda: isinstance(app.screen, FeedbackScreen), "the feedback screen")
+    await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the feedback screen")
     return app.screen
 
 
@@ -68,7 +68,7 @@ def test_a_whole_session_through_every_kind(make: Any) -> None:
 
             # -- a hint: its cost is shown before it is revealed ------------------------------------
             await pilot.press("ctrl+t")
-            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the hint confirmation")
+            await wait_until(pilot, lambda: showing(app, ConfirmScreen), "the hint confirmation")
             assert "Costs 1 point" in text_of(app.screen, "#dialog-message")
             await pilot.press("y")
             await wait_until(pilot, lambda: app.screen is screen, "the question again")
@@ -83,7 +83,7 @@ def test_a_whole_session_through_every_kind(make: Any) -> None:
             await pilot.press("enter")
 
             # -- einsum: a wrong answer, with what was read and what was expected ------------------------
-            await wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen), "question 2")
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "question 2")
             await type_line(pilot, "bd,hdq->bq")
             feedback = await feedback_after_submit(pilot)
             assert "Correct" not in text_of(feedback, "#status")
@@ -94,25 +94,25 @@ def test_a_whole_session_through_every_kind(make: Any) -> None:
 
             # -- numeric, symbolic, complexity: correct answers typed in the one-line input ---------------
             for answer in ("2*1024^2", "2 G d^2 / H", "O(b d^2 + b n d)"):
-                await wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen), "the next question")
+                await wait_until(pilot, lambda: showing(app, QuestionScreen), "the next question")
                 await type_line(pilot, answer)
                 await pilot.press("enter")  # enter submits a one-line answer too
-                await wait_until(pilot, lambda: isinstance(app.screen, FeedbackScreen), "feedback")
+                await wait_until(pilot, lambda: showing(app, FeedbackScreen), "feedback")
                 assert "Correct" in text_of(app.screen, "#status"), answer
                 assert "score 5 / 5" in text_of(app.screen, "#score-line")
                 await pilot.press("enter")
 
             # -- choice: pick one with the arrows and enter ----------------------------------------------
-            await wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen), "the choice question")
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the choice question")
             options = app.screen.query_one(OptionList)
             assert options.has_focus
             await pilot.press("down", "up", "enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, FeedbackScreen), "feedback")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "feedback")
             assert "Correct" in text_of(app.screen, "#status")
             await pilot.press("enter")
 
             # -- choice with several answers: tick with space, submit with ctrl+s --------------------------
-            await wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen), "the multiple choice")
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the multiple choice")
             ticks = app.screen.query_one(SelectionList)
             assert ticks.has_focus
             await pilot.press("space", "down", "space")
@@ -121,7 +121,7 @@ def test_a_whole_session_through_every_kind(make: Any) -> None:
             await pilot.press("enter")
 
             # -- text: a written answer in the text area -------------------------------------------------
-            await wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen), "the text question")
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the text question")
             editor = app.screen.query_one(TextArea)
             assert editor.has_focus
             await pilot.press(*"It stores keys and values so only the new token is computed.")
@@ -130,7 +130,7 @@ def test_a_whole_session_through_every_kind(make: Any) -> None:
             await pilot.press("enter")
 
             # -- code: the editor starts with the starter; grading runs in a worker with a progress line --
-            await wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen), "the code question")
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the code question")
             screen = app.screen
             editor = screen.query_one(TextArea)
             assert "def decode(q, k_cache, v_cache):" in editor.text
@@ -140,7 +140,7 @@ def test_a_whole_session_through_every_kind(make: Any) -> None:
             if app.screen is screen:  # still grading: the progress line is up and the editor is locked
                 assert screen.query_one("#grading").display
                 assert screen.query_one("#answer").disabled
-            await wait_until(pilot, lambda: isinstance(app.screen, FeedbackScreen), "the code feedback", limit=120)
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the code feedback", limit=120)
             feedback = app.screen
             assert "Correct" in text_of(feedback, "#status")
             cases = feedback.query_one("#cases", DataTable)
@@ -148,7 +148,7 @@ def test_a_whole_session_through_every_kind(make: Any) -> None:
             await pilot.press("enter")
 
             # -- the summary: every question, the mean, per topic, weakest; p practises again -------------
-            await wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen), "the summary")
+            await wait_until(pilot, lambda: showing(app, SummaryScreen), "the summary")
             summary = app.screen
             table = summary.query_one("#scores", DataTable)
             assert table.row_count == 9
@@ -158,7 +158,7 @@ def test_a_whole_session_through_every_kind(make: Any) -> None:
             assert "Weakest topic" in text_of(summary, "#weakest")
             weakest = app.session.summary().weakest_topic
             await pilot.press("p")
-            await wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen), "a new session")
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "a new session")
             assert {v.question.topic for v in app.session.variants} == {weakest}
 
     asyncio.run(scenario())
@@ -168,9 +168,10 @@ def test_code_grading_can_be_cancelled_and_records_nothing(make: Any) -> None:
     async def scenario() -> None:
         app = make("tui-code")
         async with app.run_test(size=(100, 34)) as pilot:
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the code question")
             screen = app.screen
             editor = screen.query_one(TextArea)
-            editor.load_text(screen.variant.question.answer)
+            editor.load_text("def decode(q, k_cache, v_cache):\n    while True:\n        pass\n")  # never finishes
             await pilot.press("ctrl+s")
             assert screen.grading
             await pilot.press("escape")
@@ -208,7 +209,7 @@ def test_skip_counts_as_one_and_moves_on(make: Any) -> None:
             await pilot.press("ctrl+n")
             assert isinstance(app.screen, ConfirmScreen)
             await pilot.press("y")
-            await wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen), "question 2")
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "question 2")
             assert "Question 2 of 2" in text_of(app.screen, "#question-bar")
             assert [r.score for r in app.session.summary().rows] == [None]
 
@@ -240,7 +241,7 @@ def test_start_screen_starts_a_session_with_the_chosen_options(bank: Any) -> Non
             screen.query_one("#count", Input).value = "2"
             screen.query_one("#seed", Input).value = "3"
             await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen), "the first question")
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the first question")
             assert {v.kind for v in app.session.variants} == {"choice"}
             assert len(app.session.variants) == 2 and app.session.seed == 3
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from textual.widgets import Input, TextArea
-from tui_helpers import wait_until
+from tui_helpers import showing, wait_until
 
 from tutor.tui.screens.feedback import FeedbackScreen
 from tutor.tui.screens.question import QuestionScreen
@@ -67,7 +67,7 @@ class TestFeedbackScreen:
     def test_wrong_einsum(self, snap_compare: Any, make: Any, size: tuple[int, int]) -> None:
         async def answer(pilot: Any) -> None:
             await pilot.press(*"bd,hdq->bq", "ctrl+s")
-            await wait_until(pilot, lambda: isinstance(pilot.app.screen, FeedbackScreen), "feedback")
+            await wait_until(pilot, lambda: showing(pilot.app, FeedbackScreen), "feedback")
             await steady(pilot)
 
         assert snap_compare(make("tui-einsum", "tui-shape"), terminal_size=size, run_before=answer)
@@ -90,13 +90,13 @@ class TestSummaryScreen:
         async def finish(pilot: Any) -> None:
             app = pilot.app
             await pilot.press("enter")  # the first option of the choice question: right
-            await wait_until(pilot, lambda: isinstance(app.screen, FeedbackScreen), "feedback 1")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "feedback 1")
             await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen), "question 2")
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "question 2")
             await pilot.press(*"[k, d]", "enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, FeedbackScreen), "feedback 2")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "feedback 2")
             await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, SummaryScreen), "the summary")
+            await wait_until(pilot, lambda: showing(app, SummaryScreen), "the summary")
             await steady(pilot)
 
         assert snap_compare(make("tui-choice", "tui-shape"), terminal_size=size, run_before=finish)

@@ -14,3 +14,9 @@ async def wait_until(pilot: Any, predicate: Callable[[], bool], what: str, limit
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.02)
+
+
+def showing(app: Any, screen_type: type) -> bool:
+    """The app's top screen is a `screen_type` and has been composed (its widgets can be queried)."""
+    screen = app.screen
+    return isinstance(screen, screen_type) and bool(screen.children) and screen.is_mounted

@@ -57,14 +57,24 @@ class UnknownQuestion(KeyError):
 
 
 def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:
-    """` (did you mean 'x'?)` for the closest choices, or '' when none is close."""
-    choices = list(choices)
-    close = difflib.get_close_matches(word, choices, n=n, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in choices}
-        close = [lowered[c] for c in difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)]
-    if not close:
+    """` (did you mean 'x'?)` for the closest choices, or '' when none is close.
+
+    Case is ignored; only the best match and those nearly as close are offered.
+    """
+    by_lower: dict[str, str] = {}
+    for choice in choices:
+        by_lower.setdefault(choice.lower(), choice)
+    scored = []
+    for lowered, choice in by_lower.items():
+        matcher = difflib.SequenceMatcher(None, word.lower(), lowered)
+        if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6:
+            ratio = matcher.ratio()
+            if ratio >= 0.6:
+                scored.append((ratio, choice))
+    if not scored:
         return ""
+    best = max(r for r, _ in scored)
+    close = [c for r, c in sorted(scored, key=lambda rc: -rc[0]) if r >= best - 0.1][:n]
     if len(close) == 1:
         return f" (did you mean {close[0]!r}?)"
     return " (did you mean " + ", ".join(repr(c) for c in close[:-1]) + f" or {close[-1]!r}?)"

@@ -64,6 +64,10 @@ class QuestionBase(_Strict):
     feedback: list[FeedbackRule] = Field(default_factory=list)
     examples: Examples = Field(default_factory=Examples)
 
+    def __hash__(self) -> int:
+        # Frozen, but with list fields pydantic's field-wise hash would raise; ids are unique in a bank.
+        return hash((type(self).__name__, self.id))
+
 
 class ShapeQuestion(QuestionBase):
     kind: Literal["shape"]

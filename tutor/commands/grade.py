@@ -6,10 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tutor.cli import UserError
 from tutor.commands._common import add_bank_option
 from tutor.commands._store import bank_paths, load_bank_or_exit
+
+if TYPE_CHECKING:
+    from tutor.session.batch import Gradebook
 
 HELP = "grade submission files into a gradebook (parallel; --shard/--merge for clusters)"
 
@@ -35,7 +39,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_bank_option(parser)
 
 
-def _load_books(paths: list[str]):
+def _load_books(paths: list[str]) -> list["Gradebook"]:
     from tutor.session.batch import Gradebook, GradebookError
 
     books = []
@@ -108,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if book.errors else 0
 
 
-def _print_table(book) -> None:
+def _print_table(book: "Gradebook") -> None:
     questions = book.questions
     print(f"graded {len(book.students)} submission(s), {len(questions)} question(s)" + (f", shard {book.shard}" if book.shard else ""))
     width = max((len(s.student) for s in book.students), default=7)

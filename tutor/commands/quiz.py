@@ -104,6 +104,10 @@ def run(args: argparse.Namespace) -> int:
 
             return run_app(config, store=store, resume=resume)
         session = _open_session(config, store, resume)
+        if session.config.review and resume is None:
+            due = {qid for qid, _ in store.due_questions()}
+            count = sum(1 for v in session.variants if v.id in due)
+            print(f"Review: {count} question(s) due now" + (", then your weakest topics." if count < len(session.variants) else "."))
         return run_plain(session, sys.stdin, sys.stdout)
     finally:
         store.close()
@@ -173,7 +177,7 @@ def _show_question(session: "Session", out: TextIO) -> None:
         if starter:
             print("Starter code:", file=out)
             for line in starter.rstrip().splitlines():
-                print(f"    {line}", file=out)
+                print(f"    {line}".rstrip(), file=out)
         print(f"Type your code, then a line with only `{CODE_END}` to submit.", file=out)
     for n, text in enumerate(session.hints_shown(), start=1):
         print(f"Hint {n}: {text}", file=out)

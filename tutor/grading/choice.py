@@ -110,7 +110,8 @@ def _read(answer: str, options: Sequence[str]) -> list[int]:
     for item in items:
         index = _resolve(item, by_text, options)
         if index is None:
-            raise ChoiceError(f"{item!r} is not one of the options: {_valid_choices(options)}", token=item)
+            shown = _original(answer, item)
+            raise ChoiceError(f"{shown!r} is not one of the options: {_valid_choices(options)}", token=item)
         if index not in picks:
             picks.append(index)
     if not picks:
@@ -135,10 +136,21 @@ def _resolve(item: str, by_text: dict[str, int], options: Sequence[str]) -> int 
 
 
 def _find(answer: str, token: str) -> int | None:
-    """Best-effort place of a token in the answer as typed."""
-    words = token.split(" ")
-    at = unicodedata.normalize("NFKC", answer).casefold().find(words[0])
+    """Best-effort place of a (normalised) token in the answer as typed."""
+    folded = unicodedata.normalize("NFKC", answer).casefold()
+    at = folded.find(token)
+    if at < 0:
+        at = folded.find(token.split(" ")[0])
     return at if at >= 0 else None
+
+
+def _original(answer: str, token: str) -> str:
+    """The token as the learner typed it, where it can be found."""
+    at = _find(answer, token)
+    if at is None or len(unicodedata.normalize("NFKC", answer)) != len(answer):
+        return token
+    piece = answer[at: at + len(token)]
+    return piece if piece.casefold() == token else token
 
 
 def _key(variant: Variant, raw: Any) -> list[int]:
@@ -153,6 +165,13 @@ def _key(variant: Variant, raw: Any) -> list[int]:
             raise ValueError(f"{question.id}: answer {w!r} is not one of the options")
         indices.append(variant.options.index(shown))
     return sorted(set(indices))
+
+
+def canonical_answer(variant: Variant) -> str:
+    """The answer key as the letters of the right options in the displayed order, e.g. `A, C`."""
+    question = variant.question
+    assert isinstance(question, ChoiceQuestion)
+    return ", ".join(_letter(i) for i in _key(variant, question.answer))
 
 
 def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:

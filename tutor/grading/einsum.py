@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -115,7 +116,9 @@ def _dotted(node: ast.expr) -> str | None:
 
 def _parse_call(core: str, offset: int) -> ast.Call:
     try:
-        tree = ast.parse(core, mode="exec")
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal": the answer is judged here, not warned about
+            warnings.simplefilter("ignore")
+            tree = ast.parse(core, mode="exec")
     except SyntaxError as exc:
         pos = None
         if exc.lineno is not None and exc.offset is not None:
@@ -239,6 +242,13 @@ def _key(question: EinsumQuestion, raw: Any) -> Analysis:
     if reading.analysis.conflicts:
         raise ValueError(f"{question.id}: the einsum answer {raw!r} binds one letter to two dimensions")
     return reading.analysis
+
+
+def canonical_answer(variant: Variant) -> str:
+    """The answer key as written in the question (an equation or a call)."""
+    question = variant.question
+    assert isinstance(question, EinsumQuestion)
+    return question.answer
 
 
 def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:

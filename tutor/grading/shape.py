@@ -15,8 +15,8 @@ matching axes (in order) over the longer of the two ranks.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
 
 import sympy
 
@@ -36,6 +36,8 @@ _PAIRS = {"[": "]", "(": ")", "{": "}"}
 _ATOM = r"(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*|\d+)"
 # A space-free product or quotient of names and integers: `n`, `64`, `d/h`, `2*n`, `d^2`.
 _SIMPLE = re.compile(rf"{_ATOM}(?:(?:\*\*|[*/^]){_ATOM})*")
+# Functions make no sense as tensor sizes (and sympy's max/min are slow to build): refused before parsing.
+_FUNCTION = re.compile(r"\\?\b(" + "|".join(FUNCTIONS) + r"|log_\d+)\b\s*[({]|√|\\sqrt\b")
 _SPANS = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|`([^`]+)`", re.DOTALL)
 
 
@@ -68,9 +70,30 @@ def _names_in(value: Any) -> list[str]:
     return []
 
 
-def _math_spans(markdown: str) -> list[str]:
-    """The `$math$` and `code` spans of a prompt or hint: where a question names its dimensions."""
-    return ["".join(groups) for groups in (tuple(g or "" for g in m.groups()) for m in _SPANS.finditer(markdown))]
+_CODE_WORDS = frozenset({"True", "False", "None", "self", "cls", "def", "return", "lambda", "for", "in", "if", "else"})
+
+
+def _code_names(code: str) -> list[str]:
+    """Names in a code span that can be dimensions: not strings, modules, methods, keywords or keyword args."""
+    code = re.sub(r"(['\"]).*?\1", " ", code)
+    names = []
+    for m in _NAME.finditer(code):
+        before = code[: m.start()].rstrip()
+        after = code[m.end():].lstrip()
+        if before.endswith(".") or after[:1] in (".", "(") or (after[:1] == "=" and after[:2] != "=="):
+            continue
+        if m.group(0) not in _CODE_WORDS:
+            names.append(m.group(0))
+    return names
+
+
+def _span_names(markdown: str) -> list[str]:
+    """Names in the `$math$` and `code` spans of a prompt or hint: where a question names its dimensions."""
+    names: list[str] = []
+    for m in _SPANS.finditer(markdown):
+        display, inline, code = m.groups()
+        names += _code_names(code) if code is not None else _names_in(display or inline or "")
+    return names
 
 
 def _collect(sources: Iterable[Any]) -> list[str]:
@@ -93,8 +116,8 @@ def dimension_names(question: ShapeQuestion) -> list[str]:
 def declared_symbols(question: ShapeQuestion) -> list[str]:
     """Names a learner may use: the dimension names, then those in the `$math$` and `code` spans of the
     prompt and hints (where a question introduces its dimensions and tensors)."""
-    spans = [span for markdown in (question.prompt, *question.hints) for span in _math_spans(markdown)]
-    return _collect([dimension_names(question), *spans])
+    spans = [name for markdown in (question.prompt, *question.hints) for name in _span_names(markdown)]
+    return _collect([dimension_names(question), spans])
 
 
 def _closing(text: str, open_at: int) -> int | None:
@@ -116,6 +139,9 @@ def _strip_wrappers(text: str, offset: int) -> tuple[str, int]:
         core = text.strip()
         offset += text.find(core) if core else 0
         text = core
+        if text.endswith(".") and len(text) > 1:  # a full stop after the shape
+            text = text[:-1]
+            continue
         if len(text) >= 2 and text[0] == text[-1] == "`":
             text, offset = text[1:-1], offset + 1
             continue
@@ -240,6 +266,17 @@ def read_answer(answer: str, symbols: Sequence[str], x_is_dim: bool = False) -> 
     flat = answer.replace("\n", " ").replace("\r", " ").replace("\t", " ")
     dims = []
     for text, start in split_dims(flat, symbols, x_is_dim):
+        core = text.strip()
+        if len(core) >= 2 and core[0] == core[-1] and core[0] in "'\"":  # ['b', 'n'] as Python prints it
+            start += text.find(core) + 1
+            text = core[1:-1]
+        function = _FUNCTION.search(text)
+        if function:
+            raise ShapeError(
+                f"'{function.group(1) or 'sqrt'}' at column {start + function.start() + 1}: a dimension is a name, "
+                "a number or arithmetic on them (+ - * / ^), not a function",
+                start + function.start(),
+            )
         try:
             expr = _parse(text, start, symbols)
         except MathSyntaxError as exc:
@@ -251,26 +288,44 @@ def read_answer(answer: str, symbols: Sequence[str], x_is_dim: bool = False) -> 
 
 @dataclass(frozen=True)
 class Context:
-    """What the question declares: the symbols, the `where` equalities and the params, resolved."""
+    """What the question declares: the symbols, the `where` equalities and the params, resolved.
+
+    Substitutions and verdicts are memoised per grading: a shape answer is compared
+    axis against axis, and sympy rebuilds `max`/`min` slowly on every substitution.
+    """
 
     symbols: tuple[str, ...]
     x_is_dim: bool
     where: dict[str, str]
     bindings: dict[sympy.Symbol, sympy.Expr]
+    _full: dict[sympy.Expr, sympy.Expr] = field(default_factory=dict, compare=False, repr=False)
+    _verdicts: dict[tuple[sympy.Expr, sympy.Expr], bool | None] = field(default_factory=dict, compare=False, repr=False)
 
     def full(self, expr: sympy.Expr) -> sympy.Expr:
         """`expr` with every `where` name and param replaced by its value."""
+        cached = self._full.get(expr)
+        if cached is not None:
+            return cached
+        out = expr
         for _ in range(len(self.bindings) + 1):
-            new = expr.xreplace(self.bindings)
-            if new == expr:
-                return expr
-            expr = new
-        return expr
+            new = out.xreplace(self.bindings)
+            if new == out:
+                break
+            out = new
+        self._full[expr] = out
+        return out
 
     def same(self, a: sympy.Expr, b: sympy.Expr) -> bool | None:
         """Equal after substitution: True, False, or None when it cannot be decided."""
-        verdict = equivalent(self.full(a), self.full(b)).verdict
-        return None if verdict is Verdict.UNDECIDED else verdict is Verdict.EQUAL
+        return self.same_full(self.full(a), self.full(b))
+
+    def same_full(self, a: sympy.Expr, b: sympy.Expr) -> bool | None:
+        """Like `same`, for expressions already substituted."""
+        key = (a, b)
+        if key not in self._verdicts:
+            verdict = equivalent(a, b).verdict
+            self._verdicts[key] = None if verdict is Verdict.UNDECIDED else verdict is Verdict.EQUAL
+        return self._verdicts[key]
 
 
 def context(variant: Variant) -> Context:
@@ -434,37 +489,51 @@ class _Merged:
 
 
 def _merges(got: Sequence[Dim], want: Sequence[Dim], mg: set[int], mw: set[int], ctx: Context) -> _Merged:
-    """Unmatched axes that are the product of a run of unmatched axes on the other side (a reshape)."""
+    """Unmatched axes that are the product of a run of unmatched axes on the other side (a reshape).
+
+    Fewer axes than expected: an answer axis may merge a run of expected ones;
+    more: a run of answer axes may split an expected one.
+    """
     out = _Merged([], set(), set())
+    longest = abs(len(got) - len(want)) + 1
+    if longest > MAX_MERGE:
+        return out
 
     def runs(n: int, matched: set[int]) -> list[tuple[int, int]]:
         return [
             (a, b)
             for a in range(n)
-            for b in range(a + 2, min(n, a + MAX_MERGE) + 1)
+            for b in range(a + 2, min(n, a + longest) + 1)
             if not any(k in matched for k in range(a, b))
         ]
 
-    for i, g in enumerate(got):
-        if i in mg:
-            continue
-        for a, b in runs(len(want), mw | out.want):
-            if ctx.same(g.expr, sympy.Mul(*[w.expr for w in want[a:b]])):
-                names = _shape_text(w.text for w in want[a:b])
-                out.lines.append(f"axis {i}: {g.text} merges expected axes {a}-{b - 1} {names} into one")
-                out.got.add(i)
-                out.want.update(range(a, b))
-                break
-    for j, w in enumerate(want):
-        if j in mw or j in out.want:
-            continue
-        for a, b in runs(len(got), mg | out.got):
-            if ctx.same(w.expr, sympy.Mul(*[g.expr for g in got[a:b]])):
-                names = _shape_text(g.text for g in got[a:b])
-                out.lines.append(f"axes {a}-{b - 1} {names} split expected axis {j} ({_describe_expected(w, ctx)}) in parts")
-                out.got.update(range(a, b))
-                out.want.add(j)
-                break
+    def product(dims: Sequence[Dim]) -> sympy.Expr:
+        return sympy.Mul(*[ctx.full(d.expr) for d in dims])
+
+    if len(got) < len(want):
+        for i, g in enumerate(got):
+            if i in mg:
+                continue
+            for a, b in runs(len(want), mw | out.want):
+                if ctx.same_full(ctx.full(g.expr), product(want[a:b])):
+                    names = _shape_text(w.text for w in want[a:b])
+                    out.lines.append(f"axis {i}: {g.text} merges expected axes {a}-{b - 1} {names} into one")
+                    out.got.add(i)
+                    out.want.update(range(a, b))
+                    break
+    else:
+        for j, w in enumerate(want):
+            if j in mw:
+                continue
+            for a, b in runs(len(got), mg | out.got):
+                if ctx.same_full(ctx.full(w.expr), product(got[a:b])):
+                    names = _shape_text(g.text for g in got[a:b])
+                    out.lines.append(
+                        f"axes {a}-{b - 1} {names} split expected axis {j} ({_describe_expected(w, ctx)}) in parts"
+                    )
+                    out.got.update(range(a, b))
+                    out.want.add(j)
+                    break
     return out
 
 
@@ -476,6 +545,13 @@ def _expected_text(want: Sequence[Dim], ctx: Context) -> str:
     notes = [f"{k} = {v}" for k, v in ctx.where.items() if k in used]
     notes += [f"{s.name} = {_show(v)}" for s, v in ctx.bindings.items() if s.name in used and s.name not in ctx.where]
     return f"{text} with {', '.join(notes)}" if notes else text
+
+
+def canonical_answer(variant: Variant) -> str:
+    """The answer key written as a learner would type it, e.g. `[b, g, n, k]`."""
+    question = variant.question
+    assert isinstance(question, ShapeQuestion)
+    return _shape_text(str(item) for item in question.answer)
 
 
 def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:

@@ -37,6 +37,13 @@ def _invalid_reason(answer: str) -> tuple[str, int] | None:
     return None
 
 
+def canonical_answer(variant: Variant) -> str:
+    """The model answer (which should make every rubric point)."""
+    question = variant.question
+    assert isinstance(question, TextQuestion)
+    return question.answer
+
+
 def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
     """Grade against the rubric; with `expected`, report whether the answer matches that regex instead."""
     question = variant.question

@@ -30,7 +30,8 @@ _CLONE_NEWNS, _CLONE_NEWUTS, _CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 _CLONE_NEWUSER, _CLONE_NEWPID, _CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_RDONLY = 2, 4, 8, 1
 _MS_REC, _MS_PRIVATE = 0x4000, 1 << 18
-_PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS = 1, 38
+_PR_SET_PDEATHSIG, _PR_SET_KEEPCAPS, _PR_SET_NO_NEW_PRIVS = 1, 8, 38
+_CAP_VERSION_3, _CAP_DAC_READ_SEARCH = 0x20080522, 2
 _MAX_MESSAGE = 4000
 SETUP_FAILED = 70  # exit code of a child whose confinement could not be set up
 
@@ -108,12 +109,35 @@ def _set_limits(spec: dict[str, Any]) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _drop_privileges(uid: int, gid: int) -> None:
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _drop_privileges(uid: int, gid: int, keep_read_search: bool) -> None:
+    """Become `uid`/`gid` with no groups; optionally keep only CAP_DAC_READ_SEARCH.
+
+    The capability is kept only under Landlock (which then decides what may be read): it lets the
+    child import modules from a Python installed in a private home directory (e.g. pyenv under
+    /root), which the unprivileged uid could not otherwise traverse. It does not survive `exec`.
+    """
+    libc = _libc()
+    if keep_read_search:
+        _check(libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(KEEPCAPS)")
     os.setgroups([])
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)
     if os.getuid() != uid or os.geteuid() != uid:
         raise OSError("privilege drop did not take effect")
+    if keep_read_search:
+        header = _CapHeader(_CAP_VERSION_3, 0)
+        data = (_CapData * 2)()
+        data[0].effective = data[0].permitted = 1 << _CAP_DAC_READ_SEARCH
+        _check(libc.capset(ctypes.byref(header), data), "capset")
+        _check(libc.prctl(_PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl(KEEPCAPS)")
 
 
 def _trimmed_traceback(exc: BaseException) -> str:
@@ -223,7 +247,7 @@ def _main(spec_path: str) -> int:
                        "PYTHONDONTWRITEBYTECODE": "1"})
     _set_limits(spec)
     if uid is not None:
-        _drop_privileges(uid, uid)
+        _drop_privileges(uid, uid, keep_read_search=bool(spec["landlock"]))
     _check(_libc().prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
     if spec["landlock"]:
         landlock.restrict(spec["read_paths"], [home], spec["rw_files"])

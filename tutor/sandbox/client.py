@@ -33,7 +33,13 @@ _MAX_STATUS_BYTES = 1 << 20
 _MAX_OUTPUT_BYTES = 64 << 10
 _MAX_MESSAGE = 4000
 _KEY = re.compile(r"^p(\d+)\.c(\d+)$")
-_SYSTEM_READ = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev", "/opt"]
+# What a Python process needs from the system; not /etc as a whole (shadow), not /dev (disks).
+_SYSTEM_READ = [
+    "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/proc", "/sys",
+    "/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/hosts",
+    "/etc/resolv.conf", "/etc/host.conf", "/etc/gai.conf", "/etc/mime.types",
+    "/dev/zero", "/dev/urandom", "/dev/random", "/dev/full",
+]
 
 
 class SandboxError(RuntimeError):
@@ -156,15 +162,19 @@ def read_paths(hide: list[str]) -> list[str]:
 
 
 class Worker:
-    """One warm worker process; `run` is thread-safe (runs are serialised)."""
+    """One warm worker process; `run` is thread-safe (runs are serialised).
 
-    def __init__(self) -> None:
+    `layers` defaults to everything this machine offers; passing fewer (e.g. the base layer only)
+    is how the tests exercise the weaker configurations a laptop without root would get.
+    """
+
+    def __init__(self, layers: Layers | None = None) -> None:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._buffer = b""
         self._next_id = 0
         self.info: dict[str, Any] = {}
-        self.layers: Layers = detect()
+        self.layers: Layers = layers if layers is not None else detect()
 
     def start(self) -> None:
         """Start the worker without waiting for it (it imports torch: about 2 s cold)."""

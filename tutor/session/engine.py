@@ -3,10 +3,10 @@
 Both `tutor quiz --plain` and the Textual app drive a `Session`. Rules a learner notices:
 
 - Selection: the bank filtered by topics, kinds, difficulty range; the order is drawn from the
-  session seed (a random seed is drawn and recorded when none is given). Explicit
-  `question_ids` are asked in the order given. `n` is capped at what is available. Each
-  question's variant seed is derived from the session seed and the question id, so the same
-  session seed always gives the same variants.
+  session seed (a random seed is drawn and recorded when none is given), and the first `n`
+  taken (all of them when fewer match). Explicit `question_ids` are asked, all of them, in the
+  order given. Each question's variant seed is derived from the session seed and the question
+  id, so the same session seed always gives the same variants.
 - Hints: each hint revealed before the first graded answer costs 1 point of the question's
   maximum score (5, then 4, 3, 2), never below 1; hints after the answer are free.
 - An invalid answer records nothing and costs nothing; the learner stays on the question.
@@ -141,7 +141,7 @@ def _by_id(bank: Any, question_ids: Iterable[str]) -> list[Any]:
 def select_questions(bank: Any, config: SessionConfig, seed: int, store: "Store | None" = None) -> list[Any]:
     """The questions of a new session, in order (see the module docstring)."""
     if config.question_ids:
-        return _by_id(bank, config.question_ids)[: max(config.n, 0) or None]
+        return _by_id(bank, config.question_ids)
     pool = sorted((q for q in bank.questions if _matches(q, config)), key=lambda q: q.id)
     if not pool:
         raise SessionError("no question matches the chosen topics, kinds and difficulty")

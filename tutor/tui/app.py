@@ -143,7 +143,11 @@ class TutorApp(App[int]):
         """Called after a question screen's first paint: log the start-up time once, then warm the graders."""
         if self.first_question_ms is None:
             self.first_question_ms = (time.time() - self.launched_at) * 1000
-            message = f"first question shown in {self.first_question_ms:.0f} ms"
+            # CPU time as well: on a busy machine the wall-clock figure mostly measures the other load.
+            message = (
+                f"first question shown in {self.first_question_ms:.0f} ms"
+                f" (cpu {time.process_time() * 1000:.0f} ms)"
+            )
             self.log.info(message)
             path = os.environ.get(TIMING_ENV)
             if path:

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, LoadingIndicator, Markdown, OptionList, Static
+from textual.widgets import Footer, Markdown, Static
 from textual.worker import Worker, WorkerState
 
 from tutor.tui.labels import difficulty_dots, kind_name, topic_name
@@ -76,7 +76,6 @@ class QuestionScreen(Screen[None]):
         yield answer_widget(self.variant)
         yield Static("", id="answer-error", markup=False)
         with Horizontal(id="grading"):
-            yield LoadingIndicator(id="grading-spinner")
             yield Static("Grading… (esc cancels)", id="grading-label", markup=False)
         yield Footer()
 
@@ -110,7 +109,12 @@ class QuestionScreen(Screen[None]):
         return True
 
     def watch_grading(self, grading: bool) -> None:
-        self.query_one("#grading").display = grading
+        box = self.query_one("#grading")
+        if grading and not box.query("#grading-spinner"):
+            from textual.widgets import LoadingIndicator  # deferred: needed only once something is graded
+
+            box.mount(LoadingIndicator(id="grading-spinner"), before=0)
+        box.display = grading
         self.answer.disabled = grading
         if not grading and self.is_mounted:
             self.answer.focus_answer()
@@ -129,7 +133,7 @@ class QuestionScreen(Screen[None]):
         self.grading = True
         self._worker = self.grade_answer(text, self._token, self._cancel)
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    def on_option_list_option_selected(self, event: Any) -> None:
         event.stop()
         self.action_submit()
 

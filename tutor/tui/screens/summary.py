@@ -27,9 +27,9 @@ class SummaryScreen(Screen[None]):
     """The session is over; `p` practises the weakest topic again, `n` opens the start screen."""
 
     BINDINGS = [
-        Binding("p", "practise", "Practise weakest again"),
+        Binding("p", "practise", "Practise weakest"),
         Binding("n", "new", "New session"),
-        Binding("q", "app.quit", "Quit"),
+        Binding("q", "app.quit", "Quit", show=False),
     ]
 
     app: "TutorApp"

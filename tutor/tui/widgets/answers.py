@@ -8,16 +8,21 @@ typed and say how it was understood, without ever saying whether it is right.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Input, OptionList, SelectionList, Static, TextArea
-from textual.widgets.option_list import Option
+from textual.widgets import Static
 
 from tutor.bank.variant import Variant
+
+# Each kind's widget class is imported where it is built, so the first question loads only its own.
+if TYPE_CHECKING:
+    from textual.widgets import Input, TextArea
 
 LINE_KINDS = ("shape", "einsum", "numeric", "symbolic", "complexity")
 # How long typing must pause before the answer is read again (seconds).
@@ -57,12 +62,14 @@ class LineAnswer(Vertical):
         self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import Input
+
         yield Input(placeholder=_PLACEHOLDERS.get(self.variant.kind, ""), id="answer-input")
         yield Static("", id="interpreted", markup=False)
 
     @property
-    def input(self) -> Input:
-        return self.query_one("#answer-input", Input)
+    def input(self) -> "Input":
+        return self.query_one("#answer-input")  # type: ignore[return-value]
 
     def value(self) -> str:
         return self.input.value
@@ -75,7 +82,7 @@ class LineAnswer(Vertical):
         if position is not None:
             self.input.cursor_position = max(0, min(position, len(self.input.value)))
 
-    def on_input_changed(self, event: Input.Changed) -> None:
+    def on_input_changed(self, event: "Input.Changed") -> None:
         event.stop()
         if self._debounce is not None:
             self._debounce.stop()
@@ -108,6 +115,9 @@ class ChoiceAnswer(Vertical):
         self.multiple = isinstance(answer, list)
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import OptionList, SelectionList
+        from textual.widgets.option_list import Option
+
         letters = [chr(ord("A") + i) for i in range(len(self.variant.options))]
         if self.multiple:
             yield SelectionList[str](
@@ -124,13 +134,14 @@ class ChoiceAnswer(Vertical):
 
     def on_mount(self) -> None:
         if not self.multiple:
-            self.query_one(OptionList).highlighted = 0
+            self.query_one("#choices").highlighted = 0  # type: ignore[attr-defined]
 
     def value(self) -> str:
         """The chosen letters (`B`, or `A, C` for several), as the choice grader reads them."""
+        choices = self.query_one("#choices")
         if self.multiple:
-            return ", ".join(sorted(self.query_one(SelectionList).selected))
-        options = self.query_one(OptionList)
+            return ", ".join(sorted(choices.selected))  # type: ignore[attr-defined]
+        options = choices  # an OptionList
         if options.highlighted is None:
             return ""
         return options.get_option_at_index(options.highlighted).id or ""
@@ -152,6 +163,8 @@ class EditorAnswer(Vertical):
         self.variant = variant
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import TextArea
+
         if self.variant.kind == "code":
             starter = getattr(self.variant.question, "starter", "")
             yield TextArea.code_editor(starter, language="python", id="editor", soft_wrap=False)
@@ -159,8 +172,8 @@ class EditorAnswer(Vertical):
             yield TextArea(id="editor", soft_wrap=True, tab_behavior="focus", placeholder="Write your answer here.")
 
     @property
-    def editor(self) -> TextArea:
-        return self.query_one("#editor", TextArea)
+    def editor(self) -> "TextArea":
+        return self.query_one("#editor")  # type: ignore[return-value]
 
     def value(self) -> str:
         return self.editor.text

@@ -1,0 +1,165 @@
+"""How long loading the question bank takes: in process, split into YAML and model checks, and from a cold start.
+
+    python bench/bank_load.py [--repeat N] [--write docs/benchmarks/bank.md]
+
+Loading is on the start-up path of every command (target: the whole app starts within 1 s), so
+this measures the built-in bank as shipped, a synthetic bank 5x its size, the import of
+`tutor.bank` in a fresh interpreter, and `tutor validate --no-code` for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from tutor.bank.loader import _parse, bank_files, builtin_bank_dir, load_bank  # noqa: E402
+from tutor.bank.model import MODEL_FOR_KIND  # noqa: E402
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def timed(fn, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def summary(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p50 = statistics.median(ordered)
+    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+    return f"min {_ms(ordered[0])}, p50 {_ms(p50)}, p90 {_ms(p90)}"
+
+
+def synthetic_bank(folder: Path, copies: int) -> Path:
+    """The built-in bank `copies` times over, ids suffixed so they stay unique."""
+    for i in range(copies):
+        for path in bank_files(builtin_bank_dir()):
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            for q in data.get("questions", []):
+                q["id"] = f"{q['id']}-copy{i}"
+            (folder / f"{path.stem}-{i}.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+def split_costs(files: list[Path], repeat: int) -> tuple[list[float], list[float]]:
+    """(YAML compose+construct, pydantic validation) per full pass over `files`."""
+    texts = [p.read_text(encoding="utf-8") for p in files]
+    parsed = [_parse(t)[0] for t in texts]
+    yaml_times = timed(lambda: [_parse(t) for t in texts], repeat)
+
+    def validate_all() -> None:
+        for data in parsed:
+            defaults = data.get("defaults") or {}
+            for q in data["questions"]:
+                model = MODEL_FOR_KIND[q["kind"]]
+                model.model_validate({**{k: v for k, v in defaults.items() if k in model.model_fields}, **q})
+
+    model_times = timed(validate_all, repeat)
+    return yaml_times, model_times
+
+
+def cold(command: list[str], repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                cpu = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{cpu}, {os.cpu_count()} CPUs (nproc), Python {platform.python_version()}, "
+            f"PyYAML {yaml.__version__} (libyaml: {yaml.__with_libyaml__}); load average at start {load:.1f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--write", type=Path, help="also write the report to this Markdown file")
+    args = parser.parse_args(argv)
+    repeat = args.repeat
+    python = sys.executable
+
+    files = bank_files(builtin_bank_dir())
+    bank = load_bank()
+    load_bank()  # warm
+    in_process = timed(load_bank, repeat)
+    yaml_t, model_t = split_costs(files, repeat)
+
+    tmp = Path(tempfile.mkdtemp(prefix="bank-bench-"))
+    try:
+        synthetic_bank(tmp, 5)
+        big = load_bank([tmp])
+        big_times = timed(lambda: load_bank([tmp]), max(3, repeat // 4))
+    finally:
+        shutil.rmtree(tmp)
+
+    import_cold = cold([python, "-c", "import tutor.bank"], max(3, repeat // 4))
+    load_cold = cold([python, "-c", "from tutor.bank import load_bank; load_bank()"], max(3, repeat // 4))
+    bare = cold([python, "-c", "pass"], max(3, repeat // 4))
+    validate_cold = cold([python, "-m", "tutor", "validate", "--no-code"], 1)
+
+    per_question = statistics.median(in_process) / max(1, len(bank))
+    lines = [
+        "# Benchmarks: loading the question bank",
+        "",
+        f"- Date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Machine: {machine()}",
+        f"- Command: `python bench/bank_load.py --repeat {repeat}`",
+        "- No GPU is involved: loading is CPU only.",
+        "",
+        "| what | figures |",
+        "| --- | --- |",
+        f"| built-in bank, `load_bank()` in process ({len(bank)} questions, {len(files)} files) | {summary(in_process)} "
+        f"({per_question * 1000:.2f} ms per question) |",
+        f"| of which YAML (libyaml compose + construct) | {summary(yaml_t)} |",
+        f"| of which pydantic model checks | {summary(model_t)} |",
+        f"| synthetic bank, 5x the built-in ({len(big)} questions) | {summary(big_times)} |",
+        f"| cold `python -c 'pass'` (interpreter alone) | {summary(bare)} |",
+        f"| cold `python -c 'import tutor.bank'` (pydantic, yaml, models) | {summary(import_cold)} |",
+        f"| cold import + `load_bank()` | {summary(load_cold)} |",
+        f"| cold `tutor validate --no-code` (grades every answer, feedback rule, example, 5 variants) | "
+        f"{_ms(validate_cold[0])} |",
+        "",
+        "Reading: the bank itself costs a few tens of milliseconds; most of a cold start is importing",
+        "pydantic and building the models. The rest of the difference (YAML, placeholders, positions",
+        "recorded for errors) grows linearly with the number of questions.",
+    ]
+    report = "\n".join(lines) + "\n"
+    print(report)
+    if args.write:
+        args.write.parent.mkdir(parents=True, exist_ok=True)
+        args.write.write_text(report, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

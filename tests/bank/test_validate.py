@@ -1,0 +1,360 @@
+"""`tutor validate`: every question's answer, feedback rules, examples and variants are graded by the real graders."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tutor.bank import load_bank, load_file
+from tutor.bank.model import EinsumQuestion
+from tutor.validate import answer_text, check_question, einsum_form_problems, validate
+
+ROOT = Path(__file__).resolve().parents[2]
+LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?:(?P<id>[a-z0-9][a-z0-9._-]*): )?(?P<msg>.+)$")
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def tutor(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tutor", *args],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})}, timeout=120,
+    )
+
+
+CLEAN = """
+questions:
+  - id: v-shape
+    kind: shape
+    topic: mqa
+    prompt: Shape of $W_k$ in MQA?
+    answer: [d, k]
+    where: {k: d/h}
+    feedback:
+      - answer: [h, d, k]
+        message: one per head is MHA
+    examples:
+      accept: ["[d, d/h]", "(d, k)"]
+      reject: ["[h, d, k]"]
+  - id: v-einsum
+    kind: einsum
+    topic: mqa
+    prompt: Logits?
+    operands: {q: [b, h, k], K: [b, n, k]}
+    answer: bhk,bnk->bhn
+    examples:
+      accept: ['torch.einsum("bhd,bnd->bhn", q, K)']
+      reject: ["bhk,bnk->bnh"]
+  - id: v-numeric
+    kind: numeric
+    topic: kv-cache
+    prompt: "{L} layers, {H} heads of 128, 2 bytes: KV bytes per token?"
+    params: {L: [24, 32, 40], H: [8, 16]}
+    answer: 2*L*H*128*2
+    unit: bytes
+    feedback:
+      - answer: L*H*128*2
+        message: keys and values, x2
+    examples:
+      accept: ["2*{L}*{H}*256"]
+      reject: ["{L}*{H}*256"]
+  - id: v-choice
+    kind: choice
+    topic: attention
+    prompt: Which shares one K/V head?
+    options: [MHA, MQA, GQA]
+    answer: MQA
+    examples:
+      accept: [MQA]
+      reject: [MHA]
+"""
+
+
+def test_a_sound_file_validates_clean(tmp_path: Path) -> None:
+    path = write(tmp_path, "clean.yaml", CLEAN)
+    report = validate([str(path)], builtin=False)
+    assert report.problems == (), "\n".join(map(str, report.problems))
+    assert (report.questions, report.files) == (4, 1)
+    assert report.summary() == "validated 4 questions in 1 file: 0 problems"
+
+
+BROKEN = """
+questions:
+  - id: b-shape
+    kind: shape
+    topic: mha
+    prompt: Shape?
+    answer: [b, h, n, k]
+    feedback:
+      - answer: [b, n, h, k]
+        message: transposed
+      - answer: [b, h, n, k]
+        message: this one is right
+      - answer: [b, n, h, k]
+        message: shadowed by the first rule
+      - answer: ["b +"]
+        message: unreadable
+    examples:
+      accept: ["[b, h, n, k]", "[b, h, k, n]"]
+      reject: ["[b, n, h, k]", "[b, h, n, k]", "[b +"]
+  - id: b-unparsable
+    kind: shape
+    topic: mha
+    prompt: Shape?
+    answer: ["b +", h]
+  - id: b-einsum
+    kind: einsum
+    topic: mha
+    prompt: Project.
+    operands: {x: [b, d], W: [d, k]}
+    answer: bd,dkz->bk
+  - id: b-numeric
+    kind: numeric
+    topic: kv-cache
+    prompt: "{L} layers"
+    params: {L: [2, 3, 4, 5, 6, 7]}
+    answer: 2*L*zz
+  - id: b-literal
+    kind: numeric
+    topic: kv-cache
+    prompt: "{L} layers"
+    params: {L: [2, 3, 4, 5, 6, 7]}
+    answer: 2*L
+    examples:
+      accept: ["2*{L}", "4"]
+      reject: ["{L}"]
+"""
+
+
+def test_every_fixture_problem_is_reported_at_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "broken.yaml", BROKEN)
+    report = validate([str(path)], builtin=False)
+    got = {(p.line, p.question_id): p.message for p in report.problems}
+    expect = {
+        (10, "b-shape"): "feedback answer '[b, h, n, k]' scores 5",
+        (12, "b-shape"): "feedback rule never fires",
+        (14, "b-shape"): "feedback answer '[b +]' cannot be read",
+        (17, "b-shape"): "accepted example '[b, h, k, n]' scores 3 (partial), not 5",
+        (18, "b-shape"): "rejected example",  # two on this line: one scores 5, one is unreadable
+        (23, "b-unparsable"): "the answer '[b +, h]' cannot be read",
+        (29, "b-einsum"): "answer term 'dkz' has 3 letters but operand W has 2 dims [d, k]",
+        (35, "b-numeric"): "the answer '2*L*zz' cannot be read",
+        (43, "b-literal"): "accepted example '4' scores 1",
+    }
+    for where, fragment in expect.items():
+        assert where in got and fragment in got[where], (where, fragment, "\n".join(map(str, report.problems)))
+    rejects = [p.message for p in report.problems if p.line == 18]
+    assert any("'[b, h, n, k]' scores 5" in m for m in rejects)
+    assert any("'[b +' cannot be read" in m and "readable wrong answer" in m for m in rejects)
+    assert "unknown symbol 'zz'" in got[(35, "b-numeric")]
+    # A literal example is checked against the seed-0 variant only; a templated one on every variant.
+    assert "(variant seed 0)" in got[(43, "b-literal")]
+    assert len(report.problems) == 10, "\n".join(map(str, report.problems))
+    for problem in report.problems:
+        assert LINE.match(str(problem)), str(problem)
+
+
+def test_variants_are_checked_and_reported_once(tmp_path: Path) -> None:
+    # The answer is right for L = 2 only: the other variants expose it; one problem, at its first failing seed.
+    path = write(tmp_path, "variants.yaml", """
+        questions:
+          - id: only-seed
+            kind: numeric
+            topic: kv-cache
+            prompt: "{L} layers"
+            params: {L: [2, 3, 4, 5, 6, 7, 8, 9]}
+            answer: 2*L
+            examples:
+              accept: ["2*{L}"]
+              reject: ["{L}+100"]
+        """)
+    question = load_file(path)[0]
+    assert check_question(question, str(path)) == []
+    broken = question.model_copy(update={"answer": "4"})
+    # the own answer always scores 5 against itself; an accepted example shows the drift
+    problems = check_question(broken, str(path))
+    assert len(problems) == 1 and "accepted example" in problems[0].message and "variant seed" in problems[0].message
+
+
+def test_a_missing_grader_is_a_problem_line_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, "clean.yaml", CLEAN)
+    question = load_file(path)[0]
+    monkeypatch.setitem(sys.modules, "tutor.grading.shape", None)  # makes `import tutor.grading.shape` fail
+    [problem] = check_question(question, str(path))
+    assert "cannot grade shape questions: tutor.grading.shape is not available" in problem.message
+    assert problem.line == 3  # the `kind:` line
+
+
+def test_paths_must_not_reuse_builtin_ids(tmp_path: Path) -> None:
+    taken = load_bank().questions[0]
+    path = write(tmp_path, "mine.yaml", f"""
+        questions:
+          - id: {taken.id}
+            kind: choice
+            topic: mha
+            prompt: p
+            options: [x, y]
+            answer: x
+        """)
+    report = validate([str(path)], builtin=False)
+    [problem] = report.problems
+    assert problem.line == 2 and "already used by the built-in bank at question_bank/" in problem.message
+
+
+def test_cli_lines_summary_and_exit_status(tmp_path: Path) -> None:
+    broken = write(tmp_path, "broken.yaml", BROKEN)
+    result = tutor("validate", str(broken))
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "validated 5 questions in 1 file: 10 problems"
+    assert all(LINE.match(line) for line in lines[:-1]) and len(lines) == 11
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_reports_malformed_yaml_without_a_traceback(tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.yaml", "questions:\n  - id: a\n    answer: [b, h\n    prompt: x\n")
+    result = tutor("validate", str(bad))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert re.match(r"^.*bad\.yaml:4:11: malformed YAML: ", result.stdout)
+
+
+def test_cli_json_and_a_clean_exit(tmp_path: Path) -> None:
+    clean = write(tmp_path, "clean.yaml", CLEAN)
+    result = tutor("validate", "--json", str(clean))
+    assert result.returncode == 0, result.stdout
+    assert json.loads(result.stdout) == {"ok": True, "questions": 4, "files": 1, "problems": []}
+    problem = validate([str(write(tmp_path, "broken.yaml", BROKEN))], builtin=False).to_json()["problems"][0]
+    assert set(problem) == {"path", "line", "column", "id", "message"}
+
+
+def test_cli_without_paths_checks_the_builtin_bank_and_tutor_bank(tmp_path: Path) -> None:
+    """Also the guard that the whole built-in bank validates clean (code questions aside)."""
+    extra = write(tmp_path, "extra.yaml", """
+        questions:
+          - id: extra-q
+            kind: choice
+            topic: mha
+            prompt: p
+            options: [x, y]
+            answer: z
+        """)
+    result = tutor("validate", "--no-code", "--variants", "1", env={"TUTOR_BANK": str(extra)})
+    assert result.returncode == 1
+    *problems, summary = result.stdout.splitlines()
+    assert len(problems) == 1, "the built-in bank has problems:\n" + result.stdout
+    assert problems[0].endswith("extra-q: answer: 'z' is not one of the options")
+    builtin = len(load_bank())
+    assert summary.startswith(f"validated {builtin} questions in ")  # extra-q failed to load
+
+
+def test_cli_prints_the_schema() -> None:
+    result = tutor("validate", "--schema")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["title"] == "Attention Tutor question bank"
+
+
+CODE = """
+questions:
+  - id: c.weak-cases
+    kind: code
+    topic: mqa
+    prompt: Write `decode(q, k_cache, v_cache)`.
+    entry: decode
+    starter: |
+      def decode(q, k_cache, v_cache):
+          raise NotImplementedError
+    reference: reference_impl.functional:gqa_decode
+    args:
+      - {name: q, shape: [b, h, k]}
+      - {name: k_cache, shape: [b, 1, n, k]}
+      - {name: v_cache, shape: [b, 1, n, k]}
+    cases:
+      - {b: 1, h: 2, n: 1, k: 4}
+    mutants:
+      - name: no-scale
+        diagnosis: no 1/sqrt(k) scale
+        code: |
+          import torch
+
+
+          def decode(q, k_cache, v_cache):
+              s = torch.einsum("bhk,bnk->bhn", q, k_cache[:, 0])
+              return torch.einsum("bhn,bnk->bhk", s.softmax(-1), v_cache[:, 0])
+    answer: |
+      import math
+
+      import torch
+
+
+      def decode(q, k_cache, v_cache):
+          s = torch.einsum("bhk,bnk->bhn", q, k_cache[:, 0]) / math.sqrt(q.shape[-1])
+          return torch.einsum("bhn,bnk->bhk", s.softmax(-1), v_cache[:, 0])
+"""
+
+
+@pytest.mark.slow
+def test_code_questions_are_checked_in_the_sandbox_unless_no_code(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    path = write(tmp_path, "code.yaml", CODE)
+    assert validate([str(path)], builtin=False, code=False).problems == ()
+    # With one cached position the softmax is 1 whatever the scale: the mutant passes every case.
+    report = validate([str(path)], builtin=False, code=True)
+    assert report.problems, "a mutant that passes every case must be reported"
+    assert all(p.question_id == "c.weak-cases" and p.line == 2 for p in report.problems)
+    assert any("no-scale" in p.message for p in report.problems), "\n".join(map(str, report.problems))
+
+
+def test_einsum_form_checks() -> None:
+    def question(answer: str) -> EinsumQuestion:
+        return EinsumQuestion(id="e", kind="einsum", topic="mha", prompt="p",
+                              operands={"x": ["b", "d"], "W": ["d", "k"]}, answer=answer)
+
+    assert einsum_form_problems(question("bd,dk->bk")) == []
+    assert einsum_form_problems(question("...d,dk->...k")) == []
+    assert "has 1 operand(s) but the question lists 2 (x, W)" in einsum_form_problems(question("bd->b"))[0]
+    assert "letter 'd' stands for d (in x) and for k (in W)" in einsum_form_problems(question("bd,kd->bk"))[0]
+    assert einsum_form_problems(question("bd,dk->bz")) == ["output letter 'z' appears in no operand"]
+    assert einsum_form_problems(question("bd,dk->bkk")) == ["output repeats letter(s) k"]
+    assert "cannot have: *" in einsum_form_problems(question("bd*,dk->bk"))[0]
+
+
+def test_answers_are_typed_as_a_learner_would(tmp_path: Path) -> None:
+    shape, _einsum, numeric, choice = load_file(write(tmp_path, "clean.yaml", CLEAN))
+    assert answer_text(shape, ["b", 8, "d/h"], {}) == "[b, 8, d/h]"
+    assert answer_text(numeric, "2*L*H*128*2", {"L": 24, "H": 8}) == "2*(24)*(8)*128*2"
+    assert answer_text(numeric, 1.5e9, {}) == "1500000000"
+    assert answer_text(choice, "MQA", {}) == "MQA"
+
+
+def test_several_right_choices_are_typed_as_letters(tmp_path: Path) -> None:
+    path = write(tmp_path, "multi.yaml", """
+        questions:
+          - id: multi
+            kind: choice
+            topic: gqa
+            prompt: Which cut the KV cache?
+            options: ["MQA, with one head", "GQA, with G heads", "MHA"]
+            answer: ["MQA, with one head", "GQA, with G heads"]
+            shuffle: false
+            feedback:
+              - answer: ["MQA, with one head"]
+                message: GQA cuts it too.
+            examples:
+              accept: ["A, B", "1 and 2"]
+              reject: [MHA]
+        """)
+    question = load_file(path)[0]
+    assert answer_text(question, question.answer, {}, tuple(question.options)) == "A, B"
+    assert answer_text(question, question.answer, {}, tuple(reversed(question.options))) == "C, B"
+    assert check_question(question, str(path)) == []

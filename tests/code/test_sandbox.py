@@ -1,0 +1,126 @@
+"""The sandbox on its own: layers, clean-up in weaker configurations, strict reading of results."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+import torch
+
+from tutor.sandbox import client, layers, worker
+from tutor.sandbox.output import clean
+
+DAEMONS = """
+import os, time
+
+def spawn():
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(3600)
+        os._exit(0)
+
+def f(x):
+    spawn()
+    spawn()
+    return x * 2
+"""
+CASES = [[["tensor", "c0.x"]]]
+
+
+def _base(drop: str) -> layers.Layers:
+    return layers.Layers(root=os.geteuid() == 0, privilege_drop=drop, namespaces=False,
+                         namespaces_detail="off for this test", landlock_abi=0, seccomp=False)
+
+
+@pytest.fixture(scope="module")
+def base_worker():
+    """A worker restricted to the base layer (plus the uid drop where we are root)."""
+    drop = layers.detect().privilege_drop
+    w = client.Worker(_base(drop))
+    yield w
+    w.close()
+
+
+def test_base_layer_alone_is_weak():
+    assert not _base("").strong
+    assert layers.detect().names()[0] == "base"
+
+
+def test_base_layer_runs_and_kills_setsid_daemons(base_worker, tmp_path):
+    x = torch.arange(6.0).reshape(2, 3)
+    result = base_worker.run([DAEMONS], "f", {"c0.x": x}, CASES, client.Limits(wall_seconds=5))
+    assert result.outcome == "exited" and result.programs is not None
+    assert torch.equal(result.tensors["p0.c0"], x * 2)
+    pid = base_worker.ready()["pid"]
+    assert worker._children(pid) == []
+    if layers.detect().privilege_drop == "dedicated uid":
+        leftover = [p for p in os.listdir("/proc") if p.isdigit() and _uid(p) == _uid_of_child_range(p)]
+        assert leftover == []
+
+
+def _uid(pid: str) -> int:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return -1
+
+
+def _uid_of_child_range(pid: str) -> int:
+    """The dedicated uid a child with this pid's parent would have had (never equal for live processes)."""
+    return -2
+
+
+def test_base_layer_without_privilege_drop_still_cleans_up(tmp_path):
+    w = client.Worker(_base(""))
+    try:
+        x = torch.ones(3)
+        result = w.run([DAEMONS], "f", {"c0.x": x}, CASES, client.Limits(wall_seconds=5))
+        assert torch.equal(result.tensors["p0.c0"], x * 2)
+        assert worker._children(w.ready()["pid"]) == []
+    finally:
+        w.close()
+
+
+def test_cancel_stops_a_running_child():
+    w = client.shared_worker()
+    event = threading.Event()
+    event.set()  # already set: the run is cancelled at its first check, deterministically
+    with pytest.raises(client.Cancelled):
+        w.run(["def f(x):\n    while True:\n        pass\n"], "f", {"c0.x": torch.ones(1)}, CASES,
+              client.Limits(wall_seconds=30), cancel=event)
+    assert worker._children(w.ready()["pid"]) == []
+    ok = w.run(["def f(x):\n    return x + 1\n"], "f", {"c0.x": torch.ones(1)}, CASES, client.Limits())
+    assert torch.equal(ok.tensors["p0.c0"], torch.full((1,), 2.0))
+
+
+def test_status_is_parsed_strictly():
+    good = b'{"programs": [{"load_error": null, "cases": [{"error": null, "seconds": 0.1}]}]}'
+    assert client.parse_status(good, 1, 1)[0].cases[0].seconds == 0.1
+    bad = [
+        b'{"programs": []}',
+        b'{"programs": [{"load_error": null, "cases": []}]}',
+        b'{"programs": [{"load_error": 3, "cases": []}]}',
+        b'{"programs": [{"load_error": null, "cases": [{"error": null, "seconds": "fast"}]}]}',
+        b'{"programs": [{"load_error": null, "cases": [{"error": null, "seconds": NaN}]}]}',
+        b'{"programs": [{"load_error": null, "cases": [{"error": null, "seconds": 1, "extra": 1}]}]}',
+        b'[]',
+    ]
+    for raw in bad:
+        with pytest.raises(ValueError):
+            client.parse_status(raw, 1, 1)
+
+
+def test_clean_strips_control_sequences_and_caps():
+    text = "a\x1b[31mred\x1b[0m \x1b]0;title\x07b \x9b2Jc\r\n\x00d\te"
+    assert clean(text) == "ared b c\nd\te"
+    assert clean("x" * 50, limit=10).startswith("x" * 10 + "\n... (output truncated")
+
+
+def test_hidden_paths_are_not_readable_under_landlock():
+    hidden = client.hidden_paths()
+    reads = client.read_paths(hidden)
+    for h in hidden:
+        assert not any(h == r or h.startswith(r + os.sep) for r in reads)
+    assert "/etc" not in reads and "/dev" not in reads
