@@ -92,10 +92,9 @@ class TinyDecoder(nn.Module):
             return tokens
         caches = self.new_caches(prompt.shape[0])
         logits = self(prompt, caches)  # prefill
-        for _ in range(n_new):
+        for i in range(n_new):
             nxt = logits[:, -1:].argmax(-1)  # [b, 1]
             tokens = torch.cat([tokens, nxt], dim=1)
-            if tokens.shape[1] == prompt.shape[1] + n_new:
-                break
-            logits = self(nxt, caches)  # one token against the cache
+            if i + 1 < n_new:  # the last token needs no forward of its own
+                logits = self(nxt, caches)  # one token against the cache
         return tokens

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tutor.bank.model import BankFile, CodeQuestion
+
+def sandbox_processes(requests: str) -> list[str]:
+    """Live (non-zombie) processes whose HOME lies under `requests`: left over from a sandbox child."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as f:
+                environ = f.read()
+            with open(f"/proc/{name}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if state != b"Z" and requests.encode() in environ:
+            found.append(f"{name} (state {state.decode()}): {cmdline}")
+    return found
+
 
 BANK = Path(__file__).resolve().parents[2] / "question_bank" / "code.yaml"
 
@@ -29,3 +50,9 @@ def private_tempdir(tmp_path_factory):
     tempfile.tempdir = str(path)
     yield path
     tempfile.tempdir = saved
+
+
+@pytest.fixture
+def leftover_processes(private_tempdir):
+    """A check to call: the live processes left over from this session's sandbox children."""
+    return lambda: sandbox_processes(str(private_tempdir))

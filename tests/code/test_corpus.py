@@ -75,34 +75,11 @@ def test_submission_gets_its_verdict(path: Path, code_questions):
         assert grade.score < 5
 
 
-def _sandbox_processes(requests: str) -> list[str]:
-    """Live processes that came from a sandbox child of these tests (their HOME is under `requests`)."""
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            uid = os.stat(f"/proc/{name}").st_uid
-            with open(f"/proc/{name}/environ", "rb") as f:
-                environ = f.read()
-            with open(f"/proc/{name}/stat", "rb") as f:
-                state = f.read().rsplit(b")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state == b"Z":
-            continue
-        if requests.encode() in environ:
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
-            found.append(f"{name} (uid {uid}, state {state.decode()}): {cmdline}")
-    return found
-
-
-def test_nothing_survives_the_corpus(code_questions, private_tempdir):
+def test_nothing_survives_the_corpus(private_tempdir, leftover_processes):
     """Runs after the corpus (file order): no leftovers, nothing written outside the temp dir."""
     worker_pid = client.shared_worker().ready()["pid"]
     assert worker._children(worker_pid) == []
-    assert _sandbox_processes(str(private_tempdir)) == []
+    assert leftover_processes() == []
     for marker in ESCAPE_MARKERS:
         assert not os.path.exists(marker), marker
     assert os.listdir(private_tempdir) == []  # every request directory was removed, no escape marker beside them

@@ -37,8 +37,7 @@ def _base(drop: str) -> layers.Layers:
 @pytest.fixture(scope="module")
 def base_worker():
     """A worker restricted to the base layer (plus the uid drop where we are root)."""
-    drop = layers.detect().privilege_drop
-    w = client.Worker(_base(drop))
+    w = client.Worker(_base(layers.detect().privilege_drop))
     yield w
     w.close()
 
@@ -48,39 +47,15 @@ def test_base_layer_alone_is_weak():
     assert layers.detect().names()[0] == "base"
 
 
-def test_base_layer_runs_and_kills_setsid_daemons(base_worker, tmp_path):
+@pytest.mark.parametrize("drop", ["machine", ""], ids=["with-uid-drop-if-root", "no-uid-drop"])
+def test_base_layer_runs_and_kills_setsid_daemons(base_worker, drop, leftover_processes):
+    base_worker.layers = _base(layers.detect().privilege_drop if drop == "machine" else "")
     x = torch.arange(6.0).reshape(2, 3)
     result = base_worker.run([DAEMONS], "f", {"c0.x": x}, CASES, client.Limits(wall_seconds=5))
     assert result.outcome == "exited" and result.programs is not None
     assert torch.equal(result.tensors["p0.c0"], x * 2)
-    pid = base_worker.ready()["pid"]
-    assert worker._children(pid) == []
-    if layers.detect().privilege_drop == "dedicated uid":
-        leftover = [p for p in os.listdir("/proc") if p.isdigit() and _uid(p) == _uid_of_child_range(p)]
-        assert leftover == []
-
-
-def _uid(pid: str) -> int:
-    try:
-        return os.stat(f"/proc/{pid}").st_uid
-    except OSError:
-        return -1
-
-
-def _uid_of_child_range(pid: str) -> int:
-    """The dedicated uid a child with this pid's parent would have had (never equal for live processes)."""
-    return -2
-
-
-def test_base_layer_without_privilege_drop_still_cleans_up(tmp_path):
-    w = client.Worker(_base(""))
-    try:
-        x = torch.ones(3)
-        result = w.run([DAEMONS], "f", {"c0.x": x}, CASES, client.Limits(wall_seconds=5))
-        assert torch.equal(result.tensors["p0.c0"], x * 2)
-        assert worker._children(w.ready()["pid"]) == []
-    finally:
-        w.close()
+    assert worker._children(base_worker.ready()["pid"]) == []
+    assert leftover_processes() == []
 
 
 def test_cancel_stops_a_running_child():

@@ -92,6 +92,7 @@ INVALID = [
     ("p4c", 'torch.einsum("bd,hdq->bhq", W_q, x)', "you passed W_q first but the equation describes x first", 28),
     ("p4c", 'torch.einsum("bd,hdq->bhq", x, Wq)', "unknown operand Wq: the operands are x, W_q", 31),
     ("p4c", 'torch.einsum("bd,hdq->bhq", x)', "missing: W_q", None),
+    ("p4c", 'torch.einsum("bd,hdq->bhq", x, w_q)', "did you mean W_q? case matters", 31),
     ("p4c", 'torch.einsum("bd,hdq->bhq", x, x)', "x is passed twice", 31),
     ("p4c", "torch.matmul(x, W_q)", "not torch.matmul", 0),
     ("p4c", 'torch.einsum("bd,hdq->bhq", x, W_q', "not a valid einsum call", 12),

@@ -6,6 +6,8 @@ import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reference_impl.attention import attend_einsum, attend_repeat, attend_sdpa, causal_mask
 
@@ -115,3 +117,25 @@ def test_bad_shapes_are_named(q_shape, kv_shape, message: str) -> None:
     for core in CORES.values():
         with pytest.raises(ValueError, match=message):
             core(q, k, k)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    b=st.integers(1, 2),
+    g=st.integers(1, 3),
+    group=st.integers(1, 4),
+    s=st.integers(1, 9),
+    t_back=st.integers(0, 8),
+    d=st.sampled_from([1, 3, 8]),
+    seed=st.integers(0, 2**16),
+)
+def test_cores_agree_on_random_shapes(b: int, g: int, group: int, s: int, t_back: int, d: int, seed: int) -> None:
+    """Odd sizes too: head size 1 or 3, one KV head per query head or four, one key or nine."""
+    t = max(1, s - t_back)
+    gen = torch.Generator().manual_seed(seed)
+    q = torch.randn(b, g * group, t, d, generator=gen, dtype=torch.float64)
+    k = torch.randn(b, g, s, d, generator=gen, dtype=torch.float64)
+    v = torch.randn(b, g, s, d, generator=gen, dtype=torch.float64)
+    expected = attend_repeat(q, k, v)
+    torch.testing.assert_close(attend_einsum(q, k, v), expected)
+    torch.testing.assert_close(attend_sdpa(q, k, v), expected)

@@ -279,10 +279,12 @@ def node_position(
 def _duplicate_keys(node: yaml.Node, skip: yaml.Node | None = None) -> Iterator[tuple[yaml.Node, str, int]]:
     """(key node, key, first line) for each key written twice in one mapping, anywhere under `node` but `skip`."""
     stack = [node]
+    seen: set[int] = set()  # aliases can make the node graph cyclic (`&a [*a]`)
     while stack:
         current = stack.pop()
-        if current is skip:
+        if current is skip or id(current) in seen:
             continue
+        seen.add(id(current))
         if isinstance(current, yaml.MappingNode):
             first: dict[str, int] = {}
             for key, value in current.value:

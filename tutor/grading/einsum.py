@@ -176,7 +176,9 @@ def _read_call(core: str, offset: int, operands: Sequence[tuple[str, Sequence[st
             raise AnswerError(f"operands must be given by name ({', '.join(names)})", at(arg))
         name = dotted if dotted in names else dotted.split(".")[-1]
         if name not in names:
-            raise AnswerError(f"unknown operand {dotted}: the operands are {', '.join(names)}", at(arg))
+            near = [n for n in names if n.casefold() == name.casefold()]
+            hint = f" (did you mean {near[0]}? case matters)" if near else ""
+            raise AnswerError(f"unknown operand {dotted}: the operands are {', '.join(names)}{hint}", at(arg))
         if name in passed:
             raise AnswerError(f"{name} is passed twice: pass each of {', '.join(names)} once", at(arg))
         passed.append(name)

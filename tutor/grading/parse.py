@@ -38,6 +38,7 @@ __all__ = [
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 60
+MAX_FUNCTION_DEPTH = 4
 MAX_SYMBOLIC_EXPONENT = 64
 MAX_DEGREE = 512
 MAX_LITERAL_DIGITS = 40
@@ -347,6 +348,7 @@ class _Parser:
         self.had_big_o = False
         self.literals: list[str] = []
         self.in_args = 0
+        self.function_depth = 0
 
     # -- helpers
     def peek(self, k: int = 0) -> _Tok | None:
@@ -525,7 +527,11 @@ class _Parser:
                 )
             bits = int(base.bits * abs(exponent)) + 1
             degree = int(math.ceil(base.degree * abs(exponent)))
-        node = _Node(sympy.Pow(base.expr, exponent), degree, bits, base.pos)
+        power = sympy.Pow(base.expr, exponent)
+        combined = power.as_base_exp()[1]
+        if isinstance(combined, sympy.Rational) and combined.q > MAX_SYMBOLIC_EXPONENT:
+            raise MathSyntaxError(f"root at column {tok.pos + 1} is too deep (at most a {MAX_SYMBOLIC_EXPONENT}th root)", tok.pos)
+        node = _Node(power, degree, bits, base.pos)
         self._check_bits(node, tok)
         self._check_degree(node, tok)
         return node
@@ -644,6 +650,16 @@ class _Parser:
         return self.postfix()
 
     def function(self) -> _Node:
+        tok = self.peek()
+        self.function_depth += 1
+        try:
+            if self.function_depth > MAX_FUNCTION_DEPTH:
+                raise self.error_at(tok, f"functions nested too deeply (at most {MAX_FUNCTION_DEPTH} levels)")
+            return self._function()
+        finally:
+            self.function_depth -= 1
+
+    def _function(self) -> _Node:
         tok = self.take()
         name = tok.text
         if name == "sqrt" and tok.value == "latex":

@@ -30,7 +30,7 @@ MAX_LENGTH = 1000
 MAX_AXES = 16
 MAX_MERGE = 4  # longest run of axes checked as merged into one (a reshape)
 _NAME = re.compile(r"(?<![\\A-Za-z0-9_])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")
-_NOT_NAMES = frozenset(FUNCTIONS) | {"pi", "O", "frac", "cdot", "times"}
+_NOT_NAMES = frozenset(FUNCTIONS) | {"pi", "O", "frac", "cdot", "times", "torch", "Size", "np", "numpy", "shape"}
 _SIZE = re.compile(r"^(?:(?:torch|np|numpy)\s*\.\s*)?(?:Size|shape)\s*(?=\()", re.IGNORECASE)
 _PAIRS = {"[": "]", "(": ")", "{": "}"}
 _ATOM = r"(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*|\d+)"
@@ -64,6 +64,7 @@ class Dim:
 
 def _names_in(value: Any) -> list[str]:
     if isinstance(value, str):
+        value = re.sub(r"_\{([A-Za-z0-9_]+)\}", r"_\1", value)  # LaTeX d_{model} is the name d_model
         return [n for n in _NAME.findall(value) if n not in _NOT_NAMES]
     if isinstance(value, (list, tuple)):
         return [n for v in value for n in _names_in(v)]

@@ -1,0 +1,150 @@
+"""The code grader: the bank's exercises validate, feedback, flags, threads and cancelling."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+import torch
+
+from tutor.bank.variant import make_variant
+from tutor.cli import main as tutor_main
+from tutor.grading import Status, code
+from tutor.grading import grade as dispatch_grade
+from tutor.sandbox import layers
+
+BUILT_IN = ["code.mqa-forward", "code.gqa-forward", "code.gqa-decode"]
+
+
+def test_the_three_named_exercises_exist_with_their_signatures(code_questions):
+    assert set(BUILT_IN) <= set(code_questions)
+    assert len(code_questions) >= 5
+    assert code_questions["code.mqa-forward"].entry == "mqa_forward"
+    assert [a.name for a in code_questions["code.gqa-forward"].args] == [
+        "x", "w_q", "w_k", "w_v", "w_o", "num_heads", "num_kv_heads"]
+    assert [a.name for a in code_questions["code.gqa-decode"].args] == ["q", "k_cache", "v_cache"]
+
+
+@pytest.mark.parametrize("qid", ["code.mqa-forward", "code.gqa-forward", "code.gqa-decode", "code.kv-cache-append",
+                                 "code.mha-to-gqa-weights", "code.repeat-kv"])
+def test_every_bank_exercise_validates(code_questions, qid):
+    assert code.validate_question(code_questions[qid]) == []
+
+
+def test_validation_catches_cases_too_weak_for_a_mutant(code_questions):
+    q = code_questions["code.mqa-forward"]
+    weak = q.model_copy(update={"cases": [c for c in q.cases if c.dims["s"] == 1]})
+    problems = code.validate_question(weak)
+    assert any("'no-causal-mask' passes every case" in p for p in problems), problems
+
+
+def test_a_mutant_gets_its_diagnosis_and_the_first_failure_is_described(code_questions):
+    q = code_questions["code.gqa-forward"]
+    mutant = next(m for m in q.mutants if m.name == "tiled-heads")
+    g = dispatch_grade(make_variant(q, 3), mutant.code)
+    text = "\n".join(g.feedback)
+    assert g.status is Status.PARTIAL and 1 < g.score < 5
+    assert f"Diagnosis: {mutant.diagnosis}" in text
+    assert "First failure" in text and "largest absolute error" in text and "largest relative error" in text
+    assert "expected float32 [" in text
+    assert g.details["diagnosis"] == mutant.diagnosis
+
+
+def test_correct_answer_reports_time_against_reference(code_questions):
+    q = code_questions["code.gqa-decode"]
+    g = code.grade(make_variant(q, 1), q.answer)
+    assert g.status is Status.CORRECT and g.score == 5
+    assert g.details["timing"]["submission_seconds"] >= 0 and g.details["timing"]["reference_seconds"] > 0
+    assert any(line.startswith("Time on the largest case") for line in g.feedback)
+
+
+def test_expected_overrides_the_reference(code_questions):
+    q = code_questions["code.repeat-kv"]
+    tiled = q.mutants[0].code
+    assert code.grade(make_variant(q, 0), tiled, expected=tiled).status is Status.CORRECT
+    assert code.grade(make_variant(q, 0), q.answer, expected=tiled).status is not Status.CORRECT
+
+
+def test_grading_works_from_a_background_thread(code_questions):
+    q = code_questions["code.repeat-kv"]
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault("g", code.grade(make_variant(q, 0), q.answer)))
+    t.start()
+    t.join()
+    assert out["g"].status is Status.CORRECT
+
+
+def test_grading_can_be_cancelled(code_questions):
+    q = code_questions["code.repeat-kv"]
+    event = threading.Event()
+    event.set()
+    with pytest.raises(code.GradingCancelled):
+        code.grade(make_variant(q, 0), "def repeat_kv(kv, num_heads):\n    while True:\n        pass\n",
+                   cancel_event=event)
+
+
+def test_strong_sandbox_requirement(code_questions):
+    q = code_questions["code.repeat-kv"]
+    if layers.detect().strong:
+        g = code.grade(make_variant(q, 0), q.answer, require_strong_sandbox=True)
+        assert g.status is Status.CORRECT
+    else:
+        with pytest.raises(code.WeakSandboxError, match="--allow-weak-sandbox"):
+            code.grade(make_variant(q, 0), q.answer, require_strong_sandbox=True)
+        assert code.grade(make_variant(q, 0), q.answer, require_strong_sandbox=True,
+                          allow_weak_sandbox=True).status is Status.CORRECT
+
+
+@pytest.mark.parametrize("answer, message", [
+    ("", "write a function named repeat_kv"),
+    ("   \n", "write a function named repeat_kv"),
+    ("def repeat_kv(kv, num_heads)\n    return kv\n", "line 1"),
+    ("repeat_kv = None\nx = (\n", "line 2"),
+])
+def test_unreadable_answers_are_invalid_and_never_run(code_questions, answer, message):
+    g = code.grade(make_variant(code_questions["code.repeat-kv"], 0), answer)
+    assert g.status is Status.INVALID
+    assert message in g.feedback[0]
+
+
+def test_syntax_error_position_points_into_the_answer(code_questions):
+    answer = "def repeat_kv(kv, num_heads):\n    return kv +\n"
+    g = code.grade(make_variant(code_questions["code.repeat-kv"], 0), answer)
+    assert g.status is Status.INVALID and g.position is not None
+    assert answer[: g.position].count("\n") == 1
+
+
+def test_dimension_expressions():
+    dims = {"d": 24, "h": 6, "g": 3}
+    assert code.eval_dim("g * (d // h)", dims) == 12
+    assert code.eval_dim(5, dims) == 5
+    for bad in ["__import__('os')", "d.real", "e", "[d]", "lambda: 1"]:
+        with pytest.raises(ValueError):
+            code.eval_dim(bad, dims)
+
+
+def test_compare_is_strict_about_type_dtype_shape_and_finiteness():
+    e = torch.ones(2, 3)
+    assert code.compare(torch.ones(2, 3), e, 1e-4, 1e-5).ok
+    assert code.compare(torch.ones(1, 3), e, 1e-4, 1e-5).reason == "wrong shape"  # would broadcast
+    assert code.compare(torch.ones(2, 3, dtype=torch.float64), e, 1e-4, 1e-5).reason == "wrong dtype"
+    nan = torch.ones(2, 3)
+    nan[1, 2] = float("nan")
+    c = code.compare(nan, e, 1e-4, 1e-5)
+    assert c.reason == "non-finite values" and "[1, 2]" in c.details[1]
+    assert code.compare([[1.0] * 3] * 2, e, 1e-4, 1e-5).reason.endswith("not a torch.Tensor")
+    off = torch.ones(2, 3)
+    off[0, 1] = 1.5
+    c = code.compare(off, e, 1e-4, 1e-5)
+    assert not c.ok and "at [0, 1]" in c.details[1]
+
+
+def test_doctor_reports_layers_and_torch(capsys):
+    assert tutor_main(["doctor", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["torch"] == torch.__version__
+    assert report["device"] in ("cpu", "cuda")
+    assert report["sandbox"]["layers"][0] == "base"
+    assert tutor_main(["doctor"]) == 0
+    assert "Sandbox layers: base" in capsys.readouterr().out
