@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from tutor.bank import load_bank  # noqa: E402
 from tutor.bank.variant import is_parameterized  # noqa: E402
-from tutor.session.exam import make_papers, paper_file, read_paper, submission_file, write_atomic  # noqa: E402
+from tutor.session.exam import make_papers, paper_file, submission_file, write_atomic  # noqa: E402
 
 KINDS = ("shape", "einsum", "numeric", "symbolic", "complexity", "choice", "text", "code")
 
@@ -48,10 +48,10 @@ def candidates(question) -> list[str]:
     return out
 
 
-def pick_questions(bank) -> list:
+def pick_questions(bank, kinds: tuple[str, ...] = KINDS) -> list:
     """The first question of each kind without drawn params (so its answer key is a valid typed answer)."""
     chosen = []
-    for kind in KINDS:
+    for kind in kinds:
         q = next((q for q in bank.questions if q.kind == kind and not is_parameterized(q)), None)
         if q is None:
             raise SystemExit(f"the built-in bank has no unparameterized {kind} question")
@@ -59,9 +59,9 @@ def pick_questions(bank) -> list:
     return chosen
 
 
-def build_class(folder: Path, students: int, seed: int) -> tuple[Path, list[str]]:
+def build_class(folder: Path, students: int, seed: int, kinds: tuple[str, ...]) -> tuple[Path, list[str]]:
     bank = load_bank()
-    questions = pick_questions(bank)
+    questions = pick_questions(bank, kinds)
     roster = [(f"s{i:03d}", "") for i in range(students)]
     out = folder / "exam"
     rng = random.Random(seed)
@@ -89,11 +89,15 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS, help="one question of each of these kinds")
     parser.add_argument("--out", type=Path, help="write the Markdown report here")
     args = parser.parse_args()
 
+    import os
+
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
-        exam, qids = build_class(Path(tmp), args.students, args.seed)
+        exam, qids = build_class(Path(tmp), args.students, args.seed, tuple(args.kinds))
         answers = args.students * len(qids)
         rows = []
         gradebooks = []
@@ -115,7 +119,10 @@ def main() -> None:
         "",
         f"- date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {cpu}; Python {platform.python_version()}; no GPU (code answers run on the CPU)",
-        f"- command: `.venv/bin/python bench/batch_grading.py --students {args.students} --workers {' '.join(map(str, args.workers))}`",
+        f"- command: `.venv/bin/python bench/batch_grading.py --students {args.students} --workers {' '.join(map(str, args.workers))}"
+        + ("" if tuple(args.kinds) == KINDS else f" --kinds {' '.join(args.kinds)}") + "`",
+        f"- load average before the run (1/5/15 min): {load_before[0]:.1f} / {load_before[1]:.1f} / {load_before[2]:.1f}"
+        " (a shared machine: other jobs were running)",
         f"- workload: {args.students} submissions x {len(qids)} questions = {answers} answers, one question per kind: "
         + ", ".join(f"`{q}`" for q in qids),
         "- answers drawn per student from each question's model answer, accept/reject examples, misconception "

@@ -15,8 +15,8 @@ import sys
 import time
 
 CASES = [
-    ("p4.wq-shape", "[d, h, k]"),
-    ("quiz.gqa-kv-params", "2*G*d^2/H"),
+    ("p4a-mqa-wq-shape", "[h, d, q]"),
+    ("quiz3-gqa-kv-params", "2*G*d^2/H"),
 ]
 
 

@@ -37,7 +37,7 @@ def tmux(socket: str, *args: str) -> str:
 
 def one_run(question: str, work: Path, index: int) -> tuple[float, float, float]:
     socket = f"tutor-bench-{os.getpid()}-{index}"
-    timing = work / f"timing-{index}.txt"
+    timing = work / f"timing-{question}-{index}.txt"
     env = f"TUTOR_TIMING={shlex.quote(str(timing))} TUTOR_DATA_DIR={shlex.quote(str(work / 'data'))}"
     command = f"env {env} {shlex.quote(sys.executable)} -m tutor quiz --question {shlex.quote(question)}; read _"
     start = time.monotonic()
@@ -53,7 +53,7 @@ def one_run(question: str, work: Path, index: int) -> tuple[float, float, float]
             time.sleep(0.01)
         while not timing.exists() or not timing.read_text().strip():
             time.sleep(0.01)
-        words = timing.read_text().split()  # first question shown in N ms (cpu M ms)
+        words = timing.read_text().splitlines()[-1].split()  # first question shown in N ms (cpu M ms)
         app_ms, cpu_ms = float(words[4]), float(words[7])
     finally:
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)

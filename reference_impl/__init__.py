@@ -25,6 +25,9 @@ _LAZY: dict[str, str] = {
     "mqa_forward": "functional",
     "ModelConfig": "models",
     "MODELS": "models",
+    "get_model": "models",
+    "DecoderConfig": "decoder",
+    "TinyDecoder": "decoder",
 }
 
 __all__ = sorted(_LAZY)
@@ -40,4 +43,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return list(__all__)

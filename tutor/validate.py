@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from tutor.bank.errors import Problem
@@ -57,20 +58,20 @@ def validate(
     builtin: bool = True,
     code: bool = True,
     variants: int = DEFAULT_VARIANTS,
-    progress: Callable[[QuestionBase], None] | None = None,
+    progress: Callable[[int, int, QuestionBase], None] | None = None,
 ) -> Report:
     """Load `paths` (and the built-in bank when `builtin`), check the format, then grade every fixture.
 
     Without the built-in bank, ids are still checked against it: a question added with
-    `--bank` must not reuse a built-in id.
+    `--bank` must not reuse a built-in id. `progress(i, n, question)` is called before each check.
     """
     bank, load_problems = load_bank_with_problems(paths, builtin=builtin)
     problems = list(load_problems)
     if not builtin:
         problems.extend(_clashes_with_builtin(bank))
-    for question in bank:
+    for index, question in enumerate(bank):
         if progress is not None:
-            progress(question)
+            progress(index, len(bank), question)
         file, _line = bank.location(question.id)
         problems.extend(check_question(question, file, code=code, variants=variants))
     order = {name: i for i, name in enumerate(bank.files)}
@@ -79,8 +80,6 @@ def validate(
 
 
 def _clashes_with_builtin(bank: Bank) -> list[Problem]:
-    from pathlib import Path
-
     builtin, _ = load_bank_with_problems((), builtin=True)
     out = []
     for question in bank:

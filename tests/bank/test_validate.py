@@ -358,3 +358,13 @@ def test_several_right_choices_are_typed_as_letters(tmp_path: Path) -> None:
     assert answer_text(question, question.answer, {}, tuple(question.options)) == "A, B"
     assert answer_text(question, question.answer, {}, tuple(reversed(question.options))) == "C, B"
     assert check_question(question, str(path)) == []
+
+
+def test_the_documented_examples_validate_clean(tmp_path: Path) -> None:
+    doc = (ROOT / "docs" / "question-format.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", doc, re.DOTALL) if re.search(r"^questions:", b, re.M)]
+    paths = []
+    for i, block in enumerate(blocks):
+        paths.append(str(write(tmp_path, f"doc{i}.yaml", block)))
+    report = validate(paths, builtin=False, code=False)
+    assert report.questions == len(blocks) and report.problems == (), "\n".join(map(str, report.problems))

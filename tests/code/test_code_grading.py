@@ -42,7 +42,7 @@ def test_validation_catches_cases_too_weak_for_a_mutant(code_questions):
 def test_a_mutant_gets_its_diagnosis_and_the_first_failure_is_described(code_questions):
     q = code_questions["code.gqa-forward"]
     mutant = next(m for m in q.mutants if m.name == "tiled-heads")
-    g = dispatch_grade(make_variant(q, 3), mutant.code)
+    g = dispatch_grade(make_variant(q, 0), mutant.code)
     text = "\n".join(g.feedback)
     assert g.status is Status.PARTIAL and 1 < g.score < 5
     assert f"Diagnosis: {mutant.diagnosis}" in text

@@ -105,6 +105,10 @@ def test_accepts_all_right_picks_in_any_written_form() -> None:
         ",".join(numbers),
         "MQA, GQA, fewer kv heads",
         "gqa and MQA and Fewer KV heads",
+        "[MQA, GQA, Fewer KV heads]",
+        "['MQA', 'GQA', 'Fewer KV heads']",
+        f"({numbers[0]}, {numbers[1]}, {numbers[2]})",
+        f"[{letters[0]} {letters[1]} {letters[2]}]",
     ):
         result = grade(variant, answer)
         assert result.status is Status.CORRECT, (answer, result.feedback)

@@ -75,11 +75,17 @@ REJECT = [
     ("out-proj", "bnd,dd->bnd", 0.0, "should be separate"),
 ]
 
+WRONG_RANK = [  # readable equations that give an operand the wrong number of axes: wrong, not unreadable
+    ("p4c", "bd,hd->bh", "W_q has 3 axes [h, d, q] but 'hd' has 2 letters", 3),
+    ("p4c", "bdx,hdq->bhq", "x has 2 axes [b, d] but 'bdx' has 3 letters", 0),
+    ("p4d", "bd,hdk->bhk", "W_k has 2 axes [d, k] but 'hdk' has 3 letters", 3),
+    ("scores", "bhnkk...,bhmk->bhnm", "letters besides '...'", 0),
+]
+
+
 INVALID = [
     ("p4c", "", "empty", 0),
     ("p4c", "   ", "empty", 0),
-    ("p4c", "bd,hd->bh", "W_q has 3 axes [h, d, q] but 'hd' has 2 letters", 3),
-    ("p4c", "bdx,hdq->bhq", "x has 2 axes [b, d] but 'bdx' has 3 letters", 0),
     ("p4c", "bd,hdq->bhx", "output letter x does not appear", 10),
     ("p4c", "bd,hdq->bhh", "output letter h appears twice", 10),
     ("p4c", "bd,hdq,q->bhq", "3 operand terms", None),
@@ -100,11 +106,9 @@ INVALID = [
     ("p4c", "torch.einsum()", "no arguments", None),
     ("p4c", 'torch.einsum("bd,hdq->bhq", x, W_q, out=y, foo=1)', "keyword argument foo", None),
     ("p4c", "x" * 1001, "too long", 1000),
-    ("p4d", "bd,hdk->bhk", "W_k has 2 axes [d, k] but 'hdk' has 3 letters", 3),
     ("p4d", "import os", "1 operand term", None),
     ("p4d", "print(x, W_k)", "not print", 0),
     ("p4d", 'torch.einsum("bd,dk->bk", x, W_k); print(1)', "single einsum call", 0),
-    ("scores", "bhnkk...,bhmk->bhnm", "letters besides '...'", 0),
 ]
 
 
@@ -301,3 +305,11 @@ def test_arbitrary_text_never_crashes(text: str) -> None:
     assert 1 <= result.score <= 5
     if result.status is Status.INVALID and result.position is not None:
         assert 0 <= result.position <= max(len(text), 1000)
+
+
+@pytest.mark.parametrize(("qid", "answer", "phrase", "position"), WRONG_RANK, ids=_short)
+def test_a_term_with_the_wrong_rank_is_wrong_and_says_which_operand(qid: str, answer: str, phrase: str, position: int | None) -> None:
+    result = grade(_variant(qid), answer)
+    assert result.status is Status.INCORRECT
+    assert result.score == 1
+    assert phrase in " ".join(result.feedback)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from textual.widgets import DataTable, Input, OptionList, SelectionList, Static, TextArea
 from tui_helpers import showing, wait_until
 
@@ -267,3 +268,11 @@ def test_start_screen_says_why_nothing_started(bank: Any) -> None:
             assert "Difficulty from: 9 is not between 1 and 5" in text_of(screen, "#start-error")
 
     asyncio.run(scenario())
+
+
+def test_a_session_that_cannot_start_is_reported_before_the_app_opens(bank: Any) -> None:
+    from tutor.session.engine import SessionConfig, SessionError
+    from tutor.tui.app import make_app
+
+    with pytest.raises(SessionError, match="no-such-question"):
+        make_app(SessionConfig(question_ids=("no-such-question",)), bank=bank)

@@ -141,7 +141,7 @@ def _open_session(config: "SessionConfig", store: "Store", resume: str | None) -
 # -- the line-based quiz ---------------------------------------------------------------------------
 
 
-def _read_answer(session: "Session", inp: TextIO, out: TextIO) -> str | None:
+def _read_answer(session: "Session", inp: TextIO) -> str | None:
     """One answer (or command) from input; None at the end of input."""
     variant = session.current
     assert variant is not None
@@ -238,21 +238,34 @@ def show_summary(session: "Session", out: TextIO) -> None:
 
 
 def run_plain(session: "Session", inp: TextIO, out: TextIO) -> int:
-    """Ask every remaining question of `session` on `inp`/`out`, then print the summary."""
-    from tutor.grading.grade import Status
+    """Ask every remaining question of `session` on `inp`/`out`, then print the summary.
 
+    Ctrl-C also ends with the summary (exit 130); what was answered is already stored.
+    """
     if session.index > 0:
         print(f"Resuming session {session.session_id} at question {session.index + 1} of {len(session.variants)}.", file=out)
+    try:
+        _ask_all(session, inp, out)
+    except KeyboardInterrupt:
+        print("", file=out)
+        show_summary(session, out)
+        return 130
+    show_summary(session, out)
+    return 0
+
+
+def _ask_all(session: "Session", inp: TextIO, out: TextIO) -> None:
+    from tutor.grading.grade import Status
+
     while not session.done:
         _show_question(session, out)
         while True:
             print("> ", end="", file=out, flush=True)
-            answer = _read_answer(session, inp, out)
+            answer = _read_answer(session, inp)
             if answer is None or answer == ":quit":
                 if answer is None:
                     print("", file=out)
-                show_summary(session, out)
-                return 0
+                return
             if answer == ":hint":
                 text = session.hint()
                 if text is None:
@@ -278,5 +291,3 @@ def run_plain(session: "Session", inp: TextIO, out: TextIO) -> int:
             _show_grade(result, attempt.score if attempt else result.score, answer, session, out)
             session.advance()
             break
-    show_summary(session, out)
-    return 0

@@ -50,7 +50,10 @@ def run(args: argparse.Namespace) -> int:
         paths, builtin = list(args.paths), False
     else:
         paths, builtin = [str(p) for p in bank_paths_from_env()], True
-    report = validate(paths, builtin=builtin, code=not args.no_code, variants=args.variants)
+    progress = _show_progress if sys.stderr.isatty() and not args.json else None
+    report = validate(paths, builtin=builtin, code=not args.no_code, variants=args.variants, progress=progress)
+    if progress is not None:
+        sys.stderr.write("\r\033[K")
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
@@ -58,3 +61,9 @@ def run(args: argparse.Namespace) -> int:
             print(problem)
         print(report.summary())
     return 0 if report.ok else 1
+
+
+def _show_progress(index: int, total: int, question: object) -> None:
+    """One self-overwriting status line on a terminal: code questions take seconds each."""
+    sys.stderr.write(f"\r\033[Kchecking {index + 1}/{total}: {getattr(question, 'id', '')}")
+    sys.stderr.flush()

@@ -99,6 +99,10 @@ def _read(answer: str, options: Sequence[str]) -> list[int]:
     text = _LEAD.sub("", text)
     if text in by_text:
         return [by_text[text]]
+    if len(text) >= 2 and (text[0], text[-1]) in (("[", "]"), ("{", "}")) or (
+        text.startswith("(") and text.endswith(")") and re.search(r"[,;]", text)
+    ):  # a list of picks: [A, C], (1, 3), ['MQA', 'GQA']
+        text = text[1:-1].strip()
     for splitter in (_COMMAS, _AND):
         items = [s for s in splitter.split(text) if s]
         if all(_resolve(item, by_text, options) is not None for item in items):
@@ -121,6 +125,8 @@ def _read(answer: str, options: Sequence[str]) -> list[int]:
 
 def _resolve(item: str, by_text: dict[str, int], options: Sequence[str]) -> int | None:
     """An item as an option's text, its letter or number, or a label and text together (`b) MQA`)."""
+    if len(item) >= 2 and item[0] == item[-1] and item[0] in "'\"":
+        item = item[1:-1].strip()
     if item in by_text:
         return by_text[item]
     labelled = _LABELLED.match(item)

@@ -443,6 +443,8 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
         if c.reason == "raised an exception":
             feedback.append("Your code raised an exception:")
             feedback.extend("  " + line for line in c.details[0].splitlines())
+            if "MemoryError" in c.details[0] or "can't allocate memory" in c.details[0]:
+                feedback.append(f"(The memory limit is {question.memory_limit} MiB.)")
         else:
             feedback.extend("  " + line for line in c.details)
         if question.mutants and any(a is not None for a in actual):
@@ -507,7 +509,7 @@ def validate_question(question: CodeQuestion, device: str | None = None) -> list
         return problems + [f"{where}: reference {question.reference!r} cannot be loaded: {exc}"]
     device = device or pick_device()
     try:
-        prepared = prepare(question, 0, device)
+        prepared = _prepared(question, 0, device)
     except Exception as exc:  # the reference or a case is broken: report it, keep validating the bank
         return problems + [f"{where}: the reference fails to run on the cases: {type(exc).__name__}: {exc}"]
     import torch
@@ -521,9 +523,7 @@ def validate_question(question: CodeQuestion, device: str | None = None) -> list
     if g.status is not Status.CORRECT:
         problems.append(f"{where}: the model answer does not pass: " + " / ".join(g.feedback[:4]))
     if question.mutants:
-        result = _run(question, prepared, [m.code for m in question.mutants], None)
-        for j, mutant in enumerate(question.mutants):
-            outs = _outputs(result, j, len(prepared.cases))
+        for mutant, outs in zip(question.mutants, _mutant_outputs(question, 0, prepared, None)):
             if all(o is not None and compare(o, e, tol.rtol, tol.atol).ok for o, e in zip(outs, prepared.expected)):
                 problems.append(f"{where}: mutant {mutant.name!r} passes every case; add a case that rejects it")
     for k, code in enumerate(question.examples.accept):

@@ -27,7 +27,7 @@ from tutor.bank.model import ComplexityQuestion
 from tutor.bank.variant import Variant
 from tutor.grading.equivalence import estimate_terms
 from tutor.grading.grade import Grade
-from tutor.grading.parse import MathSyntaxError, parse_math_full
+from tutor.grading.parse import MathMax, MathMin, MathSyntaxError, parse_math_full
 from tutor.grading.render_math import superscript
 from tutor.grading.symbolic import allowed_symbols, substitute_where, where_map
 
@@ -193,9 +193,9 @@ def _reduce(expr: sympy.Expr) -> _Poly:
         if not growing:
             return _const(Fraction(1))
         return _Poly({((n, 0, 1),): Fraction(1) for n in growing})
-    if isinstance(expr, sympy.Max):
+    if isinstance(expr, MathMax):
         return _poly_add([_Poly(dict.fromkeys(_frontier(_reduce(a)), Fraction(1))) for a in expr.args])
-    if isinstance(expr, sympy.Min):
+    if isinstance(expr, MathMin):
         raise ComplexityError("min(...) is not supported in a complexity answer; give the bound as a sum")
     if expr.is_number:
         if expr.is_positive:

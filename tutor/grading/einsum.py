@@ -19,6 +19,7 @@ from tutor.bank.variant import Variant
 from tutor.grading.einsum_analysis import (
     Analysis,
     EinsumError,
+    RankMismatch,
     analyse,
     compare,
     parse_equation,
@@ -34,10 +35,11 @@ _FENCE = re.compile(r"^```[A-Za-z0-9_+-]*[ \t]*\n?(.*?)\n?```$", re.DOTALL)
 class AnswerError(ValueError):
     """An answer that cannot be read; `position` is a 0-based index into the answer text."""
 
-    def __init__(self, message: str, position: int | None = None) -> None:
+    def __init__(self, message: str, position: int | None = None, *, wrong_rank: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.position = position
+        self.wrong_rank = wrong_rank  # readable, but a term has the wrong number of axes: graded as wrong
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,8 @@ def _analyse_at(equation: str, offset: int, operands: Sequence[tuple[str, Sequen
     try:
         return analyse(parse_equation(equation), operands)
     except EinsumError as exc:
-        raise AnswerError(exc.message, None if exc.position is None else offset + exc.position) from None
+        position = None if exc.position is None else offset + exc.position
+        raise AnswerError(exc.message, position, wrong_rank=isinstance(exc, RankMismatch)) from None
 
 
 def _line_starts(text: str) -> list[int]:
@@ -262,6 +265,10 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
     try:
         reading = read_answer(answer, list(question.operands.items()))
     except AnswerError as exc:
+        if exc.wrong_rank:
+            # The equation reads fine but assumes an operand has other axes (e.g. a head axis on MQA's
+            # shared V): that is the misconception under test, so it is wrong, not unreadable.
+            return Grade.of(0.0, interpreted=" ".join(answer.split()), expected=expected_text, feedback=[exc.message])
         return Grade.invalid(exc.message, expected=expected_text, position=exc.position)
     analysis = reading.analysis
     result = compare(analysis, key)

@@ -28,6 +28,10 @@ class EinsumError(ValueError):
         self.position = position
 
 
+class RankMismatch(EinsumError):
+    """A readable equation whose term has the wrong number of letters for its operand: a wrong answer, not an unreadable one."""
+
+
 @dataclass(frozen=True)
 class Term:
     """One comma-separated part of an equation: its labels (letters or `...`) and where each starts."""
@@ -209,13 +213,13 @@ def analyse(equation: Equation, operands: Sequence[tuple[str, Sequence[str]]]) -
         any_ellipsis = any_ellipsis or has_ellipsis
         shape = f"[{', '.join(dims)}]"
         if has_ellipsis and len(letters) > len(dims):
-            raise EinsumError(
+            raise RankMismatch(
                 f"{name} has {_axes(len(dims))} {shape} "
                 f"but {_quoted(term)} names {_count_word(len(letters), 'letter')} besides '...'",
                 term.positions[0] if term.positions else term.start,
             )
         if not has_ellipsis and len(letters) != len(dims):
-            raise EinsumError(
+            raise RankMismatch(
                 f"{name} has {_axes(len(dims))} {shape} "
                 f"but {_quoted(term)} has {_count_word(len(letters), 'letter')}",
                 term.positions[0] if term.positions else term.start,

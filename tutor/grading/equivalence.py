@@ -30,6 +30,8 @@ from typing import Iterable, Mapping, Sequence
 import mpmath
 import sympy
 
+from tutor.grading.parse import MathMax, MathMin
+
 __all__ = [
     "Equivalence",
     "NotExact",
@@ -40,6 +42,7 @@ __all__ = [
     "evaluate_approx",
     "evaluate_exact",
     "random_points",
+    "seed_for",
 ]
 
 POINTS = 6
@@ -97,9 +100,9 @@ def evaluate_exact(expr: sympy.Expr, env: Mapping[sympy.Symbol, Fraction]) -> Fr
         if exp.q != 1:
             base = _exact_root(base, int(exp.q))
         return base ** int(exp.p)
-    if isinstance(expr, sympy.Min):
+    if isinstance(expr, MathMin):
         return min(evaluate_exact(a, env) for a in expr.args)
-    if isinstance(expr, sympy.Max):
+    if isinstance(expr, MathMax):
         return max(evaluate_exact(a, env) for a in expr.args)
     raise NotExact
 
@@ -142,15 +145,16 @@ def _approx(expr: sympy.Expr, env: Mapping[sympy.Symbol, Fraction]) -> mpmath.mp
         return +mpmath.pi
     if expr is sympy.E:
         return +mpmath.e
-    if isinstance(expr, sympy.Min):
+    if isinstance(expr, MathMin):
         return min(_approx(a, env) for a in expr.args)
-    if isinstance(expr, sympy.Max):
+    if isinstance(expr, MathMax):
         return max(_approx(a, env) for a in expr.args)
     raise NotExact
 
 
-def _seed(*exprs: sympy.Expr) -> int:
-    digest = hashlib.sha256("|".join(sympy.srepr(e) for e in exprs).encode()).digest()
+def seed_for(*texts: str) -> int:
+    """A reproducible seed for the random points, from the texts being compared."""
+    digest = hashlib.sha256("\x00".join(texts).encode()).digest()
     return int.from_bytes(digest[:8], "big")
 
 
@@ -192,7 +196,7 @@ def _free(exprs: Iterable[sympy.Expr]) -> list[sympy.Symbol]:
 
 
 def _has_piecewise(expr: sympy.Expr) -> bool:
-    return expr.has(sympy.Min, sympy.Max)
+    return expr.has(MathMin, MathMax)
 
 
 def _canonically_zero(diff: sympy.Expr) -> bool:
@@ -202,17 +206,19 @@ def _canonically_zero(diff: sympy.Expr) -> bool:
     expanded = sympy.expand(sympy.expand_log(diff, force=True))
     if expanded == 0:
         return True
-    if expanded.has(sympy.Min, sympy.Max) or estimate_terms(expanded, MAX_EXPAND_TERMS + 1) > MAX_EXPAND_TERMS:
+    if expanded.has(MathMin, MathMax) or estimate_terms(expanded, MAX_EXPAND_TERMS + 1) > MAX_EXPAND_TERMS:
         return False
     return sympy.cancel(sympy.together(expanded)) == 0
 
 
-def equivalent(answer: sympy.Expr, expected: sympy.Expr, *, points: int = POINTS) -> Equivalence:
-    """Decide whether `answer` equals `expected` for all positive values of their symbols."""
+def equivalent(answer: sympy.Expr, expected: sympy.Expr, *, seed: int, points: int = POINTS) -> Equivalence:
+    """Decide whether `answer` equals `expected` for all positive values of their symbols.
+
+    `seed` picks the random points (use `seed_for` on the texts, so a grade is reproducible).
+    """
     if answer == expected:
         return Equivalence(Verdict.EQUAL, "structural")
     symbols = _free((answer, expected))
-    seed = _seed(answer, expected)
     exact = True
     for env in random_points(symbols, points, seed, low=2**31, high=2**32):
         try:
@@ -251,11 +257,11 @@ def _differs_approx(a: sympy.Expr, b: sympy.Expr, env: Mapping[sympy.Symbol, Fra
     return True
 
 
-def constant_ratio(answer: sympy.Expr, expected: sympy.Expr, *, points: int = 4) -> Fraction | None:
+def constant_ratio(answer: sympy.Expr, expected: sympy.Expr, *, seed: int, points: int = 4) -> Fraction | None:
     """`answer / expected` when it is the same rational number at every random point, else None."""
     symbols = _free((answer, expected))
     ratio: Fraction | None = None
-    for env in random_points(symbols, points, _seed(answer, expected) + 2, low=2**31, high=2**32):
+    for env in random_points(symbols, points, seed + 2, low=2**31, high=2**32):
         try:
             a = evaluate_exact(answer, env)
             e = evaluate_exact(expected, env)

@@ -18,6 +18,7 @@ A wrong answer's feedback says how far off it is and names a likely factor
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal, localcontext
 
 import sympy
 
@@ -85,8 +86,15 @@ def _describe(value: sympy.Rational, unit: str | None) -> str:
     for name, size in decimal:
         if v >= size:
             sep = " " if unit == "bytes" else ""
-            return f"{text} (≈ {v / size:.3g}{sep}{name})"
+            return f"{text} (≈ {_approx(sympy.Rational(v, size))}{sep}{name})"
     return text
+
+
+def _approx(value: sympy.Rational, digits: int = 3) -> str:
+    """Three significant digits of any size of number (floats overflow past 1e308)."""
+    with localcontext() as ctx:
+        ctx.prec = digits + 5
+        return format(Decimal(int(value.p)) / Decimal(int(value.q)), f".{digits}g")
 
 
 def _within(value: sympy.Rational, target: sympy.Rational, rel: sympy.Rational, abs_: sympy.Rational) -> bool:
@@ -140,11 +148,11 @@ def _how_far(value: sympy.Rational, target: sympy.Rational, variant: Variant) ->
     elif big.q == 1:
         lines.append(f"off by exactly a factor of {format_number(big)} ({direction})")
     elif big < 2:
-        percent = float(big - 1) * 100
-        shown = f"{percent:.3g}%" if percent >= 0.01 else f"{format_number(abs(value - target))}, {percent:.2g}%"
+        percent = (big - 1) * 100
+        shown = f"{_approx(percent)}%" if percent >= sympy.Rational(1, 100) else f"{format_number(abs(value - target))}, {_approx(percent, 2)}%"
         lines.append(f"off by {shown} ({direction})")
     else:
-        lines.append(f"off by a factor of about {float(big):.4g} ({direction})")
+        lines.append(f"off by a factor of about {_approx(big, 4)} ({direction})")
     return lines
 
 

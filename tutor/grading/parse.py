@@ -29,6 +29,8 @@ import sympy
 
 __all__ = [
     "FUNCTIONS",
+    "MathMax",
+    "MathMin",
     "MathSyntaxError",
     "ParsedMath",
     "parse_big_o",
@@ -46,6 +48,33 @@ MAX_CONSTANT_BITS = 4096
 MAX_ROOT_BASE_BITS = 256
 
 FUNCTIONS: tuple[str, ...] = ("sqrt", "log", "ln", "log2", "log10", "min", "max")
+
+
+class _MinMax(sympy.Function):
+    """min/max kept unevaluated: sympy's own Min/Max compare their arguments with the
+    assumptions system, which takes seconds on a few polynomial arguments. Arguments
+    are sorted and deduplicated so that max(b, n) and max(n, b) are the same object;
+    all-number arguments are folded."""
+
+    pick = staticmethod(max)
+
+    def __new__(cls, *args: sympy.Expr, **options: object) -> sympy.Expr:
+        unique = sorted(set(args), key=sympy.default_sort_key)
+        numbers = [a for a in unique if isinstance(a, sympy.Rational)]
+        if len(numbers) > 1:  # fold the numbers among the arguments into one
+            unique = [a for a in unique if not isinstance(a, sympy.Rational)] + [cls.pick(numbers)]
+            unique.sort(key=sympy.default_sort_key)
+        if len(unique) == 1:
+            return unique[0]
+        return super().__new__(cls, *unique, **options)
+
+
+class MathMax(_MinMax):
+    pick = staticmethod(max)
+
+
+class MathMin(_MinMax):
+    pick = staticmethod(min)
 
 
 class MathSyntaxError(ValueError):
@@ -243,7 +272,8 @@ class _Lexer:
         while (g := _SUBSCRIPT_GROUP.match(text, end)) is not None:
             word += "_" + g.group(1)
             end = g.end()
-        self.tokens.extend(self.vocab.split(word, i, end))
+        calls = text[end:].lstrip().startswith("(")
+        self.tokens.extend(self.vocab.split(word, i, end, called=calls))
         return end
 
 
@@ -271,12 +301,18 @@ class _Vocabulary:
             return _Tok("const", "π", pos, end, sympy.pi)
         return None
 
-    def split(self, word: str, pos: int, end: int) -> list[_Tok]:
+    def split(self, word: str, pos: int, end: int, *, called: bool = False) -> list[_Tok]:
         tok = self._single(word, pos, end)
         if tok is not None:
             return [tok]
         parts = self._split_pieces(word)
         if parts is None:
+            if called and word == "O":
+                raise MathSyntaxError(f"O(...) at column {pos + 1} is only for big-O answers; write the expression", pos)
+            if called and not any(word.startswith(s) for s in self.symbols):
+                raise MathSyntaxError(
+                    f"unknown function '{word}' at column {pos + 1}; functions: {', '.join(FUNCTIONS)}", pos
+                )
             raise MathSyntaxError(self.unknown_message(word, pos), pos)
         out: list[_Tok] = []
         at = pos
@@ -392,22 +428,24 @@ class _Parser:
     def expr(self) -> _Node:
         self.enter(self.peek())
         try:
-            node = self.term()
+            first = self.term()
+            terms, degree, bits = [first.expr], first.degree, first.bits
             while (tok := self.peek()) is not None and tok.kind == "op" and tok.text in "+-":
                 self.take()
                 rhs = self.term()
-                other = rhs.expr if tok.text == "+" else -rhs.expr
-                node = _Node(
-                    sympy.Add(node.expr, other), max(node.degree, rhs.degree),
-                    min(max(node.bits, rhs.bits) + 1, 10**9), node.pos,
-                )
-                self._check_bits(node, tok)
-            return node
+                terms.append(rhs.expr if tok.text == "+" else -rhs.expr)
+                degree, bits = max(degree, rhs.degree), max(bits, rhs.bits) + 1
+                self._check_bits(bits, tok)
+            if len(terms) == 1:
+                return first
+            # one Add of all terms: adding one at a time re-sorts the sum each time (quadratic)
+            return _Node(sympy.Add(*terms), degree, bits, first.pos)
         finally:
             self.leave()
 
     def term(self) -> _Node:
-        node = self.implicit_product()
+        first = self.implicit_product()
+        factors, degree, bits = [first.expr], first.degree, first.bits
         while (tok := self.peek()) is not None and tok.kind == "op" and tok.text in "*/":
             self.take()
             rhs = self.implicit_product(after=tok)
@@ -420,13 +458,15 @@ class _Parser:
                     )
                 if rhs.expr == 0:
                     raise MathSyntaxError(f"division by zero at column {tok.pos + 1}", tok.pos)
-                expr = sympy.Mul(node.expr, sympy.Pow(rhs.expr, -1))
+                factors.append(sympy.Pow(rhs.expr, -1))
             else:
-                expr = sympy.Mul(node.expr, rhs.expr)
-            node = _Node(expr, node.degree + rhs.degree, node.bits + rhs.bits, node.pos)
-            self._check_bits(node, tok)
-            self._check_degree(node, tok)
-        return node
+                factors.append(rhs.expr)
+            degree, bits = degree + rhs.degree, bits + rhs.bits
+            self._check_bits(bits, tok)
+            self._check_degree(degree, tok)
+        if len(factors) == 1:
+            return first
+        return _Node(sympy.Mul(*factors), degree, bits, first.pos)
 
     def _last_end(self) -> int:
         return self.toks[self.i - 1].end if self.i > 0 else 0
@@ -438,8 +478,8 @@ class _Parser:
         tok = self.peek()
         if tok is None:
             raise self.error_at(None, "expected a value" + (f" after '{after.text}'" if after else ""))
-        node = self.unary()
-        count = 1
+        first = self.unary()
+        factors, degree, bits = [first.expr], first.degree, first.bits
         while self._starts_factor(self.peek()):
             nxt = self.peek()
             assert nxt is not None
@@ -450,11 +490,13 @@ class _Parser:
                     "or write the number without spaces", nxt.pos,
                 )
             rhs = self.power()
-            count += 1
-            node = _Node(sympy.Mul(node.expr, rhs.expr), node.degree + rhs.degree, node.bits + rhs.bits, node.pos)
-            self._check_bits(node, nxt)
-            self._check_degree(node, nxt)
-        return _Node(node.expr, node.degree, node.bits, node.pos, count)
+            factors.append(rhs.expr)
+            degree, bits = degree + rhs.degree, bits + rhs.bits
+            self._check_bits(bits, nxt)
+            self._check_degree(degree, nxt)
+        if len(factors) == 1:
+            return first
+        return _Node(sympy.Mul(*factors), degree, bits, first.pos, len(factors))
 
     def unary(self) -> _Node:
         tok = self.peek()
@@ -532,16 +574,16 @@ class _Parser:
         if isinstance(combined, sympy.Rational) and combined.q > MAX_SYMBOLIC_EXPONENT:
             raise MathSyntaxError(f"root at column {tok.pos + 1} is too deep (at most a {MAX_SYMBOLIC_EXPONENT}th root)", tok.pos)
         node = _Node(power, degree, bits, base.pos)
-        self._check_bits(node, tok)
-        self._check_degree(node, tok)
+        self._check_bits(node.bits, tok)
+        self._check_degree(node.degree, tok)
         return node
 
-    def _check_bits(self, node: _Node, tok: _Tok) -> None:
-        if node.bits > 4 * MAX_CONSTANT_BITS:
+    def _check_bits(self, bits: int, tok: _Tok) -> None:
+        if bits > 4 * MAX_CONSTANT_BITS:
             raise MathSyntaxError(f"numbers too large at column {tok.pos + 1}", tok.pos)
 
-    def _check_degree(self, node: _Node, tok: _Tok) -> None:
-        if node.degree > MAX_DEGREE:
+    def _check_degree(self, degree: int, tok: _Tok) -> None:
+        if degree > MAX_DEGREE:
             raise MathSyntaxError(
                 f"expression degree too high at column {tok.pos + 1} (powers multiply up to more than {MAX_DEGREE})",
                 tok.pos,
@@ -591,7 +633,7 @@ class _Parser:
             node = _Node(
                 sympy.Mul(num.expr, sympy.Pow(den.expr, -1)), num.degree + den.degree, num.bits + den.bits, tok.pos
             )
-            self._check_degree(node, tok)
+            self._check_degree(node.degree, tok)
             return node
         if tok.kind == "func":
             return self.function()
@@ -679,7 +721,9 @@ class _Parser:
             args = self.arguments()
             if len(args) < 2:
                 raise self.error_at(tok, f"{name} needs at least two arguments")
-            fn = sympy.Min if name == "min" else sympy.Max
+            if len(args) > 8:
+                raise self.error_at(tok, f"{name} takes at most 8 arguments")
+            fn = MathMin if name == "min" else MathMax
             return _Node(
                 fn(*[a.expr for a in args]), max(a.degree for a in args), max(a.bits for a in args), tok.pos
             )

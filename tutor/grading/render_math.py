@@ -14,6 +14,8 @@ from typing import Sequence
 
 import sympy
 
+from tutor.grading.parse import MathMax, MathMin
+
 __all__ = ["format_number", "superscript", "to_text"]
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -63,7 +65,7 @@ class _Printer:
         for name in sorted(self.rank, key=self.symbol_key):
             exp = powers.get(sympy.Symbol(name, positive=True), sympy.Integer(0))
             vector.append(-float(exp) if exp.is_number else 0.0)
-        return (-degree, vector, sympy.default_sort_key(term))
+        return (-degree, vector)  # ties keep sympy's canonical order (the sort is stable)
 
     def text(self, expr: sympy.Expr) -> str:
         if isinstance(expr, sympy.Add):
@@ -80,8 +82,8 @@ class _Printer:
             return expr.name
         if isinstance(expr, sympy.log):
             return f"log({self.text(expr.args[0])})"
-        if isinstance(expr, (sympy.Min, sympy.Max)):
-            name = "min" if isinstance(expr, sympy.Min) else "max"
+        if isinstance(expr, (MathMin, MathMax)):
+            name = "min" if isinstance(expr, MathMin) else "max"
             args = sorted(expr.args, key=self.term_key)
             return f"{name}({', '.join(self.text(a) for a in args)})"
         if isinstance(expr, sympy.Float):

@@ -14,21 +14,25 @@ matching axes (in order) over the longer of the two ranks.
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 import sympy
 
 from tutor.bank.model import ShapeQuestion
 from tutor.bank.variant import Variant
-from tutor.grading.equivalence import Verdict, equivalent
+from tutor.grading.equivalence import NotExact, Verdict, equivalent, evaluate_exact
 from tutor.grading.grade import Grade
 from tutor.grading.parse import FUNCTIONS, MathSyntaxError, parse_math
 
 MAX_LENGTH = 1000
 MAX_AXES = 16
 MAX_MERGE = 4  # longest run of axes checked as merged into one (a reshape)
+MEMO_LIMIT = 4096  # memoised substitutions and verdicts per context
+CONTEXT_LIMIT = 512  # contexts kept (one per question and params)
 _NAME = re.compile(r"(?<![\\A-Za-z0-9_])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")
 _NOT_NAMES = frozenset(FUNCTIONS) | {"pi", "O", "frac", "cdot", "times", "torch", "Size", "np", "numpy", "shape"}
 _SIZE = re.compile(r"^(?:(?:torch|np|numpy)\s*\.\s*)?(?:Size|shape)\s*(?=\()", re.IGNORECASE)
@@ -291,8 +295,9 @@ def read_answer(answer: str, symbols: Sequence[str], x_is_dim: bool = False) -> 
 class Context:
     """What the question declares: the symbols, the `where` equalities and the params, resolved.
 
-    Substitutions and verdicts are memoised per grading: a shape answer is compared
-    axis against axis, and sympy rebuilds `max`/`min` slowly on every substitution.
+    Substitutions and verdicts are memoised (a shape answer is compared axis against
+    axis, and sympy rebuilds `max`/`min` slowly on every substitution); a context is
+    kept per question and params, so the memo is capped.
     """
 
     symbols: tuple[str, ...]
@@ -301,6 +306,8 @@ class Context:
     bindings: dict[sympy.Symbol, sympy.Expr]
     _full: dict[sympy.Expr, sympy.Expr] = field(default_factory=dict, compare=False, repr=False)
     _verdicts: dict[tuple[sympy.Expr, sympy.Expr], bool | None] = field(default_factory=dict, compare=False, repr=False)
+    _probe: dict[sympy.Symbol, Fraction] = field(default_factory=dict, compare=False, repr=False)
+    _keys: dict[str, list[Dim]] = field(default_factory=dict, compare=False, repr=False)
 
     def full(self, expr: sympy.Expr) -> sympy.Expr:
         """`expr` with every `where` name and param replaced by its value."""
@@ -313,6 +320,8 @@ class Context:
             if new == out:
                 break
             out = new
+        if len(self._full) > MEMO_LIMIT:
+            self._full.clear()
         self._full[expr] = out
         return out
 
@@ -324,17 +333,52 @@ class Context:
         """Like `same`, for expressions already substituted."""
         key = (a, b)
         if key not in self._verdicts:
-            verdict = equivalent(a, b).verdict
-            self._verdicts[key] = None if verdict is Verdict.UNDECIDED else verdict is Verdict.EQUAL
+            if len(self._verdicts) > MEMO_LIMIT:
+                self._verdicts.clear()
+            self._verdicts[key] = self._decide(a, b)
         return self._verdicts[key]
+
+    def _decide(self, a: sympy.Expr, b: sympy.Expr) -> bool | None:
+        if a == b:
+            return True
+        # One exact evaluation at a fixed point settles most differences (b against g) cheaply;
+        # values that agree there go to the full, bounded equivalence check.
+        env = {}
+        for sym in a.free_symbols | b.free_symbols:
+            if sym not in self._probe:
+                self._probe[sym] = Fraction(random.Random(f"probe:{sym}").randint(2**31, 2**32))
+            env[sym] = self._probe[sym]
+        try:
+            if evaluate_exact(a, env) != evaluate_exact(b, env):
+                return False
+        except (NotExact, ZeroDivisionError, KeyError):
+            pass
+        verdict = equivalent(a, b).verdict
+        return None if verdict is Verdict.UNDECIDED else verdict is Verdict.EQUAL
+
+
+_CONTEXTS: dict[tuple[int, tuple[tuple[str, Any], ...]], tuple[ShapeQuestion, Context]] = {}
 
 
 def context(variant: Variant) -> Context:
+    """The question's context for this variant's params (built once, then reused)."""
     question = variant.question
     assert isinstance(question, ShapeQuestion)
+    key = (id(question), tuple(sorted(variant.params.items())))
+    hit = _CONTEXTS.get(key)
+    if hit is not None and hit[0] is question:
+        return hit[1]
+    ctx = _build_context(question, variant.params)
+    if len(_CONTEXTS) > CONTEXT_LIMIT:
+        _CONTEXTS.clear()
+    _CONTEXTS[key] = (question, ctx)
+    return ctx
+
+
+def _build_context(question: ShapeQuestion, params: dict[str, int | float]) -> Context:
     symbols = tuple(declared_symbols(question))
     bindings: dict[sympy.Symbol, sympy.Expr] = {}
-    for name, value in variant.params.items():
+    for name, value in params.items():
         bindings[sympy.Symbol(name, positive=True)] = _number(value)
     for name, value in question.where.items():
         try:
@@ -560,7 +604,14 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
     question = variant.question
     assert isinstance(question, ShapeQuestion)
     ctx = context(variant)
-    want = _key_dims(question, question.answer if expected is None else expected, ctx)
+    raw = question.answer if expected is None else expected
+    cache_key = repr(raw)
+    want = ctx._keys.get(cache_key)
+    if want is None:
+        want = _key_dims(question, raw, ctx)
+        if len(ctx._keys) > MEMO_LIMIT:
+            ctx._keys.clear()
+        ctx._keys[cache_key] = want
     expected_text = _expected_text(want, ctx)
     try:
         got = read_answer(answer, ctx.symbols, ctx.x_is_dim)

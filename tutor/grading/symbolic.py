@@ -16,7 +16,7 @@ import sympy
 
 from tutor.bank.model import ComplexityQuestion, ShapeQuestion, SymbolicQuestion
 from tutor.bank.variant import Variant
-from tutor.grading.equivalence import Verdict, constant_ratio, equivalent, estimate_terms
+from tutor.grading.equivalence import Verdict, constant_ratio, equivalent, estimate_terms, seed_for
 from tutor.grading.grade import Grade
 from tutor.grading.parse import MathSyntaxError, parse_math
 from tutor.grading.render_math import format_number, to_text
@@ -76,9 +76,9 @@ def _monomial_ratio(answer: sympy.Expr, expected: sympy.Expr) -> sympy.Expr | No
     return ratio
 
 
-def _hints(answer: sympy.Expr, expected: sympy.Expr, order: list[str]) -> list[str]:
+def _hints(answer: sympy.Expr, expected: sympy.Expr, order: list[str], seed: int) -> list[str]:
     lines: list[str] = []
-    ratio = constant_ratio(answer, expected)
+    ratio = constant_ratio(answer, expected, seed=seed)
     if ratio is not None:
         if ratio == -1:
             return ["the sign is wrong"]
@@ -113,7 +113,8 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     interpreted = to_text(parsed, symbols)
     where = where_map(question, symbols)
     mine, theirs = substitute_where(parsed, where), substitute_where(key, where)
-    result = equivalent(mine, theirs)
+    seed = seed_for(answer, str(question.answer if expected is None else expected))
+    result = equivalent(mine, theirs, seed=seed)
     details = {"method": result.method}
     if result.verdict is Verdict.EQUAL:
         return Grade.of(1.0, interpreted=interpreted, expected=expected_text, details=details)
@@ -124,5 +125,5 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
             interpreted=interpreted, expected=expected_text,
         )
         return replace(undecided, details={**details, "undecided": True})
-    feedback = [f"{interpreted} is not equivalent to the expected answer", *_hints(mine, theirs, symbols)]
+    feedback = ["your answer is not equivalent to the expected one", *_hints(mine, theirs, symbols, seed)]
     return Grade.of(0.0, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)

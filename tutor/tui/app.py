@@ -76,7 +76,6 @@ class TutorApp(App[int]):
         self.launched_at = launched_at if launched_at is not None else process_started_at()
         self.first_question_ms: float | None = None
         self._preloaded: set[str] = set()
-        self.theme = "textual-dark"
 
     # ---- screens --------------------------------------------------------------------------------
 

@@ -125,7 +125,7 @@ class QuestionScreen(Screen[None]):
             return
         text = self.answer.value()
         if not text.strip():
-            self._show_error("Type an answer first (ctrl+n skips the question).")
+            self._show_error("Give an answer first (ctrl+n skips the question).")
             return
         self._show_error("")
         self._token += 1
