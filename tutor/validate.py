@@ -280,7 +280,8 @@ def answer_text(
     if isinstance(raw, (int, float)):
         return _number(raw)
     if isinstance(raw, list):
-        parts = [answer_text(question, item, params) for item in raw]
+        # One level: an answer is a list of scalars; anything deeper is shown, not recursed into.
+        parts = ["[...]" if isinstance(item, (list, dict)) else answer_text(question, item, params) for item in raw]
         if question.kind == "shape":
             return "[" + ", ".join(parts) + "]"
         if question.kind == "choice" and options and all(p in options for p in parts):

@@ -411,3 +411,11 @@ def test_arbitrary_text_never_crashes_the_loader(tmp_path: Path, text: str) -> N
 def test_questions_are_hashable(tmp_path: Path) -> None:
     questions = load_file(write(tmp_path, "good.yaml", GOOD))
     assert len({*questions, *questions}) == 3
+
+
+def test_absurdly_deep_nesting_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    # libyaml would overflow the C stack on this; the loader must answer with a problem.
+    path = tmp_path / "deep.yaml"
+    path.write_text("questions: " + "[" * 60000 + "]" * 60000 + "\n", encoding="utf-8")
+    [problem] = problems_of(path)
+    assert problem.message == "malformed YAML: collections nested too deeply to read"

@@ -239,7 +239,6 @@ def test_cli_json_and_a_clean_exit(tmp_path: Path) -> None:
 
 
 def test_cli_without_paths_checks_the_builtin_bank_and_tutor_bank(tmp_path: Path) -> None:
-    """Also the guard that the whole built-in bank validates clean (code questions aside)."""
     extra = write(tmp_path, "extra.yaml", """
         questions:
           - id: extra-q
@@ -252,8 +251,9 @@ def test_cli_without_paths_checks_the_builtin_bank_and_tutor_bank(tmp_path: Path
     result = tutor("validate", "--no-code", "--variants", "1", env={"TUTOR_BANK": str(extra)})
     assert result.returncode == 1
     *problems, summary = result.stdout.splitlines()
-    assert len(problems) == 1, "the built-in bank has problems:\n" + result.stdout
-    assert problems[0].endswith("extra-q: answer: 'z' is not one of the options")
+    # (Whether the built-in bank itself is clean is tests/bank/test_builtin_bank.py's business.)
+    [extra_line] = [line for line in problems if "extra-q" in line]
+    assert extra_line.endswith("extra-q: answer: 'z' is not one of the options")
     builtin = len(load_bank())
     assert summary.startswith(f"validated {builtin} questions in ")  # extra-q failed to load
 

@@ -152,6 +152,11 @@ def test_exam_make_answer_grade_shard_merge(env, tmp_path, capsys, monkeypatch):
         ["ada", "5", "1", "5", "11", "3.67"],
         ["alan", "5", "1", "5", "11", "3.67"],
     ]
+    # without --bank or $TUTOR_BANK the banks recorded in the exam files are used
+    monkeypatch.delenv("TUTOR_BANK")
+    code, out, err = run_main(["grade", str(exam), "--workers", "1", "--csv", str(tmp_path / "again.csv")], capsys, monkeypatch)
+    assert code == 0 and "using the exam's bank(s)" in err
+    assert (tmp_path / "again.csv").read_text() == (tmp_path / "all.csv").read_text()
     for i in (1, 2):
         code, _, err = run_main(["grade", str(exam), "--shard", f"{i}/2", "--workers", "1", "--json",
                                  "--out", str(tmp_path / f"shard{i}.json")], capsys, monkeypatch)

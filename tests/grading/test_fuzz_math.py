@@ -86,6 +86,19 @@ pathological = st.one_of(
     st.builds(lambda k: "1," * k + "000", st.integers(1, 300)),
     st.builds(lambda k: "\\frac{" * k + "1}{d}" + "}{d}" * (k - 1), st.integers(1, 150)),
 )
+leaves = st.sampled_from(["b", "n", "d", "h", "G", "H", "k", "2", "3", "0.5", "1e3", "1024", "π", "0", "1"])
+expressions = st.recursive(
+    leaves,
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["+", "-", "*", "/", " "]), inner).map(lambda t: f"{t[0]}{t[1]}{t[2]}"),
+        st.tuples(inner, st.sampled_from(["2", "3", "-1", "1/2", "(3/2)", "64", "0"])).map(lambda t: f"({t[0]})^{t[1]}"),
+        st.tuples(st.sampled_from(["sqrt", "log", "max", "min", "O", ""]), inner, inner).map(
+            lambda t: f"{t[0]}({t[1]}, {t[2]})" if t[0] in ("max", "min") else f"{t[0]}({t[1]})"
+        ),
+        st.tuples(inner, inner).map(lambda t: f"\\frac{{{t[0]}}}{{{t[1]}}}"),
+    ),
+    max_leaves=40,
+)
 fragments = st.lists(st.sampled_from(FRAGMENTS), max_size=120).map("".join).filter(lambda s: len(s) <= 1000)
 
 
@@ -104,6 +117,12 @@ def test_math_like_text(text: str) -> None:
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pathological.filter(lambda s: len(s) <= 1000))
 def test_pathological_nesting_and_exponents(text: str) -> None:
+    _grade_everywhere(text)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions.filter(lambda s: len(s) <= 1000))
+def test_random_expressions(text: str) -> None:
     _grade_everywhere(text)
 
 

@@ -7,7 +7,9 @@ import pytest
 from tutor.bank.model import SymbolicQuestion
 from tutor.bank.variant import make_variant
 from tutor.grading import grade as grade_with_rules
+from tutor.grading.equivalence import equivalent, seed_for
 from tutor.grading.grade import Status
+from tutor.grading.parse import parse_math
 from tutor.grading.symbolic import grade
 
 GQA_PARAMS = SymbolicQuestion(
@@ -151,3 +153,24 @@ def test_undecidable_is_not_marked_wrong() -> None:
 def test_feedback_rule_uses_the_same_equivalence() -> None:
     result = grade_with_rules(make_variant(GQA_PARAMS, 0), "2 d^2/G")
     assert result.feedback[0] == "The number of K/V heads is G, each of size d/H."
+
+
+@pytest.mark.parametrize(
+    "answer, key, verdict",
+    [
+        ("(b+n)^2", "b^2 + 2 b n + n^2", "equal"),
+        ("(b+n)^20 - (n+b)^20", "0", "equal"),
+        ("1/(b-n) - 1/(n-b)", "2/(b-n)", "equal"),
+        ("log(b^2 n)", "2 log(b) + log(n)", "equal"),
+        ("sqrt(b n)", "sqrt(b) sqrt(n)", "equal"),
+        ("log2(n)", "log(n)/log(2)", "equal"),
+        ("(b+n)^20", "(b+n)^20 + 1", "different"),
+        ("sqrt(b + n)", "sqrt(b) + sqrt(n)", "different"),
+        ("log(b + n)", "log(b) + log(n)", "different"),
+        ("π b", "3.14159 b", "different"),
+    ],
+)
+def test_equivalence_verdicts(answer: str, key: str, verdict: str) -> None:
+    symbols = ["b", "n"]
+    result = equivalent(parse_math(answer, symbols), parse_math(key, symbols), seed=seed_for(answer, key))
+    assert result.verdict.value == verdict

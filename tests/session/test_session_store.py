@@ -141,3 +141,10 @@ def test_session_lookup_by_prefix(tmp_path: Path):
         assert store.session("20260101-000000-a").id == "20260101-000000-aaaa"
         assert store.session("20260101") is None  # ambiguous
         assert store.session("x%") is None
+
+
+def test_an_unusable_folder_is_a_clear_error(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(StoreError, match="cannot create the history folder"):
+        Store(blocker / "h.sqlite3")

@@ -216,8 +216,15 @@ def read_file(path: Path, name: str) -> tuple[list[tuple[QuestionBase, int, int]
     return _FileReader(name, text).read()
 
 
+# libyaml composes nested collections by C recursion: tens of thousands of levels overflow the
+# C stack (a crash, not an error). A text that could nest that deep is parsed in pure Python,
+# where too deep is a RecursionError, reported as a problem.
+_MAX_C_OPENERS = 5000
+
+
 def _parse(text: str) -> tuple[Any, yaml.Node | None]:
-    loader = _Loader(text)
+    openers = text.count("[") + text.count("{") + text.count("- ") + text.count("? ")
+    loader = (_Loader if openers <= _MAX_C_OPENERS else yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -278,24 +285,26 @@ def node_position(
 
 def _duplicate_keys(node: yaml.Node, skip: yaml.Node | None = None) -> Iterator[tuple[yaml.Node, str, int]]:
     """(key node, key, first line) for each key written twice in one mapping, anywhere under `node` but `skip`."""
+    scalar, mapping = yaml.ScalarNode, yaml.MappingNode
     stack = [node]
     seen: set[int] = set()  # aliases can make the node graph cyclic (`&a [*a]`)
-    while stack:
+    while stack:  # scalars (most nodes) are never pushed: this walk is on the start-up path
         current = stack.pop()
         if current is skip or id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, yaml.MappingNode):
+        if type(current) is mapping:
             first: dict[str, int] = {}
             for key, value in current.value:
-                if isinstance(key, yaml.ScalarNode):
+                if type(key) is scalar:
                     if key.value in first:
                         yield key, key.value, first[key.value]
                     else:
                         first[key.value] = key.start_mark.line + 1
-                stack.append(value)
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
+                if type(value) is not scalar:
+                    stack.append(value)
+        else:
+            stack.extend(v for v in current.value if type(v) is not scalar)
 
 
 class _FileReader:
@@ -314,6 +323,8 @@ class _FileReader:
             data, root = _parse(self.text)
         except yaml.YAMLError as exc:
             return [], [_yaml_problem(self.name, exc)]
+        except RecursionError:
+            return [], [Problem(self.name, 1, 1, None, "malformed YAML: collections nested too deeply to read")]
         if root is None or data is None:
             self.problem((1, 1), None, "empty file: expected a mapping with a `questions:` list")
             return [], self.problems
@@ -479,7 +490,7 @@ def _file_root(file: str) -> yaml.Node | None:
         if cached is not None and cached[0] == stamp:
             return cached[1]
         _, root = _parse(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return None
     _NODE_CACHE[file] = (stamp, root)
     return root

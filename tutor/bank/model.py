@@ -6,11 +6,12 @@ forbids unknown keys so that a typo in a bank file is reported, not ignored.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+
+from tutor.bank.errors import did_you_mean
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 Topic = Literal["mha", "mqa", "gqa", "kv-cache", "attention"]
@@ -136,9 +137,7 @@ class ChoiceQuestion(QuestionBase):
             return answer
         for a in answers:
             if a not in options:
-                close = difflib.get_close_matches(a, options, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise ValueError(f"{a!r} is not one of the options{hint}")
+                raise ValueError(f"{a!r} is not one of the options{did_you_mean(a, options)}")
         return answer
 
 

@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         workers = args.workers if args.workers is not None else default_workers()
         if workers < 1:
             raise UserError(f"--workers {workers}: give at least 1")
-        banks = bank_paths(args)
+        banks = bank_paths(args) or _exam_banks(files)
         load_bank_or_exit(banks)  # report a bad bank once, here, before any worker starts
         try:
             book = grade_files(files, banks, workers=workers, allow_weak_sandbox=args.allow_weak_sandbox, shard_label=label)
@@ -110,6 +110,22 @@ def run(args: argparse.Namespace) -> int:
     for file, message in book.errors:
         print(f"tutor: {message}", file=sys.stderr)
     return 1 if book.errors else 0
+
+
+def _exam_banks(files: list[Path]) -> tuple[str, ...]:
+    """Without --bank: the banks the exam was made from (recorded in its files), where they exist here."""
+    from tutor.session.exam import ExamError, read_paper
+
+    for file in files:
+        try:
+            recorded = read_paper(file).banks
+        except ExamError:
+            continue  # reported with the other grading problems
+        found = tuple(b for b in recorded if Path(b).exists())
+        if found:
+            print(f"using the exam's bank(s): {', '.join(found)}", file=sys.stderr)
+        return found
+    return ()
 
 
 def _print_table(book: "Gradebook") -> None:

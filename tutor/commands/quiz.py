@@ -27,9 +27,14 @@ MARKS = {"correct": "✓", "partial": "~", "incorrect": "✗"}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "--plain: one answer per line; a code answer ends with a line holding only `.`; "
+        "commands :hint, :skip, :quit; the end of input ends the session with its summary. "
+        "Every answer is saved as it is given (see docs/progress.md)."
+    )
     parser.add_argument("--plain", action="store_true", help="a line-based quiz on stdin/stdout (works when piped)")
     add_filter_options(parser)
-    parser.add_argument("-n", type=int, default=10, metavar="N", help="number of questions (default 10)")
+    parser.add_argument("-n", type=int, default=10, metavar="N", help="number of questions (default 10; every --question is asked)")
     parser.add_argument("--seed", type=int, help="session seed: the same seed asks the same variants in the same order")
     parser.add_argument("--question", action="append", default=[], metavar="ID", help="ask this question (repeatable; in the order given)")
     add_bank_option(parser)
@@ -188,7 +193,7 @@ def _show_question(session: "Session", out: TextIO) -> None:
     print(f"Commands: {commands}", file=out)
 
 
-def _show_grade(result: "Grade", score: int, answer: str, session: "Session", out: TextIO) -> None:
+def _show_grade(result: "Grade", score: int, session: "Session", out: TextIO) -> None:
     variant = session.current
     assert variant is not None
     mark = MARKS.get(result.status.value, "")
@@ -288,6 +293,6 @@ def _ask_all(session: "Session", inp: TextIO, out: TextIO) -> None:
                 _show_invalid(result, answer, out)
                 continue
             attempt = session.current_attempt
-            _show_grade(result, attempt.score if attempt else result.score, answer, session, out)
+            _show_grade(result, attempt.score if attempt else result.score, session, out)
             session.advance()
             break

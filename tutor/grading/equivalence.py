@@ -211,10 +211,16 @@ def _canonically_zero(diff: sympy.Expr) -> bool:
     return sympy.cancel(sympy.together(expanded)) == 0
 
 
-def equivalent(answer: sympy.Expr, expected: sympy.Expr, *, seed: int, points: int = POINTS) -> Equivalence:
+DEFAULT_SEED = 0x5EED
+
+
+def equivalent(
+    answer: sympy.Expr, expected: sympy.Expr, *, seed: int = DEFAULT_SEED, points: int = POINTS
+) -> Equivalence:
     """Decide whether `answer` equals `expected` for all positive values of their symbols.
 
-    `seed` picks the random points (use `seed_for` on the texts, so a grade is reproducible).
+    `seed` picks the random points; graders pass `seed_for(answer_text, key_text)` so
+    that points differ per question and answer yet a grade is reproducible.
     """
     if answer == expected:
         return Equivalence(Verdict.EQUAL, "structural")
@@ -257,7 +263,9 @@ def _differs_approx(a: sympy.Expr, b: sympy.Expr, env: Mapping[sympy.Symbol, Fra
     return True
 
 
-def constant_ratio(answer: sympy.Expr, expected: sympy.Expr, *, seed: int, points: int = 4) -> Fraction | None:
+def constant_ratio(
+    answer: sympy.Expr, expected: sympy.Expr, *, seed: int = DEFAULT_SEED, points: int = 4
+) -> Fraction | None:
     """`answer / expected` when it is the same rational number at every random point, else None."""
     symbols = _free((answer, expected))
     ratio: Fraction | None = None

@@ -361,11 +361,26 @@ class _Node:
 
 @dataclass(frozen=True)
 class ParsedMath:
-    """A parsed answer: the expression, whether it was wrapped in O(...), and where the wraps were."""
+    """A parsed answer: the expression, and whether it was written with O(...)."""
 
     expr: sympy.Expr
     had_big_o: bool
-    literals: tuple[str, ...]
+
+
+def _has_irrational_constant(expr: sympy.Expr) -> bool:
+    """Whether `expr` contains π, a logarithm or root of a number, or min/max of numbers.
+
+    Roots and logarithms of such constants send sympy's automatic simplification
+    into long searches (seconds), so the parser refuses them.
+    """
+    for node in sympy.preorder_traversal(expr):
+        if node is sympy.pi:
+            return True
+        if isinstance(node, (sympy.log, _MinMax)) and node.is_number:
+            return True
+        if isinstance(node, sympy.Pow) and node.base.is_number and not node.exp.is_Integer:
+            return True
+    return False
 
 
 def _const_bits(value: sympy.Expr) -> int:
@@ -382,7 +397,6 @@ class _Parser:
         self.depth = 0
         self.vocab = vocab
         self.had_big_o = False
-        self.literals: list[str] = []
         self.in_args = 0
         self.function_depth = 0
 
@@ -395,9 +409,6 @@ class _Parser:
         tok = self.toks[self.i]
         self.i += 1
         return tok
-
-    def at_end_pos(self) -> int:
-        return len(self.text)
 
     def error_at(self, tok: _Tok | None, what: str) -> MathSyntaxError:
         if tok is None:
@@ -547,6 +558,11 @@ class _Parser:
             raise MathSyntaxError(
                 f"the exponent at column {tok.pos + 1} must be a number (got {exponent})", tok.pos
             )
+        if exponent.q != 1 and _has_irrational_constant(base.expr):
+            raise MathSyntaxError(
+                f"root at column {tok.pos + 1} of an expression with π, a logarithm or a root of a number: "
+                "work out the numbers first", tok.pos,
+            )
         if base.expr.is_number:
             if base.expr == 0 and exponent < 0:
                 raise MathSyntaxError(f"division by zero at column {tok.pos + 1}", tok.pos)
@@ -610,8 +626,7 @@ class _Parser:
             self.take()
             value = tok.value
             assert isinstance(value, sympy.Rational)
-            value, text = self._thousands(tok, value)
-            self.literals.append(text)
+            value = self._thousands(tok, value)
             return _Node(value, 0, _const_bits(value), tok.pos)
         if tok.kind == "name":
             self.take()
@@ -654,11 +669,11 @@ class _Parser:
             raise self.error_at(tok, "a superscript needs something before it")
         raise self.error_at(tok, f"expected a value, got '{self.text[tok.pos:tok.end]}'")
 
-    def _thousands(self, tok: _Tok, value: sympy.Rational) -> tuple[sympy.Rational, str]:
+    def _thousands(self, tok: _Tok, value: sympy.Rational) -> sympy.Rational:
         """`1,048,576`: a comma followed by exactly three digits joins the groups (not inside min/max)."""
         text = tok.text
         if self.in_args or not re.fullmatch(r"\d{1,3}", text):
-            return value, text
+            return value
         end = tok.end
         groups = [text]
         while True:
@@ -676,9 +691,8 @@ class _Parser:
             else:
                 break
         if len(groups) == 1:
-            return value, text
-        joined = "".join(groups)
-        return _number_value(joined, tok.pos), ",".join(groups)
+            return value
+        return _number_value("".join(groups), tok.pos)
 
     def latex_arg(self, owner: _Tok) -> _Node:
         tok = self.peek()
@@ -686,9 +700,13 @@ class _Parser:
             raise self.error_at(None, f"\\{owner.text} at column {owner.pos + 1} needs an argument")
         if tok.kind == "open":
             return self.group()
-        if tok.kind == "num" and len(tok.text) > 1 and tok.text.isdigit():  # \frac12
+        if tok.kind == "num" and len(tok.text) > 1 and tok.text.isdigit():
+            # TeX reads one digit per argument: \frac12 is 1/2. Split the token in two.
+            first = _Tok("num", tok.text[0], tok.pos, tok.pos + 1, sympy.Integer(int(tok.text[0])))
+            rest = _Tok("num", tok.text[1:], tok.pos + 1, tok.end, sympy.Integer(int(tok.text[1:])))
+            self.toks[self.i: self.i + 1] = [first, rest]
             self.take()
-            return _Node(sympy.Integer(int(tok.text[0])), 0, 4, tok.pos)
+            return _Node(first.value, 0, 4, tok.pos)  # type: ignore[arg-type]
         return self.postfix()
 
     def function(self) -> _Node:
@@ -735,6 +753,9 @@ class _Parser:
             raise self.error_at(nxt, f"{name} needs an argument")
         if name == "sqrt":
             return self.make_power(arg, sympy.Rational(1, 2), tok)
+        if _has_irrational_constant(arg.expr):
+            raise self.error_at(tok, f"{name} of an expression with π, a logarithm or a root of a number: "
+                                     "work out the numbers first")
         if arg.expr.is_number and arg.expr.is_positive is not True:
             raise self.error_at(tok, f"{name} of a number that is not positive")
         expr = sympy.log(arg.expr)
@@ -769,7 +790,7 @@ def parse_math_full(
     max_length: int = MAX_LENGTH,
     constants: Mapping[str, sympy.Expr] | None = None,
 ) -> ParsedMath:
-    """Parse `text` into a `ParsedMath` (expression, whether O(...) was used, the numeric literals as written).
+    """Parse `text` into a `ParsedMath` (the expression, and whether O(...) was used).
 
     `constants` are whole words with a fixed value (unit suffixes such as `GiB`);
     unlike symbols they are never produced by splitting a run of letters.
@@ -780,7 +801,7 @@ def parse_math_full(
     tokens = _Lexer(text, vocab).run()
     parser = _Parser(text, tokens, vocab)
     node = parser.parse()
-    return ParsedMath(node.expr, parser.had_big_o, tuple(parser.literals))
+    return ParsedMath(node.expr, parser.had_big_o)
 
 
 def parse_math(

@@ -11,6 +11,7 @@ control sequences. Nothing from the child is ever unpickled.
 from __future__ import annotations
 
 import atexit
+import glob
 import importlib.util
 import json
 import math
@@ -265,7 +266,7 @@ class Worker:
                     "address_space_bytes": None if device == "cuda" else limits.memory_mib << 20,
                     "uid": uid, "namespaces": layers.namespaces, "hide": hide,
                     "landlock": layers.landlock_abi >= 1, "read_paths": read_paths(hide),
-                    "rw_files": ["/dev/null", "/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia0"],
+                    "rw_files": ["/dev/null"] + (sorted(glob.glob("/dev/nvidia*")) if device == "cuda" else []),
                 }
                 with open(os.path.join(req, "spec.json"), "w", encoding="utf-8") as f:
                     json.dump(spec, f)

@@ -234,20 +234,16 @@ class Session:
 
     @classmethod
     def from_record(cls, record: "SessionRecord", store: "Store", bank: Any | None = None) -> "Session":
+        """`resume` from an already looked-up record (the app's list of unfinished sessions)."""
         config = SessionConfig.from_json(record.config)
         bank = bank if bank is not None else _load_bank(config.banks)
         questions = _by_id(bank, [qid for qid, _ in record.variants])
         variants = tuple(make_variant(q, seed) for q, (_, seed) in zip(questions, record.variants))
         answered: dict[int, int | None] = {}
-        session = cls(config=config, variants=variants, session_id=record.id, seed=record.seed, store=store)
-        for attempt in store.attempts(record.id):
-            if attempt.position in answered or attempt.position >= len(variants):
-                continue
-            answered[attempt.position] = None if attempt.skipped else attempt.score
-        session._scores = answered
-        session.index = 0
-        session._skip_answered()
-        return session
+        for attempt in store.attempts(record.id):  # oldest first: the first answer to a position is its score
+            if attempt.position not in answered and attempt.position < len(variants):
+                answered[attempt.position] = None if attempt.skipped else attempt.score
+        return cls(config=config, variants=variants, session_id=record.id, seed=record.seed, store=store, answered=answered)
 
     # -- where we are ------------------------------------------------------------------------
 

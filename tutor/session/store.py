@@ -162,7 +162,10 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.notice: str | None = None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the history folder {self.path.parent}: {exc.strerror}") from None
         try:
             self._conn = self._open()
         except sqlite3.DatabaseError as exc:
