@@ -133,7 +133,11 @@ def _machine() -> str:
         )
     except (StopIteration, OSError):
         model = platform.processor() or "unknown CPU"
-    return f"{model}, {os.cpu_count()} CPUs (nproc: {len(os.sched_getaffinity(0))}), Python {platform.python_version()}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{model}, {os.cpu_count()} CPUs (nproc: {len(os.sched_getaffinity(0))}), "
+        f"Python {platform.python_version()}, load average at the start {load}"
+    )
 
 
 def main() -> int:
@@ -141,6 +145,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    machine = _machine()
     rows = []
     for name, cases in (("realistic", REALISTIC), ("pathological", PATHOLOGICAL)):
         samples = _time(cases, args.repeat)
@@ -157,7 +162,7 @@ def main() -> int:
             "# Grading latency: numeric, symbolic, complexity",
             "",
             f"- Date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
-            f"- Machine: {_machine()}; shared with other jobs while measured",
+            f"- Machine: {machine}; shared with other jobs while measured",
             f"- Command: `{command.strip()}`",
             "- What: `tutor.grading.grade(variant, answer)` in process (feedback rules included), after one",
             "  warm-up call per answer; each repeat is one sample. Realistic answers are right, wrong and",

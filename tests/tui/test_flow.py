@@ -125,7 +125,7 @@ def test_a_whole_session_through_every_kind(make: Any) -> None:
             await wait_until(pilot, lambda: showing(app, QuestionScreen), "the text question")
             editor = app.screen.query_one(TextArea)
             assert editor.has_focus
-            await pilot.press(*"It stores keys and values so only the new token is computed.")
+            await pilot.press(*"caches keys; new token only")
             feedback = await feedback_after_submit(pilot)
             assert "Correct" in text_of(feedback, "#status")
             await pilot.press("enter")
@@ -276,3 +276,23 @@ def test_a_session_that_cannot_start_is_reported_before_the_app_opens(bank: Any)
 
     with pytest.raises(SessionError, match="no-such-question"):
         make_app(SessionConfig(question_ids=("no-such-question",)), bank=bank)
+
+
+def test_h_asks_for_a_hint_where_it_is_not_typed_text(make: Any) -> None:
+    async def scenario() -> None:
+        app = make("tui-choice", "tui-shape")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the choice question")
+            await pilot.press("h")
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("n")
+            assert "hints 0/1" in text_of(app.screen, "#question-bar")  # declining costs nothing
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "feedback")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the shape question")
+            await pilot.press("h")  # typed into the answer, not a hint
+            assert isinstance(app.screen, QuestionScreen)
+            assert app.screen.query_one("#answer-input", Input).value == "h"
+
+    asyncio.run(scenario())

@@ -47,6 +47,11 @@ class Variant:
     def kind(self) -> str:
         return self.question.kind
 
+    @property
+    def explanation(self) -> str:
+        """The question's explanation with this variant's params filled in."""
+        return render(self.question.explanation, self.params)
+
 
 def make_variant(question: QuestionBase, seed: int = 0) -> Variant:
     """Draw one value per list param from `seed` (same seed, same variant) and render the prompt."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from tutor.bank.model import KINDS, TOPICS
 
@@ -25,15 +25,27 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", action="append", default=[], choices=KINDS, help="only this kind (repeatable)")
 
 
-def load_bank_or_exit(args: argparse.Namespace) -> Any:
-    """Load the built-in bank plus --bank and $TUTOR_BANK; print every problem and exit 1 on a bad bank."""
-    from tutor.bank import BankError, bank_paths_from_env, load_bank
+def bank_paths(args: argparse.Namespace) -> tuple[str, ...]:
+    """--bank paths then $TUTOR_BANK paths, absolute, so a stored session finds them again on resume."""
+    from tutor.bank import bank_paths_from_env
 
-    paths = [Path(p) for p in getattr(args, "bank", [])] + bank_paths_from_env()
+    paths = [Path(p) for p in getattr(args, "bank", [])] + list(bank_paths_from_env())
+    return tuple(str(p.expanduser().resolve()) for p in paths)
+
+
+def load_banks_or_exit(paths: Sequence[str]) -> Any:
+    """The built-in bank plus `paths`; every problem printed and exit 1 on a bad bank."""
+    from tutor.bank import BankError, load_bank
+
     try:
-        return load_bank(paths)
+        return load_bank([Path(p) for p in paths])
     except BankError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print(f"tutor: the question bank has {len(exc.problems)} problem(s); nothing was run", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def load_bank_or_exit(args: argparse.Namespace) -> Any:
+    """Load the built-in bank plus --bank and $TUTOR_BANK (see `load_banks_or_exit`)."""
+    return load_banks_or_exit(bank_paths(args))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tutor.session.store import Store
@@ -31,24 +30,3 @@ def open_store_or_exit(args: argparse.Namespace) -> "Store":
     if store.notice:
         print(f"tutor: {store.notice}", file=sys.stderr)
     return store
-
-
-def bank_paths(args: argparse.Namespace) -> tuple[str, ...]:
-    """--bank paths then $TUTOR_BANK paths, absolute, so a stored session finds them again on resume."""
-    from tutor.bank import bank_paths_from_env
-
-    paths = [Path(p) for p in getattr(args, "bank", [])] + list(bank_paths_from_env())
-    return tuple(str(p.expanduser().resolve()) for p in paths)
-
-
-def load_bank_or_exit(paths: Sequence[str]) -> Any:
-    """The built-in bank plus `paths`; every problem printed and exit 1 on a bad bank."""
-    from tutor.bank import BankError, load_bank
-
-    try:
-        return load_bank([Path(p) for p in paths])
-    except BankError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"tutor: the question bank has {len(exc.problems)} problem(s); nothing was run", file=sys.stderr)
-        raise SystemExit(1) from None

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tutor.cli import UserError
-from tutor.commands._common import add_bank_option
-from tutor.commands._store import bank_paths, load_bank_or_exit
+from tutor.commands._common import add_bank_option, bank_paths, load_banks_or_exit
 
 if TYPE_CHECKING:
     from tutor.session.exam import ExamPaper
@@ -40,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     except ExamError as exc:
         raise UserError(str(exc)) from None
     banks = bank_paths(args)
-    bank = load_bank_or_exit(banks)
+    bank = load_banks_or_exit(banks)
     try:
         papers = make_papers(bank, args.questions, roster, args.seed, banks)
     except KeyError as exc:

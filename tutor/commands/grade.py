@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tutor.cli import UserError
-from tutor.commands._common import add_bank_option
-from tutor.commands._store import bank_paths, load_bank_or_exit
+from tutor.commands._common import add_bank_option, bank_paths, load_banks_or_exit
 
 if TYPE_CHECKING:
     from tutor.session.batch import Gradebook
@@ -89,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         if workers < 1:
             raise UserError(f"--workers {workers}: give at least 1")
         banks = bank_paths(args) or _exam_banks(files)
-        load_bank_or_exit(banks)  # report a bad bank once, here, before any worker starts
+        load_banks_or_exit(banks)  # report a bad bank once, here, before any worker starts
         try:
             book = grade_files(files, banks, workers=workers, allow_weak_sandbox=args.allow_weak_sandbox, shard_label=label)
         except GradebookError as exc:

@@ -12,8 +12,8 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from tutor.cli import UserError
-from tutor.commands._common import add_bank_option, add_filter_options
-from tutor.commands._store import add_data_dir_option, bank_paths, load_bank_or_exit, open_store_or_exit
+from tutor.commands._common import add_bank_option, add_filter_options, bank_paths, load_banks_or_exit
+from tutor.commands._store import add_data_dir_option, open_store_or_exit
 
 if TYPE_CHECKING:
     from tutor.grading.grade import Grade
@@ -136,9 +136,9 @@ def _open_session(config: "SessionConfig", store: "Store", resume: str | None) -
         if resume is not None:
             record = store.session(resume)
             assert record is not None  # _resume_id found it
-            bank = load_bank_or_exit(SessionConfig.from_json(record.config).banks)
+            bank = load_banks_or_exit(SessionConfig.from_json(record.config).banks)
             return Session.from_record(record, store, bank)
-        return Session.start(config, load_bank_or_exit(config.banks), store)
+        return Session.start(config, load_banks_or_exit(config.banks), store)
     except SessionError as exc:
         raise UserError(str(exc)) from None
 
@@ -205,7 +205,7 @@ def _show_grade(result: "Grade", score: int, session: "Session", out: TextIO) ->
         print(f"  - {line}", file=out)
     if result.status.value != "correct" and result.expected:
         print(f"  expected: {result.expected}", file=out)
-    explanation = variant.question.explanation.strip()
+    explanation = variant.explanation.strip()
     if explanation:
         print("", file=out)
         print(explanation, file=out)

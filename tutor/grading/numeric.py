@@ -59,7 +59,10 @@ def expected_value(question: NumericQuestion, variant: Variant, raw: object) -> 
         raise ValueError(f"{question.id}: a numeric answer must be a number or an expression, got {raw!r}")
     if isinstance(raw, (int, float)):
         return _rational(raw)
-    expr = parse_math(raw, variant.params, constants=unit_constants(question.unit))
+    try:
+        expr = parse_math(raw, variant.params, constants=unit_constants(question.unit))
+    except MathSyntaxError as err:
+        raise ValueError(f"{question.id}: answer {raw!r} cannot be read: {err.message}") from None
     value = _to_rational(expr.xreplace(_param_values(variant)))
     if value is None:
         raise ValueError(f"{question.id}: answer {raw!r} is not a number for params {variant.params}")

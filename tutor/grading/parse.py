@@ -20,6 +20,7 @@ cannot be read raises `MathSyntaxError` naming what and where.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -794,10 +795,25 @@ def parse_math_full(
 
     `constants` are whole words with a fixed value (unit suffixes such as `GiB`);
     unlike symbols they are never produced by splitting a run of letters.
+    Results are cached: grading one answer against several feedback rules parses
+    the same texts again, and sympy expressions are immutable.
     """
+    return _parse_cached(
+        text, tuple(symbols), allow_big_o, max_length, tuple(sorted((constants or {}).items()))
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(
+    text: str,
+    symbols: tuple[str, ...],
+    allow_big_o: bool,
+    max_length: int,
+    constants: tuple[tuple[str, sympy.Expr], ...],
+) -> ParsedMath:
     if len(text) > max_length:
         raise MathSyntaxError(f"answer is too long ({len(text)} characters; at most {max_length})", max_length)
-    vocab = _Vocabulary(symbols, constants or {}, allow_big_o)
+    vocab = _Vocabulary(symbols, dict(constants), allow_big_o)
     tokens = _Lexer(text, vocab).run()
     parser = _Parser(text, tokens, vocab)
     node = parser.parse()

@@ -174,6 +174,7 @@ class Worker:
         self._proc: subprocess.Popen[bytes] | None = None
         self._buffer = b""
         self._next_id = 0
+        self._owner = os.getpid()
         self.info: dict[str, Any] = {}
         self.layers: Layers = layers if layers is not None else detect()
 
@@ -190,6 +191,7 @@ class Worker:
             start_new_session=True, close_fds=True,
         )
         self._buffer = b""
+        self._owner = os.getpid()
         self.info = {}
 
     def _readline(self, cancel: threading.Event | None, on_cancel: Any = None, timeout: float | None = None) -> dict:
@@ -339,8 +341,9 @@ class Worker:
         return RunResult(programs=programs, tensors=tensors, **base)
 
     def close(self) -> None:
+        """Stop the worker (only from the process that started it, not from a fork of that process)."""
         with self._lock:
-            if self._proc is not None and self._proc.poll() is None:
+            if self._proc is not None and self._owner == os.getpid() and self._proc.poll() is None:
                 try:
                     self._send({"op": "quit"})
                     self._proc.wait(timeout=5)
@@ -351,15 +354,21 @@ class Worker:
 
 
 _shared: Worker | None = None
+_shared_pid = 0
 _shared_lock = threading.Lock()
 
 
 def shared_worker() -> Worker:
-    """The process-wide worker, started on first use (call early to hide the cold start)."""
-    global _shared
+    """The process-wide worker, started on first use (call early to hide the cold start).
+
+    A process forked from one that already had a worker (a multiprocessing pool) gets its own:
+    the inherited pipes belong to the parent's worker.
+    """
+    global _shared, _shared_pid
     with _shared_lock:
-        if _shared is None:
+        if _shared is None or _shared_pid != os.getpid():
             _shared = Worker()
+            _shared_pid = os.getpid()
             atexit.register(_shared.close)
         _shared.start()
         return _shared

@@ -231,7 +231,12 @@ def make_app(
     from tutor.session.engine import Session, SessionError
 
     session: Session | None = None
-    banks: tuple[str, ...] = config.banks if config is not None else ()
+    if config is not None:
+        banks = config.banks
+    else:
+        from tutor.bank import bank_paths_from_env  # deferred: YAML support only when the app runs
+
+        banks = tuple(str(p.expanduser().resolve()) for p in bank_paths_from_env())  # $TUTOR_BANK
     if resume is not None:
         if store is None:
             raise SessionError("resuming a session needs the history store")

@@ -50,7 +50,6 @@ class QuestionScreen(Screen[None]):
         self._token = 0
         self._cancel: threading.Event | None = None
         self._worker: Worker[None] | None = None
-        self._hints: list[str] = []
 
     # ---- layout -------------------------------------------------------------------------------
 
@@ -68,11 +67,14 @@ class QuestionScreen(Screen[None]):
             parts.append(f"hints {len(self.session.hints_shown())}/{hints}")
         return "  │  ".join(parts)
 
+    def _hints_text(self) -> str:
+        return "\n".join(f"Hint {i + 1}: {plain_math(h)}" for i, h in enumerate(self.session.hints_shown()))
+
     def compose(self) -> ComposeResult:
         yield Static(self._bar_text(), id="question-bar", markup=False)
         with VerticalScroll(id="prompt-scroll"):
             yield Markdown(prompt_markdown(self.variant.prompt), id="prompt", open_links=False)
-            yield Static("", id="hints", markup=False)
+            yield Static(self._hints_text(), id="hints", markup=False)
         yield answer_widget(self.variant)
         yield Static("", id="answer-error", markup=False)
         with Horizontal(id="grading"):
@@ -80,6 +82,7 @@ class QuestionScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#hints").display = bool(self.session.hints_shown())
         self.answer.focus_answer()
         self.call_after_refresh(self._shown)
 
@@ -206,20 +209,18 @@ class QuestionScreen(Screen[None]):
             return
         number = len(self.session.hints_shown()) + 1
         total = len(self.variant.question.hints)
+        message = f"{cost[:1].upper()}{cost[1:]}. Show it?"  # e.g. "Costs 1 point (max score 4). Show it?"
         self.app.push_screen(
-            ConfirmScreen(f"Hint {number} of {total}", f"{cost[:1].upper()}{cost[1:]}. Show it?", yes="Show hint", no="Not now"),
-            self._hint_confirmed,
+            ConfirmScreen(f"Hint {number} of {total}", message, yes="Show hint", no="Not now"), self._hint_confirmed
         )
 
     def _hint_confirmed(self, yes: bool | None) -> None:
         if not yes:
             self.answer.focus_answer()
             return
-        hint = self.session.hint()
-        if hint is not None:
-            self._hints.append(hint)
+        if self.session.hint() is not None:
             hints = self.query_one("#hints", Static)
-            hints.update("\n".join(f"Hint {i + 1}: {plain_math(h)}" for i, h in enumerate(self._hints)))
+            hints.update(self._hints_text())
             hints.display = True
             self.query_one("#question-bar", Static).update(self._bar_text())
             self.query_one("#prompt-scroll", VerticalScroll).scroll_end(animate=False)

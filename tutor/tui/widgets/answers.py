@@ -171,6 +171,14 @@ class EditorAnswer(Vertical):
         else:
             yield TextArea(id="editor", soft_wrap=True, tab_behavior="focus", placeholder="Write your answer here.")
 
+    def on_mount(self) -> None:
+        if self.variant.kind == "code":
+            self.watch(self.app, "theme", self._match_theme)
+
+    def _match_theme(self) -> None:
+        """Keep the code colours readable: a light editor theme under a light app theme."""
+        self.editor.theme = "monokai" if self.app.current_theme.dark else "github_light"
+
     @property
     def editor(self) -> "TextArea":
         return self.query_one("#editor")  # type: ignore[return-value]
