@@ -34,6 +34,7 @@ __all__ = [
     "MathMin",
     "MathSyntaxError",
     "ParsedMath",
+    "clear_parse_cache",
     "parse_big_o",
     "parse_math",
     "parse_math_full",
@@ -818,6 +819,11 @@ def _parse_cached(
     parser = _Parser(text, tokens, vocab)
     node = parser.parse()
     return ParsedMath(node.expr, parser.had_big_o)
+
+
+def clear_parse_cache() -> None:
+    """Forget cached parses (benchmarks use it to time parsing afresh)."""
+    _parse_cached.cache_clear()
 
 
 def parse_math(
