@@ -412,9 +412,12 @@ def render(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reference_impl.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m reference_impl.bench", description=(
+            "Measure why MQA and GQA exist: copy bandwidth, one decoding step per KV-head count and core, "
+            "the seed article's forward table beside cached decoding, and generation with and without a KV cache."
+        ))
     parser.add_argument("--json", action="store_true", help="print the full record as JSON instead of tables")
-    parser.add_argument("--quick", action="store_true", help="one size per section (about 30 s on a CPU)")
+    parser.add_argument("--quick", action="store_true", help="one size per section (under 30 s on a CPU)")
     parser.add_argument(
         "--threads", type=int, default=None, metavar="N",
         help="CPU threads for torch (default: torch's choice); the copy bandwidth is measured with the same N",

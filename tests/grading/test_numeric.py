@@ -177,3 +177,48 @@ def test_feedback_rule_is_matched_by_value() -> None:
 def test_expected_override_is_graded_against() -> None:
     variant = make_variant(MHA_KV_PARAMS, 0)
     assert grade(variant, "2*128*128*8", expected="2*(d/h)*(d/h)*h").status is Status.CORRECT
+
+
+# A param whose name is also a unit suffix (batch `B` beside bytes `B`, `G` or `T` beside giga/tera).
+BATCH_BYTES = NumericQuestion(
+    id="batch-bytes", kind="numeric", topic="kv-cache", unit="bytes",
+    prompt="Cache bytes for B={B} sequences of {S} bytes each?", params={"B": 4, "S": 1073741824}, answer="B*S",
+)
+BATCH_FLOPS = NumericQuestion(
+    id="batch-flops", kind="numeric", topic="attention", unit="flops",
+    prompt="FLOPs for B={B}, T={T}?", params={"B": 1, "T": 1024}, answer="88046829568",
+)
+
+
+@pytest.mark.parametrize(
+    "question, answer",
+    [
+        (BATCH_BYTES, "1073741824 B"),  # one sequence in bytes: must not pass as 1073741824 × B
+        (BATCH_BYTES, "1073741824B"),
+        (BATCH_BYTES, "4294967296 B"),  # the right number of bytes: must not fail as 4294967296 × B
+        (BATCH_FLOPS, "88B"),  # 88 billion, or 88 × B = 88?
+        (BATCH_FLOPS, "0.088T"),  # 0.088 trillion, or 0.088 × T?
+    ],
+)
+def test_a_param_named_like_a_unit_after_a_number_is_ambiguous(question: NumericQuestion, answer: str) -> None:
+    result = grade(make_variant(question, 0), answer)
+    assert result.status is Status.INVALID, (result.status, result.interpreted)
+    assert result.position is not None and answer[result.position].isalpha()
+    assert "ambiguous" in result.feedback[0]
+
+
+@pytest.mark.parametrize(
+    "question, answer, status",
+    [
+        (BATCH_BYTES, "4294967296 bytes", Status.CORRECT),
+        (BATCH_BYTES, "4 GiB", Status.CORRECT),
+        (BATCH_BYTES, "1073741824*B", Status.CORRECT),  # an explicit product is the param
+        (BATCH_BYTES, "B*S", Status.CORRECT),
+        (BATCH_BYTES, "1073741824 bytes", Status.INCORRECT),
+        (BATCH_FLOPS, "88 billion", Status.CORRECT),
+        (BATCH_FLOPS, "88 GFLOPs", Status.CORRECT),
+        (BATCH_FLOPS, "88*B", Status.INCORRECT),
+    ],
+)
+def test_unambiguous_forms_beside_a_unit_named_param(question: NumericQuestion, answer: str, status: Status) -> None:
+    assert grade(make_variant(question, 0), answer).status is status

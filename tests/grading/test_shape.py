@@ -211,3 +211,27 @@ def test_arbitrary_text_never_crashes(text: str) -> None:
     result = grade(_variant("gqa-k"), text)
     assert result.status in set(Status)
     assert 1 <= result.score <= 5
+
+
+LLAMA_K = question("llama-k", [2, 10, 1024])
+
+
+@pytest.mark.parametrize(
+    ("answer", "position"),
+    [
+        ("[2, 10, 1,024]", 9),  # a thousands separator among spaced axis commas
+        ("[2,10,1,024]", 9),  # '024' is no axis: a leading zero
+        ("[2, 10, 1,536]", 9),
+        ("(2, 10, 001)", 8),
+    ],
+)
+def test_a_thousands_separator_in_a_shape_is_not_read_as_two_axes(answer: str, position: int) -> None:
+    result = grade(make_variant(LLAMA_K, 0), answer)
+    assert result.status is Status.INVALID, (result.status, result.interpreted)
+    assert result.position == position
+    assert "1024" in result.feedback[0] or "leading zero" in result.feedback[0]
+
+
+@pytest.mark.parametrize("answer", ["[2,10,1024]", "[2, 10, 1024]", "[2, 10, 1_024]", "2 x 10 x 1024"])
+def test_plain_numeric_shapes_still_read(answer: str) -> None:
+    assert grade(make_variant(LLAMA_K, 0), answer).status is Status.CORRECT

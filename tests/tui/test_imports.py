@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -11,23 +13,27 @@ from pathlib import Path
 FIXTURE_BANK = Path(__file__).parent / "fixtures" / "bank.yaml"
 
 
-def _run(code: str) -> dict:
+def _run(code: str, env: dict[str, str] | None = None) -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **(env or {})},
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_bank_grading_and_session_do_not_import_textual() -> None:
+    """Every module of the three domain packages, imported in a fresh interpreter, leaves textual unloaded."""
     loaded = _run(
         """
         import json, pkgutil, importlib, sys
         import tutor.bank, tutor.grading, tutor.session
         for package in (tutor.bank, tutor.grading, tutor.session):
             for info in pkgutil.iter_modules(package.__path__):
-                if package is tutor.grading and info.name == "code":
-                    continue  # the code grader loads torch; it is checked for textual below anyway
                 importlib.import_module(f"{package.__name__}.{info.name}")
         print(json.dumps({"textual": sorted(m for m in sys.modules if m.split(".")[0] == "textual")}))
         """
@@ -35,8 +41,13 @@ def test_bank_grading_and_session_do_not_import_textual() -> None:
     assert loaded["textual"] == []
 
 
-def test_launching_the_app_does_not_import_torch() -> None:
-    """Open the app on every kind but code (code's editor is shown, but only grading code loads torch)."""
+def test_launching_the_app_does_not_import_torch(tmp_path: Path) -> None:
+    """Open the app on a code question (editor shown, sandbox worker started) and wait for the graders it
+    preloads for the other kinds; torch stays out of the app's process.
+
+    The run also writes the start-up line that bench/startup.py reads.
+    """
+    timing = tmp_path / "timing.txt"
     result = _run(
         f"""
         import asyncio, json, sys
@@ -44,7 +55,7 @@ def test_launching_the_app_does_not_import_torch() -> None:
         from tutor.session.engine import SessionConfig
         from tutor.tui.app import make_app
 
-        ids = ("tui-symbolic", "tui-shape", "tui-code", "tui-choice")
+        ids = ("tui-code", "tui-symbolic", "tui-shape", "tui-choice")
         config = SessionConfig(question_ids=ids, n=len(ids), seed=1, banks=({str(FIXTURE_BANK)!r},))
 
         async def main():
@@ -58,10 +69,12 @@ def test_launching_the_app_does_not_import_torch() -> None:
 
         shown = asyncio.run(main())
         print(json.dumps({{"shown": shown, "torch": "torch" in sys.modules, "sympy": "sympy" in sys.modules}}))
-        """
+        """,
+        env={"TUTOR_TIMING": str(timing)},
     )
     assert result["shown"]
     assert result["torch"] is False
+    assert re.fullmatch(r"first question shown in \d+ ms \(cpu \d+ ms\)\n", timing.read_text())
 
 
 def test_the_tui_package_itself_is_light() -> None:

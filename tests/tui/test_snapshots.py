@@ -47,21 +47,6 @@ class TestQuestionScreen:
     def test_question(self, snap_compare: Any, make: Any, size: tuple[int, int], question: str) -> None:
         assert snap_compare(make(question, "tui-numeric"), terminal_size=size, run_before=steady)
 
-    def test_hint_shown(self, snap_compare: Any, make: Any, size: tuple[int, int]) -> None:
-        async def hint(pilot: Any) -> None:
-            await pilot.press("ctrl+t", "y")
-            await steady(pilot)
-
-        assert snap_compare(make("tui-shape"), terminal_size=size, run_before=hint)
-
-    def test_light_theme(self, snap_compare: Any, make: Any, size: tuple[int, int]) -> None:
-        async def light(pilot: Any) -> None:
-            await pilot.press("ctrl+l")
-            await steady(pilot)
-
-        assert snap_compare(make("tui-choice"), terminal_size=size, run_before=light)
-
-
 @pytest.mark.parametrize("size", SIZES)
 class TestFeedbackScreen:
     def test_wrong_einsum(self, snap_compare: Any, make: Any, size: tuple[int, int]) -> None:
@@ -71,18 +56,6 @@ class TestFeedbackScreen:
             await steady(pilot)
 
         assert snap_compare(make("tui-einsum", "tui-shape"), terminal_size=size, run_before=answer)
-
-    def test_invalid_answer_stays_on_the_question(self, snap_compare: Any, make: Any, size: tuple[int, int]) -> None:
-        async def answer(pilot: Any) -> None:
-            await pilot.press(*"[d, k", "ctrl+s")
-            screen = pilot.app.screen
-            assert isinstance(screen, QuestionScreen)
-            await wait_until(pilot, lambda: screen.query_one("#answer-error").display, "the invalid message")
-            await wait_until(pilot, lambda: bool(str(screen.query_one("#interpreted").render())), "interpreted")
-            await steady(pilot)
-
-        assert snap_compare(make("tui-shape"), terminal_size=size, run_before=answer)
-
 
 @pytest.mark.parametrize("size", SIZES)
 class TestSummaryScreen:
@@ -100,3 +73,34 @@ class TestSummaryScreen:
             await steady(pilot)
 
         assert snap_compare(make("tui-choice", "tui-shape"), terminal_size=size, run_before=finish)
+
+
+class TestHints:
+    def test_hint_shown(self, snap_compare: Any, make: Any) -> None:
+        async def hint(pilot: Any) -> None:
+            await pilot.press("ctrl+t", "y")
+            await steady(pilot)
+
+        assert snap_compare(make("tui-shape"), terminal_size=(80, 24), run_before=hint)
+
+
+class TestInvalidAnswer:
+    def test_invalid_answer_stays_on_the_question(self, snap_compare: Any, make: Any) -> None:
+        async def answer(pilot: Any) -> None:
+            await pilot.press(*"[d, k", "ctrl+s")
+            screen = pilot.app.screen
+            assert isinstance(screen, QuestionScreen)
+            await wait_until(pilot, lambda: screen.query_one("#answer-error").display, "the invalid message")
+            await wait_until(pilot, lambda: bool(str(screen.query_one("#interpreted").render())), "interpreted")
+            await steady(pilot)
+
+        assert snap_compare(make("tui-shape"), terminal_size=(80, 24), run_before=answer)
+
+
+class TestThemes:
+    def test_light_theme(self, snap_compare: Any, make: Any) -> None:
+        async def light(pilot: Any) -> None:
+            await pilot.press("ctrl+l")
+            await steady(pilot)
+
+        assert snap_compare(make("tui-choice"), terminal_size=(80, 24), run_before=light)

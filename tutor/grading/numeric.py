@@ -18,6 +18,7 @@ A wrong answer's feedback says how far off it is and names a likely factor
 from __future__ import annotations
 
 import itertools
+import re
 from decimal import Decimal, localcontext
 
 import sympy
@@ -159,6 +160,59 @@ def _how_far(value: sympy.Rational, target: sympy.Rational, variant: Variant) ->
     return lines
 
 
+_UNIT_WORDS = ("bytes", "thousand", "million", "billion", "trillion")
+
+
+def _unit_param_clash(
+    answer: str, variant: Variant, constants: dict[str, sympy.Integer], value: sympy.Rational
+) -> tuple[str, int] | None:
+    """A param named like a unit suffix, written right after a number, that changes the value.
+
+    With a batch param `B` in a bytes question, `4096 B` may be 4096 bytes or 4096·B;
+    with `B = 1` in a FLOPs question, `88B` may be 88 billion or 88. The parser reads
+    the param; reading the unit instead must give the same value, or the answer is
+    ambiguous (invalid, so it costs nothing) rather than graded by a guess.
+    `4096*B` (an explicit product) is always the param.
+    """
+    clashes = sorted(set(constants) & set(variant.params))
+    if not clashes:
+        return None
+    suffix = re.compile(r"(?<=[0-9.])\s*(" + "|".join(re.escape(c) for c in clashes) + r")(?!\w)")
+    hits = list(suffix.finditer(answer))
+    if not hits:
+        return None
+    alias = "Zunitsuffix"
+    while alias in variant.params or alias in constants:
+        alias += "z"
+    pieces, at = [], 0
+    for hit in hits:
+        pieces += [answer[at:hit.start(1)], alias + hit.group(1)]
+        at = hit.end(1)
+    as_units = "".join(pieces) + answer[at:]
+    unit_table = dict(constants)
+    for name in clashes:
+        unit_table[alias + name] = constants[name]
+    try:
+        unit_value = _to_rational(
+            parse_math(as_units, variant.params, constants=unit_table).xreplace(_param_values(variant))
+        )
+    except MathSyntaxError:
+        return None
+    if unit_value is None or unit_value == value:
+        return None
+    hit = hits[0]
+    name = hit.group(1)
+    word = next((w for w in _UNIT_WORDS if constants.get(w) == constants[name] and w not in variant.params), None)
+    unit_form = f"'{word}'" if word is not None else f"a unit other than {name}"
+    meaning = word if word is not None else f"×{format_number(constants[name])}"
+    return (
+        f"'{name}' at column {hit.start(1) + 1} is ambiguous: after a number it reads as the unit {name} "
+        f"({meaning}), but {name} is also the param {name} = {variant.params[name]}; "
+        f"write {unit_form} for the unit, or '*{name}' for the param",
+        hit.start(1),
+    )
+
+
 def _invalid(err: MathSyntaxError, answer: str, expected: str) -> Grade:
     return Grade.invalid(err.message, position=err.position, expected=expected, feedback=err.caret(answer).split("\n"))
 
@@ -175,6 +229,13 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     value = _to_rational(parsed.xreplace(_param_values(variant)))
     if value is None:
         return Grade.invalid("the answer is not a number", expected=expected_text)
+    clash = _unit_param_clash(answer, variant, unit_constants(question.unit), value)
+    if clash is not None:
+        message, position = clash
+        return Grade.invalid(
+            message, position=position, expected=expected_text,
+            feedback=MathSyntaxError(message, position).caret(answer).split("\n"),
+        )
     interpreted = _describe(value, question.unit)
 
     if question.tolerance is not None:

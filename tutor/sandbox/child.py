@@ -148,6 +148,19 @@ def _trimmed_traceback(exc: BaseException) -> str:
     return "\n".join(line.rstrip("\n") for line in lines)[:_MAX_MESSAGE]
 
 
+def _plain(torch: Any, out: Any) -> Any:
+    """A dense CPU copy of a returned tensor; sparse, nested, quantized or meta tensors are refused.
+
+    Inside the try of its case, so a tensor that cannot be copied fails that case with a message
+    instead of taking the whole run (and every other case) down with it.
+    """
+    if out.is_nested or out.layout != torch.strided or out.is_quantized or out.is_meta:
+        kind = "a nested" if out.is_nested else "a meta" if out.is_meta else "a quantized" if out.is_quantized \
+            else f"a {str(out.layout).removeprefix('torch.').removesuffix('_coo')}"
+        raise TypeError(f"returned {kind} tensor; return an ordinary dense tensor")
+    return out.detach().to("cpu").contiguous().clone()
+
+
 def _run_programs(torch: Any, spec: dict[str, Any], sources: list[str], inputs: dict[str, Any]) -> tuple[dict, dict]:
     entry = spec["entry"]
     results: dict[str, Any] = {}
@@ -181,7 +194,11 @@ def _run_programs(torch: Any, spec: dict[str, Any], sources: list[str], inputs: 
                 kind = "a subclass of torch.Tensor" if isinstance(out, torch.Tensor) else type(out).__name__
                 report["cases"].append({"error": f"returned {kind}, not a torch.Tensor", "seconds": seconds})
                 continue
-            results[f"p{j}.c{i}"] = out.detach().to("cpu").contiguous().clone()
+            try:
+                results[f"p{j}.c{i}"] = _plain(torch, out)
+            except BaseException as exc:  # the submission's tensor (or its patched torch) would not copy
+                report["cases"].append({"error": _trimmed_traceback(exc), "seconds": seconds})
+                continue
             report["cases"].append({"error": None, "seconds": seconds})
     return results, status
 

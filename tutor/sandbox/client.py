@@ -33,6 +33,7 @@ from tutor.sandbox.output import clean
 _MAX_STATUS_BYTES = 1 << 20
 _MAX_OUTPUT_BYTES = 64 << 10
 _MAX_MESSAGE = 4000
+_MAX_SECONDS = 1e9  # a case time beyond this is not a time (and a huge int would not convert to float)
 _KEY = re.compile(r"^p(\d+)\.c(\d+)$")
 # What a Python process needs from the system; not /etc as a whole (shadow), not /dev (disks).
 _SYSTEM_READ = [
@@ -103,7 +104,10 @@ def _str_or_none(value: Any, what: str) -> str | None:
 
 def parse_status(raw: bytes, n_programs: int, n_cases: int) -> tuple[ProgramReport, ...]:
     """Validate the child's status JSON strictly; raises ValueError on anything unexpected."""
-    data = json.loads(raw.decode("utf-8"))
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except RecursionError:  # deeply nested arrays written by the submission itself
+        raise ValueError("status is nested too deeply") from None
     if not isinstance(data, dict) or set(data) != {"programs"}:
         raise ValueError("status has the wrong keys")
     programs = data["programs"]
@@ -122,7 +126,7 @@ def parse_status(raw: bytes, n_programs: int, n_cases: int) -> tuple[ProgramRepo
                 raise ValueError("a case entry is malformed")
             seconds = c["seconds"]
             if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
-                                        or not math.isfinite(seconds) or seconds < 0):
+                                        or not 0 <= seconds < _MAX_SECONDS):  # NaN fails too; no float(huge int)
                 raise ValueError("a case time is not a number")
             cases.append(CaseReport(_str_or_none(c["error"], "error"), None if seconds is None else float(seconds)))
         out.append(ProgramReport(load_error, tuple(cases)))

@@ -33,7 +33,7 @@ def code_cases(details: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 
 
 def code_timing(details: dict[str, Any]) -> str:
-    """`yours 1.20 ms, reference 0.80 ms (1.5x) on cpu` from a code grade's details."""
+    """`largest case on cpu: yours 1.20 ms, reference 0.80 ms (1.5x)` from a code grade's details."""
     timing = details.get("timing") or {}
     mine, ref = timing.get("submission_seconds"), timing.get("reference_seconds")
     parts = []
@@ -41,12 +41,33 @@ def code_timing(details: dict[str, Any]) -> str:
         parts.append(f"yours {mine * 1e3:.2f} ms")
     if isinstance(ref, (int, float)):
         parts.append(f"reference {ref * 1e3:.2f} ms")
+    if not parts:
+        return ""
     line = ", ".join(parts)
     if isinstance(mine, (int, float)) and isinstance(ref, (int, float)) and ref > 0:
         line += f" ({mine / ref:.1f}x)"
-    if line and details.get("device"):
-        line += f" on {details['device']}, largest case"
-    return line
+    return f"largest case on {details.get('device') or 'cpu'}: {line}"
+
+
+def feedback_lines(grade: "Grade", kind: str) -> list[str]:
+    """The grader's feedback as display lines: a bullet per point, indented lines kept as continuations.
+
+    For code, the lines the case table, the diagnosis and the timing line already show are left out.
+    """
+    shown: tuple[str, ...] = ()
+    if kind == "code":
+        cases = [c for c in grade.details.get("cases") or [] if isinstance(c, dict)]
+        shown = tuple(f"  {c.get('label')} (" for c in cases)
+        if grade.details.get("diagnosis"):
+            shown += ("Diagnosis: ",)
+        if code_timing(grade.details):
+            shown += ("Time on the largest case",)
+    out = []
+    for line in grade.feedback:
+        if shown and line.startswith(shown):
+            continue
+        out.append(f"  {plain_math(line.strip())}" if line[:1].isspace() else f"• {plain_math(line)}")
+    return out
 
 
 class FeedbackScreen(Screen[None]):
@@ -96,14 +117,11 @@ class FeedbackScreen(Screen[None]):
                     Content.assemble(("Your answer was read as  ", "$text-muted"), (grade.interpreted, "bold")),
                     id="interpreted-as",
                 )
-            if grade.feedback:
-                yield Static(
-                    "\n".join(f"• {plain_math(line)}" for line in grade.feedback),
-                    id="feedback-lines",
-                    markup=False,
-                )
             if q.kind == "code":
                 yield from self._code_details()
+            lines = feedback_lines(grade, q.kind)
+            if lines:
+                yield Static("\n".join(lines), id="feedback-lines", markup=False)
             if grade.expected and grade.status.value != "correct":
                 if "\n" in grade.expected.strip() or q.kind == "text":
                     yield Static("A model answer", classes="section-title", markup=False)
