@@ -42,6 +42,7 @@ def _capable(need: str) -> bool:
         "reference_hidden": found.reference_hidden,
         "writes_confined": found.landlock_abi >= 1,
         "signals_contained": found.privilege_drop == "dedicated uid" or found.landlock_abi >= 6 or found.namespaces,
+        "home_capped": found.namespaces,
     }[need]
 
 

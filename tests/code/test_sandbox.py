@@ -99,3 +99,55 @@ def test_hidden_paths_are_not_readable_under_landlock():
     for h in hidden:
         assert not any(h == r or h.startswith(r + os.sep) for r in reads)
     assert "/etc" not in reads and "/dev" not in reads
+
+
+PARENT_MEMORY = r'''
+import os, struct
+def f(x):
+    with open(f"/proc/{os.getppid()}/stat") as st:  # the worker's parent: the grading process
+        parent = int(st.read().rsplit(")", 1)[1].split()[1])
+    needle = struct.pack("<f", 1234.5678) * 8
+    found = 0
+    with open(f"/proc/{parent}/maps") as m, open(f"/proc/{parent}/mem", "rb", 0) as mem:
+        for line in m:
+            lo, hi = (int(v, 16) for v in line.split()[0].split("-"))
+            if "rw" in line.split()[1] and hi - lo < 1 << 28:
+                try:
+                    mem.seek(lo)
+                    found += mem.read(hi - lo).count(needle)
+                except OSError:
+                    pass
+    return x * 0 + found
+'''
+GRADER = """
+import os, sys, torch
+from tutor.sandbox import client, layers
+expected = torch.full((1000,), 1234.5678)  # stands for the expected outputs the grading process holds
+base = layers.Layers(root=False, privilege_drop="", namespaces=False, namespaces_detail="off",
+                     landlock_abi=0, seccomp=False)
+w = client.Worker(base)
+r = w.run([sys.stdin.read()], "f", {"c0.x": torch.zeros(1)}, [[["tensor", "c0.x"]]], client.Limits(wall_seconds=20))
+w.close()
+case = r.programs[0].cases[0] if r.programs else None
+print("ERROR" if case and case.error else f"FOUND {r.tensors['p0.c0'].item():g}" if case else f"NONE {r.outcome}")
+print(case.error if case else r.output)
+"""
+
+
+def test_base_layer_child_cannot_read_the_graders_memory():
+    """With the base layer alone the child runs under our uid: it must still not read our memory
+    (the expected outputs live there). As root, CAP_SYS_PTRACE is dropped to stand for a user."""
+    import shutil
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", GRADER]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("root without setpriv: cannot run as an ordinary user would")
+        command = ["setpriv", "--bounding-set=-sys_ptrace", *command]
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    done = subprocess.run(command, input=PARENT_MEMORY, capture_output=True, text=True, timeout=120, cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ERROR"), done.stdout
+    assert "PermissionError" in done.stdout, done.stdout

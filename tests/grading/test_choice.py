@@ -242,3 +242,21 @@ def test_a_broken_answer_key_is_a_bank_error() -> None:
 def test_arbitrary_text_never_crashes(text: str) -> None:
     result = grade(_variant("cache-shrinks"), text)
     assert 1 <= result.score <= 5
+
+
+WITH_COMMAS = ChoiceQuestion(
+    id="softmax-axis",
+    kind="choice",
+    topic="attention",
+    prompt="Over which axis of the scores does softmax run?",
+    options=["m, the key positions (the last axis)", "n, the query positions", "h, the heads"],
+    answer="m, the key positions (the last axis)",
+    shuffle=False,
+)
+
+
+@pytest.mark.parametrize(
+    "answer", ["m , the key positions ( the last axis )", "m,the key positions (the last axis)", "M, the key positions (the last axis)."]
+)
+def test_option_text_is_read_whatever_the_spacing_around_punctuation(answer: str) -> None:
+    assert grade(make_variant(WITH_COMMAS, 0), answer).status is Status.CORRECT

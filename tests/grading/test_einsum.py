@@ -313,3 +313,12 @@ def test_a_term_with_the_wrong_rank_is_wrong_and_says_which_operand(qid: str, an
     assert result.status is Status.INCORRECT
     assert result.score == 1
     assert phrase in " ".join(result.feedback)
+
+
+@pytest.mark.parametrize("arrow", ["−>", "⟶", "⇒"])
+def test_other_typed_arrows_are_read(arrow: str) -> None:
+    from tutor.grading.einsum_analysis import parse_equation
+
+    equation = parse_equation(f"bd,dv{arrow}bv")
+    assert equation.arrow == 5
+    assert len(equation.inputs) == 2 and equation.output is not None

@@ -222,3 +222,19 @@ def test_a_param_named_like_a_unit_after_a_number_is_ambiguous(question: Numeric
 )
 def test_unambiguous_forms_beside_a_unit_named_param(question: NumericQuestion, answer: str, status: Status) -> None:
     assert grade(make_variant(question, 0), answer).status is status
+
+
+def test_dividing_by_zero_after_substituting_params_is_invalid_and_says_so() -> None:
+    result = grade(make_variant(MHA_KV_PARAMS, 0), "2*d*d + 1/((d+1)^2 - d^2 - 2d - 1)")
+    assert result.status is Status.INVALID
+    assert "divides by zero" in result.feedback[0]
+
+
+@pytest.mark.parametrize("answer", ["2.1·10⁶", "2.1×10⁶", "2.10 × 10⁶", "2.097·10⁶ params"])
+def test_rounded_scientific_notation_with_a_superscript_exponent(answer: str) -> None:
+    assert grade(make_variant(MHA_KV_PARAMS, 0), answer).status is Status.CORRECT
+
+
+@pytest.mark.parametrize("answer", ["2·10⁶", "2.2·10⁶", "2.0·10⁶"])
+def test_superscript_scientific_notation_still_needs_the_right_digits(answer: str) -> None:
+    assert grade(make_variant(MHA_KV_PARAMS, 0), answer).status is Status.INCORRECT

@@ -220,7 +220,7 @@ LLAMA_K = question("llama-k", [2, 10, 1024])
     ("answer", "position"),
     [
         ("[2, 10, 1,024]", 9),  # a thousands separator among spaced axis commas
-        ("[2,10,1,024]", 9),  # '024' is no axis: a leading zero
+        ("[2,10,1,024]", 8),  # '024' is no axis: a leading zero
         ("[2, 10, 1,536]", 9),
         ("(2, 10, 001)", 8),
     ],
@@ -235,3 +235,11 @@ def test_a_thousands_separator_in_a_shape_is_not_read_as_two_axes(answer: str, p
 @pytest.mark.parametrize("answer", ["[2,10,1024]", "[2, 10, 1024]", "[2, 10, 1_024]", "2 x 10 x 1024"])
 def test_plain_numeric_shapes_still_read(answer: str) -> None:
     assert grade(make_variant(LLAMA_K, 0), answer).status is Status.CORRECT
+
+
+def test_a_dimension_that_divides_by_zero_is_invalid() -> None:
+    answer = "[b, g, n, 1/((d+1)^2 - d^2 - 2d - 1)]"
+    result = grade(make_variant(GQA_K, 0), answer)
+    assert result.status is Status.INVALID, (result.status, result.feedback)
+    assert "divides by zero" in result.feedback[0]
+    assert result.position == answer.index("1/")

@@ -174,3 +174,41 @@ def test_equivalence_verdicts(answer: str, key: str, verdict: str) -> None:
     symbols = ["b", "n"]
     result = equivalent(parse_math(answer, symbols), parse_math(key, symbols), seed=seed_for(answer, key))
     assert result.verdict.value == verdict
+
+
+@pytest.mark.parametrize(
+    "question, answer",
+    [
+        (GQA_PARAMS, "1/((H+G)^2 - H^2 - 2HG - G^2)"),  # a denominator that is 0 for every value
+        (GQA_PARAMS, "2*G*d^2/H + 1/((d+1)^2 - d^2 - 2d - 1)"),
+        (GQA_PARAMS, "(H - G)/((H+1)^2 - H^2 - 2H - 1)"),
+        (ATTN, "sqrt(h)/((h+1)^2 - h^2 - 2h - 1)"),  # the inexact (mpmath) path
+    ],
+)
+def test_dividing_by_an_expression_that_is_always_zero_never_passes(question: SymbolicQuestion, answer: str) -> None:
+    result = grade(make_variant(question, 0), answer)
+    assert result.status is Status.INVALID, (result.status, result.feedback)
+    assert "divides by zero" in result.feedback[0]
+
+
+@pytest.mark.parametrize(
+    "answer, key",
+    [
+        ("1/((b+n)^2 - b^2 - 2 b n - n^2)", "b/n"),
+        ("sqrt(b)/((b+1)^2 - b^2 - 2b - 1)", "sqrt(b)"),
+        ("b/n", "b/n + 1/((b+n)^2 - b^2 - 2 b n - n^2)"),
+    ],
+)
+def test_a_point_where_one_side_is_undefined_is_never_agreement(answer: str, key: str) -> None:
+    symbols = ["b", "n"]
+    result = equivalent(parse_math(answer, symbols), parse_math(key, symbols), seed=seed_for(answer, key))
+    assert result.verdict.value != "equal"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["sqrt(h/d)*(1 + 10^-20)", "sqrt(h/d)*(1 + 10^-40)", "sqrt(h/d)*0.99999999999999999999"],
+)
+def test_a_tiny_constant_factor_is_wrong_not_undecided(answer: str) -> None:
+    result = grade(make_variant(ATTN, 0), answer)
+    assert result.status is Status.INCORRECT, (result.status, result.feedback)

@@ -158,3 +158,30 @@ def test_a_broken_feedback_regex_is_a_bank_error() -> None:
 def test_arbitrary_text_never_crashes(text: str) -> None:
     result = grade(_variant("why-mqa-faster"), text)
     assert 1 <= result.score <= 5
+
+
+LEADING = TextQuestion(
+    id="leading",
+    kind="text",
+    topic="mqa",
+    prompt="The seed article says the KV cache is smaller with MQA and that decoding is memory-bandwidth bound. "
+    "Explain in your own words why that makes MQA decode faster.",
+    rubric=WHY_MQA.rubric,
+    answer=WHY_MQA.answer,
+)
+
+
+def test_copying_the_prompt_earns_no_points() -> None:
+    result = grade(make_variant(LEADING, 0), LEADING.prompt)
+    assert result.status is Status.INCORRECT, result.feedback
+    assert any("copied from the question" in line for line in result.feedback)
+
+
+def test_points_made_in_own_words_still_count_beside_a_quoted_prompt() -> None:
+    answer = LEADING.prompt + " Because each step reads less data: the cache is smaller, and memory bandwidth is the limit."
+    assert grade(make_variant(LEADING, 0), answer).status is Status.CORRECT
+
+
+def test_a_short_quote_from_the_prompt_still_counts() -> None:
+    answer = "The KV cache is smaller; decoding is memory-bandwidth bound, so reading fewer bytes per token is faster."
+    assert grade(make_variant(LEADING, 0), answer).status is Status.CORRECT

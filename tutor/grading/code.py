@@ -307,6 +307,31 @@ def _mutant_outputs(question: CodeQuestion, seed: int, prepared: Prepared,
 
 # --- the grade ---
 
+def _module_names(tree: ast.Module) -> set[str]:
+    """Names the module binds at its top level, also inside `if`/`try`/`with`/`for` blocks there.
+
+    A conditional definition, an annotated or tuple assignment, a decorated function, a class or an
+    import are all legitimate ways to provide the entry point; the bodies of functions, classes and
+    lambdas are not looked into (their names are local to them).
+    """
+    names: set[str] = set()
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            continue
+        if isinstance(node, (ast.Lambda, ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)):
+            continue  # their own scope
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
 def _syntax_check(question: CodeQuestion, answer: str) -> Grade | None:
     """An answer we cannot read (no code, a syntax error, no such function) is invalid, not wrong."""
     expected = f"a function {question.entry}(...) matching {question.reference}"
@@ -324,9 +349,7 @@ def _syntax_check(question: CodeQuestion, answer: str) -> Grade | None:
                              position=min(position, len(answer)))
     except ValueError as exc:  # e.g. a NUL byte in the source
         return Grade.invalid(f"the code cannot be read: {exc}", expected=expected)
-    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    assigned = {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
-    if question.entry not in defined | assigned:
+    if question.entry not in _module_names(tree):
         return Grade.invalid(f"define a function named {question.entry} at the top level of your code",
                              expected=expected)
     return None

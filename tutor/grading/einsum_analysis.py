@@ -119,8 +119,19 @@ def _axis_set(axes: Sequence[Axis]) -> frozenset[tuple[str, int]]:
     return frozenset((a.operand, a.index) for a in axes)
 
 
+_ARROWS = ("->", "−>", "→", "⟶", "⇒")
+
+
+def _arrow_width(text: str, i: int) -> int | None:
+    """The length of the arrow starting at `i` (`->` and the ways it gets typed), or None."""
+    for arrow in _ARROWS:
+        if text.startswith(arrow, i):
+            return len(arrow)
+    return None
+
+
 def parse_equation(text: str) -> Equation:
-    """Read an equation: letters, `...` (or `…`), commas, one `->` (or `→`); spaces anywhere."""
+    """Read an equation: letters, `...` (or `…`), commas, one `->` (or `→ ⟶ ⇒ −>`); spaces anywhere."""
     terms: list[Term] = []
     labels: list[str] = []
     positions: list[int] = []
@@ -155,12 +166,12 @@ def parse_equation(text: str) -> Equation:
             terms.append(close(start))
             labels, positions, start = [], [], i + 1
             i += 1
-        elif text.startswith("->", i) or c == "→":
+        elif (width := _arrow_width(text, i)) is not None:
             if arrow is not None:
                 raise EinsumError("a second '->': an equation has one output", i)
             terms.append(close(start))
             arrow = i
-            i += 1 if c == "→" else 2
+            i += width
             labels, positions, start = [], [], i
         elif c == "-" or c == ">":
             raise EinsumError("write the arrow as '->'", i)

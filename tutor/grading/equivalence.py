@@ -37,6 +37,7 @@ __all__ = [
     "NotExact",
     "Verdict",
     "constant_ratio",
+    "divides_by_zero",
     "equivalent",
     "estimate_terms",
     "evaluate_approx",
@@ -226,26 +227,94 @@ def equivalent(
         return Equivalence(Verdict.EQUAL, "structural")
     symbols = _free((answer, expected))
     exact = True
+    compared = 0
     for env in random_points(symbols, points, seed, low=2**31, high=2**32):
         try:
-            a = evaluate_exact(answer, env)
-            e = evaluate_exact(expected, env)
+            a = _exact_or_none(answer, env)
+            e = _exact_or_none(expected, env)
         except NotExact:
             exact = False
             break
-        except ZeroDivisionError:
+        if a is None and e is None:  # both undefined here: this point says nothing
             continue
-        if a != e:
+        if a != e:  # a value against an undefined one is a difference
             return Equivalence(Verdict.DIFFERENT, "counterexample")
+        compared += 1
+    if exact and compared == 0:
+        return Equivalence(Verdict.UNDECIDED, "undecided")
     if exact and not _has_piecewise(answer - expected):
         return Equivalence(Verdict.EQUAL, "identity test")
     if not exact:
         for env in random_points(symbols, points, seed + 1, low=2, high=1000):
             if _differs_approx(answer, expected, env):
                 return Equivalence(Verdict.DIFFERENT, "counterexample")
+    if divides_by_zero(answer, seed=seed) != divides_by_zero(expected, seed=seed):
+        return Equivalence(Verdict.DIFFERENT, "counterexample")
+    ratio = _number_ratio(answer, expected)
+    if ratio is not None:
+        return Equivalence(Verdict.EQUAL if ratio else Verdict.DIFFERENT, "constant ratio")
     if _canonically_zero(answer - expected):
         return Equivalence(Verdict.EQUAL, "canonical form")
     return Equivalence(Verdict.UNDECIDED, "undecided")
+
+
+def _number_ratio(answer: sympy.Expr, expected: sympy.Expr) -> bool | None:
+    """Whether `answer / expected` is 1, when sympy's automatic simplification makes it a number.
+
+    Catches a constant factor too close to 1 for the two-precision check (`x·(1 + 10^-20)`).
+    None when the ratio still has symbols or cannot be evaluated.
+    """
+    if expected == 0:
+        return None
+    ratio = answer / expected
+    if ratio.free_symbols or ratio.has(sympy.zoo, sympy.nan):
+        return None
+    if isinstance(ratio, sympy.Rational):
+        return ratio == 1
+    try:
+        value = evaluate_approx(ratio, {}, 120)
+    except (NotExact, ZeroDivisionError, ValueError):
+        return None
+    with mpmath.workdps(120):
+        return None if abs(value - 1) < mpmath.mpf(10) ** -100 else False
+
+
+def _exact_or_none(expr: sympy.Expr, env: Mapping[sympy.Symbol, Fraction]) -> Fraction | None:
+    """The exact value, or None where `expr` divides by zero; raises NotExact as evaluate_exact does."""
+    try:
+        return evaluate_exact(expr, env)
+    except ZeroDivisionError:
+        return None
+
+
+def divides_by_zero(expr: sympy.Expr, *, seed: int = DEFAULT_SEED, points: int = 3) -> bool:
+    """Whether `expr` is undefined at every one of a few random points: a denominator that is 0
+    for all values, such as `1/((n+1)^2 - n^2 - 2n - 1)`, which sympy does not simplify away.
+
+    A denominator that is not identically 0 vanishes at a random point of [2^31, 2^32] with
+    negligible probability, so three undefined points mean "always undefined". Expressions
+    with roots or logs are evaluated with 60 digits at small points, where rounding cannot
+    cancel a large term down to a false 0.
+    """
+    symbols = _free((expr,))
+    big = random_points(symbols, points, seed + 3, low=2**31, high=2**32)
+    small = random_points(symbols, points, seed + 4, low=2, high=1000)
+    for exact_env, approx_env in zip(big, small):
+        try:
+            evaluate_exact(expr, exact_env)
+            return False
+        except ZeroDivisionError:
+            continue
+        except NotExact:
+            pass
+        try:
+            evaluate_approx(expr, approx_env, 60)
+            return False
+        except ZeroDivisionError:
+            continue
+        except (NotExact, ValueError):
+            return False
+    return True
 
 
 def _differs_approx(a: sympy.Expr, b: sympy.Expr, env: Mapping[sympy.Symbol, Fraction]) -> bool:

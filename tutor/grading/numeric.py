@@ -226,7 +226,10 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
         parsed = parse_math(answer, variant.params, constants=unit_constants(question.unit))
     except MathSyntaxError as err:
         return _invalid(err, answer, expected_text)
-    value = _to_rational(parsed.xreplace(_param_values(variant)))
+    substituted = parsed.xreplace(_param_values(variant))
+    if substituted.has(sympy.zoo, sympy.nan):
+        return Grade.invalid("your answer divides by zero (with the question's values)", expected=expected_text)
+    value = _to_rational(substituted)
     if value is None:
         return Grade.invalid("the answer is not a number", expected=expected_text)
     clash = _unit_param_clash(answer, variant, unit_constants(question.unit), value)

@@ -24,7 +24,7 @@ import sympy
 
 from tutor.bank.model import ShapeQuestion
 from tutor.bank.variant import Variant
-from tutor.grading.equivalence import NotExact, Verdict, equivalent, evaluate_exact
+from tutor.grading.equivalence import NotExact, Verdict, divides_by_zero, equivalent, evaluate_exact
 from tutor.grading.grade import Grade
 from tutor.grading.parse import FUNCTIONS, MathSyntaxError, parse_math
 
@@ -223,6 +223,33 @@ def _check_brackets(text: str) -> None:
         raise ShapeError(f"{text[stack[-1]]!r} at column {stack[-1] + 1} is never closed", stack[-1])
 
 
+def _check_digit_groups(text: str, offset: int, commas: list[int], pieces: list[tuple[str, int]]) -> None:
+    """Refuse a comma that reads as a thousands separator: `[2, 10, 1,024]` is not four axes.
+
+    Commas separate axes, so `1,024` would silently become the axes 1 and 24. An
+    axis written with a leading zero (`024`) cannot be meant as one, and where the
+    other axis commas are followed by a space, a comma squeezed between a digit and
+    exactly three digits is a digit group. Both are invalid (and free), not wrong.
+    """
+    spaced = any(text[c + 1: c + 2].isspace() for c in commas)
+    for c in commas if spaced else ():
+        if c > 0 and text[c - 1].isdigit() and re.match(r"\d{3}(?!\d)", text[c + 1:]):
+            raise ShapeError(
+                f"the comma at column {offset + c + 1} looks like a thousands separator: commas separate axes, "
+                "so write a number such as 1024 without one",
+                offset + c,
+            )
+    for piece, start in pieces:
+        core = piece.strip()
+        if re.fullmatch(r"0\d+", core):
+            at = start + piece.find(core)
+            raise ShapeError(
+                f"'{core}' at column {at + 1} has a leading zero: commas separate axes, so write a number "
+                "such as 1024 without a thousands separator",
+                at,
+            )
+
+
 def split_dims(answer: str, declared: Sequence[str], x_is_dim: bool = False) -> list[tuple[str, int]]:
     """The dimension texts of an answer and where each starts in it."""
     _check_brackets(answer)
@@ -234,6 +261,7 @@ def split_dims(answer: str, declared: Sequence[str], x_is_dim: bool = False) -> 
         pieces = _split_at(text, offset, commas)
         if len(pieces) > 1 and not pieces[-1][0].strip():  # (h,) is a one-dimensional tuple
             pieces = pieces[:-1]
+        _check_digit_groups(text, offset, commas, pieces)
     elif crosses := _top_level(text, "×⨯✕"):
         pieces = _split_at(text, offset, crosses)
     elif xs := _x_separators(text, declared, x_is_dim):
@@ -287,6 +315,11 @@ def read_answer(answer: str, symbols: Sequence[str], x_is_dim: bool = False) -> 
         except MathSyntaxError as exc:
             raise ShapeError(exc.message, exc.position) from None
         core = text.strip()
+        if divides_by_zero(expr):
+            raise ShapeError(
+                f"the dimension '{core}' divides by zero: a denominator is 0 for every value",
+                start + text.find(core),
+            )
         dims.append(Dim(core, start + text.find(core), expr))
     return dims
 

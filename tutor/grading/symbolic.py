@@ -16,7 +16,7 @@ import sympy
 
 from tutor.bank.model import ComplexityQuestion, ShapeQuestion, SymbolicQuestion
 from tutor.bank.variant import Variant
-from tutor.grading.equivalence import Verdict, constant_ratio, equivalent, seed_for
+from tutor.grading.equivalence import Verdict, constant_ratio, divides_by_zero, equivalent, seed_for
 from tutor.grading.grade import Grade
 from tutor.grading.parse import MathSyntaxError, parse_math
 from tutor.grading.render_math import format_number, to_text
@@ -110,6 +110,11 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     where = where_map(question, symbols)
     mine, theirs = substitute_where(parsed, where), substitute_where(key, where)
     seed = seed_for(answer, str(question.answer if expected is None else expected))
+    if divides_by_zero(mine, seed=seed):
+        return Grade.invalid(
+            "your answer divides by zero: a denominator is 0 for every value of the symbols",
+            interpreted=interpreted, expected=expected_text,
+        )
     result = equivalent(mine, theirs, seed=seed)
     details = {"method": result.method}
     if result.verdict is Verdict.EQUAL:

@@ -68,12 +68,15 @@ class Quantity:
     mantissa_text: str
 
 
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
+
 _QUANTITY = re.compile(
     r"""^\s*
     (?P<mant>\d+(?:\.\d*)?|\.\d+)
     (?:
         [eE](?P<e1>[+-]?\d+)
       | \s*(?:\*|×|·|⋅|x|\\times|\\cdot)\s*10\s*(?:\^|\*\*)\s*\{?\s*(?P<e2>[+-]?\d+)\s*\}?
+      | \s*(?:\*|×|·|⋅|x|\\times|\\cdot)\s*10(?P<e3>[⁺⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)
     )?
     \s*(?P<unit>[A-Za-z]+)?
     \s*(?P<word>[A-Za-z]+)?
@@ -101,7 +104,7 @@ def read_quantity(text: str, unit: str | None) -> Quantity | None:
     elif word is not None:
         return None
     mant = m.group("mant")
-    exp_text = m.group("e1") or m.group("e2")
+    exp_text = m.group("e1") or m.group("e2") or (m.group("e3") or "").translate(_SUPERSCRIPT_DIGITS) or None
     exponent = int(exp_text) if exp_text else 0
     if abs(exponent) > 300:
         return None

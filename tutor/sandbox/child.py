@@ -33,6 +33,7 @@ _MS_REC, _MS_PRIVATE = 0x4000, 1 << 18
 _PR_SET_PDEATHSIG, _PR_SET_KEEPCAPS, _PR_SET_NO_NEW_PRIVS = 1, 8, 38
 _CAP_VERSION_3, _CAP_DAC_READ_SEARCH = 0x20080522, 2
 _MAX_MESSAGE = 4000
+_HOME_INODES = 4096  # files and directories the submission may create in its work directory
 SETUP_FAILED = 70  # exit code of a child whose confinement could not be set up
 
 
@@ -52,12 +53,15 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _enter_namespaces(rootless: bool, hide: list[str]) -> None:
+def _enter_namespaces(rootless: bool, hide: list[str], home: str, home_bytes: int) -> None:
     """Private network, PID, IPC, UTS and mount namespaces; this process becomes PID 1's parent.
 
     After `unshare(CLONE_NEWPID)` the next fork is PID 1 of the new namespace: when it dies the
     kernel kills every process left in it, `setsid` or not. The intermediate process waits and
-    passes the exit status on; PID 1 dies with it (PDEATHSIG).
+    passes the exit status on; PID 1 dies with it (PDEATHSIG). The work directory becomes a small
+    tmpfs of this namespace: writes there are capped in total (RLIMIT_FSIZE caps only each file, so
+    many files could otherwise fill the disk, or the memory where /tmp is a tmpfs), and it vanishes
+    with the namespace.
     """
     libc = _libc()
     flags = _CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS
@@ -86,6 +90,8 @@ def _enter_namespaces(rootless: bool, hide: list[str]) -> None:
     # the worker, a subreaper, inherits this process and kills it in its clean-up.)
     _check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "mount(private)")
     _check(libc.mount(b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None), "mount(/proc)")
+    options = f"size={int(home_bytes)},nr_inodes={_HOME_INODES},mode=0700".encode()
+    _check(libc.mount(b"tmpfs", home.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options), "mount(tmpfs on home)")
     for path in hide:
         if os.path.exists(path):
             _check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV, b"size=4k"),
@@ -252,7 +258,7 @@ def _main(spec_path: str) -> int:
     home = os.path.join(req, "home")
 
     if spec["namespaces"]:
-        _enter_namespaces(rootless=os.geteuid() != 0, hide=spec["hide"])
+        _enter_namespaces(rootless=os.geteuid() != 0, hide=spec["hide"], home=home, home_bytes=spec["home_bytes"])
     if spec["device"] == "cuda":
         inputs = {k: v.to("cuda") for k, v in inputs.items()}  # CUDA starts here, before the confinement
     torch.set_num_threads(int(spec["threads"]))

@@ -62,6 +62,7 @@ class Limits:
     nofile: int = 64
     nproc: int = 64
     threads: int = 2
+    home_bytes: int = 64 << 20  # total size of the work directory (a tmpfs) where namespaces are available
 
     @property
     def cpu_seconds(self) -> int:
@@ -166,6 +167,33 @@ def read_paths(hide: list[str]) -> list[str]:
     return paths
 
 
+def _undumpable() -> None:
+    """Make this (the grading) process non-dumpable: no ptrace or /proc/<pid>/mem by same-uid processes.
+
+    Needed on the base layer alone, where the child runs under our own uid with nothing else between
+    it and us: it could otherwise read the expected outputs out of this process's memory (found by
+    walking up from its parent, the worker). Any other layer already stops that (another uid, a
+    private PID namespace, or Landlock's ptrace scoping). It stays set for the rest of the process.
+    """
+    import ctypes
+
+    _PR_SET_DUMPABLE = 4
+    if ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise SandboxError(f"prctl(PR_SET_DUMPABLE) failed: {os.strerror(ctypes.get_errno())}")
+
+
+def _write_private(path: str, data: bytes) -> None:
+    """Write a request file readable only by its owner.
+
+    The request directory must stay traversable (0711) for the child's unprivileged uid, and the
+    child reads these files before it drops privileges; 0600 keeps a concurrent run's submission
+    (another student's code) from reading them where Landlock is not there to stop it.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
 class Worker:
     """One warm worker process; `run` is thread-safe (runs are serialised).
 
@@ -254,11 +282,12 @@ class Worker:
                 names = []
                 for j, source in enumerate(programs):
                     names.append(f"p{j}.py")
-                    with open(os.path.join(req, f"p{j}.py"), "w", encoding="utf-8") as f:
-                        f.write(source)
-                safetensors.torch.save_file({k: v.detach().cpu().contiguous() for k, v in inputs.items()},
-                                            os.path.join(req, "inputs.safetensors"))
+                    _write_private(os.path.join(req, f"p{j}.py"), source.encode("utf-8"))
+                _write_private(os.path.join(req, "inputs.safetensors"),
+                               safetensors.torch.save({k: v.detach().cpu().contiguous() for k, v in inputs.items()}))
                 layers = self.layers
+                if not (layers.privilege_drop or layers.namespaces or layers.landlock_abi):
+                    _undumpable()
                 hide = hidden_paths()
                 uid: Any = None
                 if layers.privilege_drop == "dedicated uid":
@@ -268,14 +297,13 @@ class Worker:
                 spec = {
                     "entry": entry, "programs": names, "cases": cases, "device": device,
                     "threads": limits.threads, "cpu_seconds": limits.cpu_seconds, "fsize_bytes": limits.fsize_bytes,
-                    "nofile": limits.nofile, "nproc": self._nproc(limits, uid),
+                    "nofile": limits.nofile, "nproc": self._nproc(limits, uid), "home_bytes": limits.home_bytes,
                     "address_space_bytes": None if device == "cuda" else limits.memory_mib << 20,
                     "uid": uid, "namespaces": layers.namespaces, "hide": hide,
                     "landlock": layers.landlock_abi >= 1, "read_paths": read_paths(hide),
                     "rw_files": ["/dev/null"] + (sorted(glob.glob("/dev/nvidia*")) if device == "cuda" else []),
                 }
-                with open(os.path.join(req, "spec.json"), "w", encoding="utf-8") as f:
-                    json.dump(spec, f)
+                _write_private(os.path.join(req, "spec.json"), json.dumps(spec).encode("utf-8"))
                 self._next_id += 1
                 run_id = self._next_id
                 self._send({"op": "run", "id": run_id, "spec": os.path.join(req, "spec.json"),
