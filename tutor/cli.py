@@ -1,7 +1,7 @@
 """The `tutor` command: a thin argparse front over one module per sub-command.
 
-Each module in `tutor.commands` defines `HELP` (one line), `configure(parser)`
-and `run(args) -> int`. Command modules import nothing heavy at module level,
+Each module in `tutor.commands` defines `configure(parser)` and `run(args) -> int`;
+its one-line help is in `COMMANDS` here. Command modules import nothing heavy at module level,
 so `tutor --help` and `tutor check` start fast; torch is never imported here.
 """
 
@@ -14,19 +14,20 @@ from typing import Sequence
 
 from tutor import __version__
 
-# Sub-command name -> module under tutor.commands (the name `list` shadows a builtin).
-COMMANDS: dict[str, str] = {
-    "quiz": "quiz",
-    "list": "list_cmd",
-    "check": "check",
-    "validate": "validate",
-    "new": "new",
-    "doctor": "doctor",
-    "stats": "stats",
-    "history": "history",
-    "report": "report",
-    "exam": "exam",
-    "grade": "grade",
+# Sub-command name -> (module under tutor.commands, one-line help). Only the module of the command
+# being run is imported, so `tutor quiz` does not pay for the other ten.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "quiz": ("quiz", "practise questions (the app; --plain for a line-based quiz on stdin/stdout)"),
+    "list": ("list_cmd", "list the questions in the bank"),
+    "check": ("check", "grade an answer to a question from the shell"),
+    "validate": ("validate", "check question-bank files: format, answers, feedback rules, examples and variants (exit 1 on any problem)"),
+    "new": ("new", "print a commented YAML template for a new question of KIND"),
+    "doctor": ("doctor", "report the code sandbox's layers on this machine, and the torch version and device"),
+    "stats": ("stats", "your progress: mean score by topic and kind, trend, weakest areas"),
+    "history": ("history", "list your recorded answers"),
+    "report": ("report", "export a session (Markdown or JSON)"),
+    "exam": ("exam", "instructor tools: write one exam file per student (`tutor exam make`)"),
+    "grade": ("grade", "grade submission files into a gradebook (parallel; --shard/--merge for clusters)"),
 }
 
 
@@ -34,28 +35,34 @@ class UserError(Exception):
     """A mistake a user made (bad flag value, missing file): shown as one line, exit 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The sub-command named in argv (its first word that is not an option), if any."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `only`, the options of that one command alone are loaded."""
     parser = argparse.ArgumentParser(
         prog="tutor",
         description="Practise and examine multi-head, multi-query and grouped-query attention and the KV cache.",
     )
     parser.add_argument("--version", action="version", version=f"attention-tutor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module_name in COMMANDS.items():
-        try:
+    for name, (module_name, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if only is None or name == only:
             module = importlib.import_module(f"tutor.commands.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"tutor.commands.{module_name}":
-                continue  # a command not built yet is simply absent from the CLI
-            raise
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
-        module.configure(p)
-        p.set_defaults(_run=module.run)
+            module.configure(p)
+            p.set_defaults(_run=module.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(only=_command_in(argv) or "")
     args = parser.parse_args(argv)
     run = getattr(args, "_run", None)
     try:

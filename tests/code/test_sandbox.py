@@ -151,3 +151,38 @@ def test_base_layer_child_cannot_read_the_graders_memory():
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ERROR"), done.stdout
     assert "PermissionError" in done.stdout, done.stdout
+
+
+SWAP_RESULT_FILES = r'''
+import os
+OUT = next(os.path.dirname(os.readlink(f"/proc/self/fd/{fd}")) for fd in os.listdir("/proc/self/fd")
+           if os.path.exists(f"/proc/self/fd/{fd}") and os.readlink(f"/proc/self/fd/{fd}").endswith("status.json"))
+def f(x):
+    os.unlink(os.path.join(OUT, "output.txt"))
+    os.symlink(SECRET, os.path.join(OUT, "output.txt"))
+    os.unlink(os.path.join(OUT, "status.json"))
+    os.mkfifo(os.path.join(OUT, "status.json"))
+    return x
+'''
+
+
+def test_results_are_not_read_through_symlinks_or_fifos(tmp_path):
+    """Where the child shares our uid (rootless namespaces, no Landlock) it can swap its result
+    files: a symlink must not make us read a file it cannot (shown as its output), a FIFO must not
+    block us. Emulated here with namespaces and no Landlock, no uid drop."""
+    found = layers.detect()
+    if found.landlock_abi == 0 and not found.namespaces and found.privilege_drop:
+        pytest.skip("the child cannot reach the result directory here")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET REFERENCE")
+    weak = layers.Layers(root=found.root, privilege_drop="", namespaces=found.namespaces,
+                         namespaces_detail="as found", landlock_abi=0, seccomp=False)
+    w = client.Worker(weak)
+    try:
+        result = w.run([f"SECRET = {str(secret)!r}\n" + SWAP_RESULT_FILES], "f", {"c0.x": torch.ones(1)}, CASES,
+                       client.Limits(wall_seconds=10))
+    finally:
+        w.close()
+    assert result.outcome == "exited"
+    assert "SECRET" not in result.output
+    assert result.programs is None  # the status is a FIFO now: no status, no verdict

@@ -196,6 +196,9 @@ BATCH_FLOPS = NumericQuestion(
         (BATCH_BYTES, "1073741824 B"),  # one sequence in bytes: must not pass as 1073741824 × B
         (BATCH_BYTES, "1073741824B"),
         (BATCH_BYTES, "4294967296 B"),  # the right number of bytes: must not fail as 4294967296 × B
+        (BATCH_BYTES, "(1073741824) B"),
+        (BATCH_BYTES, "2^30 B"),
+        (BATCH_BYTES, "2³⁰B"),
         (BATCH_FLOPS, "88B"),  # 88 billion, or 88 × B = 88?
         (BATCH_FLOPS, "0.088T"),  # 0.088 trillion, or 0.088 × T?
     ],
@@ -238,3 +241,10 @@ def test_rounded_scientific_notation_with_a_superscript_exponent(answer: str) ->
 @pytest.mark.parametrize("answer", ["2·10⁶", "2.2·10⁶", "2.0·10⁶"])
 def test_superscript_scientific_notation_still_needs_the_right_digits(answer: str) -> None:
     assert grade(make_variant(MHA_KV_PARAMS, 0), answer).status is Status.INCORRECT
+
+
+@pytest.mark.parametrize("answer", ["1.3e0", "13e-1", "1.3×10^0", "1.3·10⁰", "0.13e1"])
+def test_scientific_notation_of_a_small_number_is_not_read_as_rounded(answer: str) -> None:
+    # 1.3 is rejected for 4/3 (tolerance 0.1%); writing it as 1.3e0 must not change that.
+    assert grade(make_variant(RATIO, 0), "1.3").status is Status.INCORRECT
+    assert grade(make_variant(RATIO, 0), answer).status is Status.INCORRECT

@@ -164,3 +164,11 @@ def test_constants_are_whole_words_only() -> None:
 )
 def test_canonical_text(text: str, shown: str) -> None:
     assert to_text(parse_math(text, SYMBOLS), ["b", "n", "d", "G", "H", "h"]) == shown
+
+
+@pytest.mark.parametrize("text", ["2G d²∕H", "2G d²⁄H", "2G d^2 ∕ H"])
+def test_unicode_division_slashes_divide(text: str) -> None:
+    from tutor.grading.parse import parse_math
+
+    G_, d_, H_ = (sympy.Symbol(s, positive=True) for s in ("G", "d", "H"))
+    assert parse_math(text, ["G", "d", "H"]) == 2 * G_ * d_**2 / H_

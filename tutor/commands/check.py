@@ -11,8 +11,6 @@ from typing import Any
 from tutor.cli import UserError
 from tutor.commands._common import add_bank_option, load_bank_or_exit
 
-HELP = "grade an answer to a question from the shell"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("id", nargs="?", help="question id (see `tutor list`)")

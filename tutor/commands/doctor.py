@@ -7,8 +7,6 @@ import json
 import platform
 import sys
 
-HELP = "Report the code sandbox's layers on this machine, and the torch version and device."
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")

@@ -12,7 +12,6 @@ from tutor.commands._common import add_bank_option, bank_paths, load_banks_or_ex
 if TYPE_CHECKING:
     from tutor.session.exam import ExamPaper
 
-HELP = "instructor tools: write one exam file per student (`tutor exam make`)"
 CODE_END = "."
 
 

@@ -14,8 +14,6 @@ from tutor.commands._common import add_bank_option, bank_paths, load_banks_or_ex
 if TYPE_CHECKING:
     from tutor.session.batch import Gradebook
 
-HELP = "grade submission files into a gradebook (parallel; --shard/--merge for clusters)"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

@@ -12,8 +12,6 @@ from tutor.commands._store import add_data_dir_option, open_store_or_exit
 if TYPE_CHECKING:
     from tutor.session.store import SessionRecord
 
-HELP = "list your recorded answers"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON list")

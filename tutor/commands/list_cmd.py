@@ -7,8 +7,6 @@ import json
 
 from tutor.commands._common import add_bank_option, add_filter_options, load_bank_or_exit
 
-HELP = "list the questions in the bank"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_filter_options(parser)

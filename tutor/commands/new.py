@@ -11,8 +11,6 @@ import difflib
 import re
 import sys
 
-HELP = "print a commented YAML template for a new question of KIND"
-
 _COMMON_HEAD = """\
 # A question-bank file: `questions:` is a list; `defaults:` (optional) is merged into each question.
 # Check it with `tutor validate {file}` and try it with `tutor quiz --plain --question {id} --bank {file}`.

@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from tutor.session.engine import Session, SessionConfig
     from tutor.session.store import Store
 
-HELP = "practise questions (the app; --plain for a line-based quiz on stdin/stdout)"
-
 CODE_END = "."
 MARKS = {"correct": "✓", "partial": "~", "incorrect": "✗"}
 

@@ -11,8 +11,6 @@ from typing import Any
 from tutor.cli import UserError
 from tutor.commands._store import add_data_dir_option, open_store_or_exit
 
-HELP = "export a session (Markdown or JSON)"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("session", help="a session id (or its prefix), or `last`; see `tutor history --sessions`")

@@ -7,8 +7,6 @@ import json
 
 from tutor.commands._store import add_data_dir_option, open_store_or_exit
 
-HELP = "your progress: mean score by topic and kind, trend, weakest areas"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")

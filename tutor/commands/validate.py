@@ -6,8 +6,6 @@ import argparse
 import json
 import sys
 
-HELP = "check question-bank files: format, answers, feedback rules, examples and variants (exit 1 on any problem)"
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

@@ -41,6 +41,10 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     text = text.replace("`", "").replace("$", "").replace("**", "")
     text = re.sub(r"\s+", " ", text).strip()
+    # One spacing around punctuation, so `m , the key ( last )` is `m, the key (last)`.
+    text = re.sub(r"\s*([,;:])\s*", r"\1 ", text)
+    text = re.sub(r"\s+([.)\]])", r"\1", text)
+    text = re.sub(r"([(\[])\s+", r"\1", text).strip()
     return text.rstrip(".").strip()
 
 

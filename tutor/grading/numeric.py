@@ -112,6 +112,13 @@ def _rounds_to(q: Quantity, target: sympy.Rational, factor_ratio: sympy.Rational
     return abs(q.value * factor_ratio - target) * 2 <= q.quantum * factor_ratio
 
 
+def _abbreviated(q: Quantity) -> bool:
+    """Whether a quantity abbreviates a large number (`4.29 GB`, `2.1M`, `4.3e9`): only then is it
+    read as rounded at its last digit. `1.3e0` or `4.4e-2` is a plain number written another
+    way, held to the tolerance as `1.3` and `0.044` are."""
+    return bool(q.unit or q.scientific) and q.scale >= 1000
+
+
 def _known_factors(variant: Variant) -> list[tuple[sympy.Rational, str]]:
     out: list[tuple[sympy.Rational, str]] = [
         (sympy.Integer(2), "2"), (sympy.Integer(4), "4"), (sympy.Integer(8), "8 (bits vs bytes?)"),
@@ -172,12 +179,13 @@ def _unit_param_clash(
     with `B = 1` in a FLOPs question, `88B` may be 88 billion or 88. The parser reads
     the param; reading the unit instead must give the same value, or the answer is
     ambiguous (invalid, so it costs nothing) rather than graded by a guess.
+    "After a number" includes a closing bracket or a superscript (`(2^30) B`, `2³⁰B`).
     `4096*B` (an explicit product) is always the param.
     """
     clashes = sorted(set(constants) & set(variant.params))
     if not clashes:
         return None
-    suffix = re.compile(r"(?<=[0-9.])\s*(" + "|".join(re.escape(c) for c in clashes) + r")(?!\w)")
+    suffix = re.compile(r"(?<=[0-9.)\]}⁰¹²³⁴⁵⁶⁷⁸⁹])\s*(" + "|".join(re.escape(c) for c in clashes) + r")(?!\w)")
     hits = list(suffix.finditer(answer))
     if not hits:
         return None
@@ -254,7 +262,7 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
         return Grade.of(1.0, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)
 
     quantity = read_quantity(answer, question.unit)
-    if quantity is not None and (quantity.unit or quantity.scientific) and _rounds_to(quantity, target):
+    if quantity is not None and _abbreviated(quantity) and _rounds_to(quantity, target):
         return Grade.of(
             1.0, interpreted=interpreted, expected=expected_text, details=details,
             feedback=[f"accepted as the exact value {expected_text} rounded to the digits you wrote"],
@@ -274,6 +282,6 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
             )
 
     feedback = [f"expected {expected_text}; you gave {interpreted}", *_how_far(value, target, variant)]
-    if quantity is not None and (quantity.unit or quantity.scientific) and quantity.significant < 2:
+    if quantity is not None and _abbreviated(quantity) and quantity.significant < 2:
         feedback.append("give at least two significant digits when you round (e.g. 4.3 GB, not 4 GB)")
     return Grade.of(0.0, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)

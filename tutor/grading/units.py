@@ -62,6 +62,7 @@ class Quantity:
 
     value: sympy.Rational  # in base units
     quantum: sympy.Rational  # one step of the last written digit, in base units
+    scale: sympy.Rational  # 10^exponent × the suffix's factor: what one unit of the mantissa is worth
     significant: int  # significant digits written
     unit: str | None  # the suffix (`GB`), None for a bare or scientific number
     scientific: bool
@@ -117,6 +118,7 @@ def read_quantity(text: str, unit: str | None) -> Quantity | None:
     return Quantity(
         value=mantissa * scale,
         quantum=sympy.Rational(1, 10 ** len(frac)) * scale,
+        scale=scale,
         significant=len(digits),
         unit=suffix,
         scientific=exp_text is not None,

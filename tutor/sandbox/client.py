@@ -20,6 +20,7 @@ import re
 import select
 import shutil
 import site
+import stat
 import subprocess
 import sys
 import tempfile
@@ -337,11 +338,20 @@ class Worker:
         out = os.path.join(req, "out")
 
         def read(name: str, cap: int) -> bytes:
+            """Up to cap + 1 bytes of a regular file; b"" for anything else.
+
+            Where the child shares our uid (rootless namespaces without Landlock) it could replace
+            these files: a symlink would make us read (and show as its output) a file it cannot read
+            itself, the hidden reference for one; a FIFO would block us. So no symlinks, no FIFOs.
+            """
             try:
-                with open(os.path.join(out, name), "rb") as f:
-                    return f.read(cap + 1)
+                fd = os.open(os.path.join(out, name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
             except OSError:
                 return b""
+            with os.fdopen(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    return b""
+                return f.read(cap + 1)
 
         output = clean(read("output.txt", _MAX_OUTPUT_BYTES).decode("utf-8", errors="replace"))
         base = dict(outcome=str(reply["outcome"]), exit_code=reply.get("exit_code"), signal=reply.get("signal"),
@@ -355,15 +365,11 @@ class Worker:
             programs = parse_status(raw_status, n_programs, n_cases)
         except (ValueError, UnicodeDecodeError) as exc:
             return RunResult(programs=None, problem=f"the child's status is malformed ({exc})", **base)
-        path = os.path.join(out, "result.safetensors")
-        try:
-            size = os.path.getsize(path)
-        except OSError:
-            size = -1
-        if size < 0 or size > limits.fsize_bytes:
+        raw_result = read("result.safetensors", limits.fsize_bytes)
+        if not raw_result or len(raw_result) > limits.fsize_bytes:
             return RunResult(programs=None, problem="the child wrote no readable result file", **base)
         try:
-            tensors = safetensors.torch.load_file(path)
+            tensors = safetensors.torch.load(raw_result)
         except Exception as exc:  # safetensors raises its own error types for a corrupt file
             return RunResult(programs=None, problem=f"the result file is not valid safetensors ({exc})", **base)
         for key in tensors:

@@ -134,9 +134,9 @@ class FeedbackScreen(Screen[None]):
             if q.kind == "code" and isinstance(model, str) and grade.status.value != "correct":
                 yield Static("A model solution", classes="section-title", markup=False)
                 yield Static(model.rstrip(), id="model-answer", classes="code-block", markup=False)
-            if q.explanation:
+            if self.variant.explanation:
                 yield Static("Why", classes="section-title", markup=False)
-                yield Markdown(prompt_markdown(q.explanation), id="explanation", open_links=False)
+                yield Markdown(prompt_markdown(self.variant.explanation), id="explanation", open_links=False)
         yield Footer()
 
     def _code_details(self) -> ComposeResult:
