@@ -182,3 +182,21 @@ def test_dropping_a_dominant_term_is_never_full_credit(terms: list[tuple[int, ..
     result = grade(variant, f"O({_text([(1, e) for e in rest])})")
     assert expected.status is Status.CORRECT
     assert result.status is not Status.CORRECT
+
+
+@pytest.mark.parametrize(
+    "answer, phrase",
+    [
+        ("O(n log n + log((n+1)^2 - n^2 - 2n - 1))", "logarithm of zero"),  # log 0 is no term to drop
+        ("O(n log n + 1/((n+1)^2 - n^2 - 2n - 1))", "divides by zero"),
+        ("O(n log n / ((n+1)^2 - n^2 - 2n - 1))", "divides by zero"),
+    ],
+)
+def test_an_undefined_term_is_invalid_not_dropped(answer: str, phrase: str) -> None:
+    result = grade(make_variant(SORT, 0), answer)
+    assert result.status is Status.INVALID, (result.status, result.feedback)
+    assert phrase in result.feedback[0]
+
+
+def test_a_root_of_an_expression_that_is_zero_is_zero() -> None:
+    assert grade(make_variant(SORT, 0), "O(n log n + sqrt((n+1)^2 - n^2 - 2n - 1))").status is Status.CORRECT

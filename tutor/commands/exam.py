@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tutor.cli import UserError
+from tutor.commands.quiz import CODE_END, read_answer
 from tutor.commands._common import add_bank_option, bank_paths, load_banks_or_exit
 
 if TYPE_CHECKING:
     from tutor.session.exam import ExamPaper
 
-CODE_END = "."
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -73,23 +73,6 @@ def _bank_questions(paper: "ExamPaper") -> dict[str, Any]:
     return found
 
 
-def _read(inp: TextIO, code: bool) -> str | None:
-    if not code:
-        line = inp.readline()
-        return None if not line else line.strip()
-    lines: list[str] = []
-    while True:
-        line = inp.readline()
-        if not line:
-            return "\n".join(lines) if lines else None
-        text = line.rstrip("\n").rstrip("\r")
-        if not lines and text.strip() in (":skip", ":quit"):
-            return text.strip()
-        if text == CODE_END:
-            return "\n".join(lines)
-        lines.append(text)
-
-
 def answer_exam(exam_file: str, submission: str | None, inp: TextIO, out: TextIO) -> int:
     """Ask every unanswered question of an exam file; each answer is saved to the submission file at once.
 
@@ -121,7 +104,7 @@ def answer_exam(exam_file: str, submission: str | None, inp: TextIO, out: TextIO
             print(f"Type your code, then a line with only `{CODE_END}`.", file=out)
         while True:
             print("> ", end="", file=out, flush=True)
-            answer = _read(inp, item.kind == "code")
+            answer = read_answer(inp, code=item.kind == "code", commands=(":skip", ":quit"))
             if answer is None or answer == ":quit":
                 return _finish(paper, target, out)
             if answer == ":skip" or not answer.strip():

@@ -144,26 +144,26 @@ def _open_session(config: "SessionConfig", store: "Store", resume: str | None) -
 # -- the line-based quiz ---------------------------------------------------------------------------
 
 
-def _read_answer(session: "Session", inp: TextIO) -> str | None:
-    """One answer (or command) from input; None at the end of input."""
-    variant = session.current
-    assert variant is not None
-    if variant.kind == "code":
-        lines: list[str] = []
-        while True:
-            line = inp.readline()
-            if not line:
-                return "\n".join(lines) if lines else None
-            text = line.rstrip("\n").rstrip("\r")
-            if not lines and text.strip() in (":hint", ":skip", ":quit"):
-                return text.strip()
-            if text == CODE_END:
-                return "\n".join(lines)
-            lines.append(text)
-    line = inp.readline()
-    if not line:
-        return None
-    return line.strip()
+def read_answer(inp: TextIO, *, code: bool, commands: tuple[str, ...] = (":hint", ":skip", ":quit")) -> str | None:
+    """One answer (or command) from input; None at the end of input.
+
+    A code answer runs up to a line holding only `CODE_END`; a command is recognised only
+    as its first line. Anything else is one line.
+    """
+    if not code:
+        line = inp.readline()
+        return line.strip() if line else None
+    lines: list[str] = []
+    while True:
+        line = inp.readline()
+        if not line:
+            return "\n".join(lines) if lines else None
+        text = line.rstrip("\n").rstrip("\r")
+        if not lines and text.strip() in commands:
+            return text.strip()
+        if text == CODE_END:
+            return "\n".join(lines)
+        lines.append(text)
 
 
 def _show_question(session: "Session", out: TextIO) -> None:
@@ -264,7 +264,7 @@ def _ask_all(session: "Session", inp: TextIO, out: TextIO) -> None:
         _show_question(session, out)
         while True:
             print("> ", end="", file=out, flush=True)
-            answer = _read_answer(session, inp)
+            answer = read_answer(inp, code=session.current.kind == "code")
             if answer is None or answer == ":quit":
                 if answer is None:
                     print("", file=out)

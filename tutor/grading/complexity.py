@@ -177,7 +177,9 @@ def _reduce(expr: sympy.Expr) -> _Poly:
         k = Fraction(int(exp.p), int(exp.q))
         front = _frontier(base)
         if not front:
-            raise ComplexityError("a power of zero")
+            if k > 0:  # a root of an expression that is 0: the term is 0
+                return _Poly({})
+            raise ComplexityError("your answer divides by zero: a denominator is 0 for every value")
         if k > 0:  # (Σ tᵢ)^k ≍ Σ tᵢ^k
             return _Poly({_pow_term(t, k): Fraction(1) for t in front})
         if len(front) > 1:
@@ -189,6 +191,8 @@ def _reduce(expr: sympy.Expr) -> _Poly:
         if expr.args[0].has(sympy.log):
             raise ComplexityError("nested logarithms are not supported")
         front = _frontier(_reduce(expr.args[0]))
+        if not front:
+            raise ComplexityError("a logarithm of zero: its argument is 0 for every value")
         growing = sorted({n for t in front for n, p, _ in t if p > 0})
         if not growing:
             return _const(Fraction(1))
