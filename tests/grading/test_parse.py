@@ -172,3 +172,37 @@ def test_unicode_division_slashes_divide(text: str) -> None:
 
     G_, d_, H_ = (sympy.Symbol(s, positive=True) for s in ("G", "d", "H"))
     assert parse_math(text, ["G", "d", "H"]) == 2 * G_ * d_**2 / H_
+
+
+@pytest.mark.parametrize("text", ["log 2n", "n log 2n", "√2d", "sqrt 2d", "log 2(n)", "ln 10n"])
+def test_a_bare_function_of_a_number_glued_to_a_name_is_ambiguous(text: str) -> None:
+    # `log 2n` is log(2n) to most readers, but log(2)·n by the rule that a bare function takes one factor.
+    from tutor.grading.parse import MathSyntaxError, parse_math
+
+    with pytest.raises(MathSyntaxError) as err:
+        parse_math(text, ["n", "d"])
+    assert "ambiguous" in err.value.message
+
+
+_N, _D = sympy.Symbol("n", positive=True), sympy.Symbol("d", positive=True)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("log 2 n", _N * sympy.log(2)),
+        ("log(2n)", sympy.log(2 * _N)),
+        ("√2 d", sympy.sqrt(2) * _D),
+        ("log n d", _D * sympy.log(_N)),
+        ("log 2^n", None),
+    ],
+)
+def test_spaced_or_bracketed_bare_function_arguments_still_read(text: str, expected: sympy.Expr | None) -> None:
+    from tutor.grading.parse import MathSyntaxError, parse_math
+
+    if expected is None:  # a symbolic exponent is refused as before, not as ambiguous
+        with pytest.raises(MathSyntaxError) as err:
+            parse_math(text, ["n", "d"])
+        assert "ambiguous" not in err.value.message
+        return
+    assert parse_math(text, ["n", "d"]) == expected

@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from tutor.cli import UserError
+from tutor.mathtext import plain_math
 from tutor.commands._common import add_bank_option, add_filter_options, bank_paths, load_banks_or_exit
 from tutor.commands._store import add_data_dir_option, open_store_or_exit
 
@@ -172,7 +173,7 @@ def _show_question(session: "Session", out: TextIO) -> None:
     q = variant.question
     total = len(session.variants)
     print(f"\n[{session.index + 1}/{total}] {q.topic} · {q.kind} · difficulty {q.difficulty} · {q.id}", file=out)
-    print(variant.prompt.rstrip(), file=out)
+    print(plain_math(variant.prompt.rstrip()), file=out)
     for i, option in enumerate(variant.options):
         print(f"  {chr(ord('a') + i)}) {option}", file=out)
     if variant.kind == "code":
@@ -183,7 +184,7 @@ def _show_question(session: "Session", out: TextIO) -> None:
                 print(f"    {line}".rstrip(), file=out)
         print(f"Type your code, then a line with only `{CODE_END}` to submit.", file=out)
     for n, text in enumerate(session.hints_shown(), start=1):
-        print(f"Hint {n}: {text}", file=out)
+        print(f"Hint {n}: {plain_math(text)}", file=out)
     commands = ":skip, :quit"
     cost = session.next_hint_cost()
     if cost is not None:
@@ -206,7 +207,7 @@ def _show_grade(result: "Grade", score: int, session: "Session", out: TextIO) ->
     explanation = variant.explanation.strip()
     if explanation:
         print("", file=out)
-        print(explanation, file=out)
+        print(plain_math(explanation), file=out)
 
 
 def _show_invalid(result: "Grade", answer: str, out: TextIO) -> None:
@@ -274,7 +275,7 @@ def _ask_all(session: "Session", inp: TextIO, out: TextIO) -> None:
                 if text is None:
                     print("No more hints for this question.", file=out)
                 else:
-                    print(f"Hint {session.hints_used}: {text}", file=out)
+                    print(f"Hint {session.hints_used}: {plain_math(text)}", file=out)
                     cost = session.next_hint_cost()
                     if cost is not None:
                         print(f"(another hint {cost})", file=out)

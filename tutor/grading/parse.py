@@ -751,6 +751,16 @@ class _Parser:
             arg = self.group()
         elif self._starts_factor(nxt) or (nxt is not None and nxt.kind == "func"):
             arg = self.power()  # `log n`, `√d`, `\log n^2`
+            after = self.peek()
+            if (
+                nxt is not None and nxt.kind == "num" and after is not None
+                and after.pos == self.toks[self.i - 1].end and after.kind in ("name", "open", "func", "const")
+            ):  # `log 2n`: log(2n) to most readers, log(2)·n by the one-factor rule
+                shown = self.text[nxt.pos:after.end]
+                raise self.error_at(
+                    after,
+                    f"ambiguous '{self.text[tok.pos:after.end]}': write {name}({shown}) or {name}({nxt.text})·{after.text}",
+                )
         else:
             raise self.error_at(nxt, f"{name} needs an argument")
         if name == "sqrt":

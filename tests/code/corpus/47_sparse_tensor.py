@@ -3,7 +3,6 @@
 # feedback: returned a sparse tensor
 # The right values in a sparse layout: the exact-type rule asks for an ordinary dense tensor, and
 # the copy no longer takes the whole run down.
-import torch
 
 
 def repeat_kv(kv, num_heads):
