@@ -756,10 +756,11 @@ class _Parser:
                 nxt is not None and nxt.kind == "num" and after is not None
                 and after.pos == self.toks[self.i - 1].end and after.kind in ("name", "open", "func", "const")
             ):  # `log 2n`: log(2n) to most readers, log(2)·n by the one-factor rule
-                shown = self.text[nxt.pos:after.end]
+                rest = "(…)" if after.kind == "open" else after.text
                 raise self.error_at(
                     after,
-                    f"ambiguous '{self.text[tok.pos:after.end]}': write {name}({shown}) or {name}({nxt.text})·{after.text}",
+                    f"ambiguous '{self.text[tok.pos:after.end]}': write {name}({nxt.text}{rest}) "
+                    f"or {name}({nxt.text})·{rest}",
                 )
         else:
             raise self.error_at(nxt, f"{name} needs an argument")
