@@ -206,3 +206,30 @@ def test_spaced_or_bracketed_bare_function_arguments_still_read(text: str, expec
         assert "ambiguous" not in err.value.message
         return
     assert parse_math(text, ["n", "d"]) == expected
+
+
+@pytest.mark.parametrize("text", ["n^1/2", "d^-1/2", "d**-1/2", "n^1/3", "1/d^-1/2"])
+def test_a_power_of_one_over_a_number_is_ambiguous(text: str) -> None:
+    # `d^-1/2` is (1/d)/2 by precedence, but is typed for 1/√d; `n^1/2` for √n.
+    from tutor.grading.parse import MathSyntaxError, parse_math
+
+    with pytest.raises(MathSyntaxError) as err:
+        parse_math(text, ["n", "d"])
+    assert "ambiguous" in err.value.message
+    assert "^(" in err.value.message
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("n^(1/2)", sympy.sqrt(_N)),
+        ("d^{-1/2}", 1 / sympy.sqrt(_D)),
+        ("n^2/2", _N**2 / 2),
+        ("n^1 / d", _N / _D),
+        ("d^-1 / 2", 1 / (2 * _D)),
+    ],
+)
+def test_other_powers_before_a_division_still_read(text: str, expected: sympy.Expr) -> None:
+    from tutor.grading.parse import parse_math
+
+    assert parse_math(text, ["n", "d"]) == expected

@@ -536,10 +536,28 @@ class _Parser:
                     exponent = self.group()
                 else:
                     exponent = self.unary()
+                    self._refuse_one_over(exponent)
             finally:
                 self.leave()
             return self.make_power(base, exponent.expr, tok)
         return base
+
+    def _refuse_one_over(self, exponent: _Node) -> None:
+        """`d^-1/2` is (1/d)/2 by precedence but is typed for 1/√d (and `n^1/2` for √n):
+        an exponent of ±1 glued to `/number` is refused as ambiguous."""
+        last = self.toks[self.i - 1]
+        slash, number = self.peek(), self.peek(1)
+        if (
+            exponent.expr in (sympy.Integer(1), sympy.Integer(-1)) and last.kind == "num"
+            and slash is not None and slash.kind == "op" and slash.text == "/" and slash.pos == last.end
+            and number is not None and number.kind == "num" and number.pos == slash.end
+        ):
+            sign = "-" if exponent.expr == -1 else ""
+            raise self.error_at(
+                slash,
+                f"ambiguous '^{self.text[exponent.pos:number.end]}': write ^({sign}1/{number.text}) for a root, "
+                f"or put spaces around '/' to divide by {number.text}",
+            )
 
     def postfix(self) -> _Node:
         node = self.primary()

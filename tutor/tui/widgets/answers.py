@@ -46,7 +46,8 @@ def interpretation(variant: Variant, text: str) -> Content:
     result = grade_against(variant, text)
     if result.status is Status.INVALID:
         message = result.feedback[0] if result.feedback else "cannot read this answer"
-        where = f" (at character {result.position + 1})" if result.position is not None else ""
+        says_where = "column" in message or "character" in message
+        where = f" (at character {result.position + 1})" if result.position is not None and not says_where else ""
         return Content.assemble(("✗ ", "$text-warning"), (f"{message}{where}", "$text-warning"))
     return Content.assemble(("interpreted as ", "$text-muted"), (result.interpreted, "bold"))
 
