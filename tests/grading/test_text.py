@@ -85,14 +85,10 @@ REJECT = [
     ("why-mqa-faster", "We read less data.", 0.2, ["made: fewer bytes are read per generated token"]),
     ("why-mqa-faster", "The cache is smaller and decoding is memory bound.", 0.8, ["missing: fewer bytes are read per generated token"]),
     ("why-mqa-faster", "It uses more heads.", 0.0, []),
-    ("why-mqa-faster", "Smaller model.", 0.0, []),
     ("what-is-gqa", "It groups query heads.", 0.5, ["missing: each group shares one K/V head"]),
     ("what-is-gqa", "KV heads are shared.", 0.5, ["missing: query heads are split into groups"]),
     ("what-is-gqa", "A kind of attention.", 0.0, ["missing: query heads are split into groups", "missing: each group shares one K/V head"]),
     ("what-is-gqa", "MHA with fewer heads", 0.0, []),
-    ("what-is-gqa", "gr oup", 0.0, []),
-    ("what-is-gqa", "shared weights", 0.0, []),
-    ("what-is-gqa", "k v shared", 0.0, []),
 ]
 
 
@@ -185,3 +181,25 @@ def test_points_made_in_own_words_still_count_beside_a_quoted_prompt() -> None:
 def test_a_short_quote_from_the_prompt_still_counts() -> None:
     answer = "The KV cache is smaller; decoding is memory-bandwidth bound, so reading fewer bytes per token is faster."
     assert grade(make_variant(LEADING, 0), answer).status is Status.CORRECT
+
+
+@pytest.mark.parametrize(
+    ("qid", "answer"),
+    [
+        ("why-mqa-faster", "Smaller model."),
+        ("what-is-gqa", "gr oup"),
+        ("what-is-gqa", "shared weights"),
+        ("what-is-gqa", "k v shared"),
+        # Keyword stuffing: every rubric term, no sentence. It would make every point.
+        ("what-is-gqa", "query heads grouped groups share shared K/V head"),
+    ],
+)
+def test_a_list_of_keywords_is_sent_back_not_graded(qid: str, answer: str) -> None:
+    result = grade(_variant(qid), answer)
+    assert result.status is Status.INVALID
+    assert "keywords" in result.feedback[0]
+
+
+def test_the_same_keywords_in_a_sentence_are_graded() -> None:
+    result = grade(_variant("what-is-gqa"), "The query heads are split into groups and each group shares one K/V head.")
+    assert result.status is Status.CORRECT

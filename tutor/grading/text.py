@@ -1,6 +1,8 @@
 """Grade free-text answers against a rubric of points, each earned by any one of its regexes.
 
-Score = weight of the points made / total weight. Regexes are searched
+Score = weight of the points made / total weight. An answer with no word that holds a
+sentence together ("the", "is", "because", ...) is a keyword list and is sent back
+unread (invalid, free to retry), so that stuffing the rubric's terms earns nothing. Regexes are searched
 case-insensitively in the answer with whitespace collapsed, after cutting out
 any run of COPY_WORDS words pasted from the prompt (copying the question, which
 often names the terms a rubric looks for, earns nothing). Python's `re` has no
@@ -21,6 +23,14 @@ from tutor.grading.grade import Grade
 
 MAX_LENGTH = 5000
 COPY_WORDS = 8  # a run of this many words found in the prompt is copied, not the learner's own
+# Words that hold a sentence together. An answer with none of them is a list of keywords
+# (`variance saturate gradient`), which a rubric of patterns would otherwise reward in full.
+GLUE_WORDS = frozenset(
+    "a an the is are was were be been being it its this that these those of to in on at by for with "
+    "from into per as than then so and or but not no nor because since if when while which who each "
+    "every all one only more less fewer most can cannot does do doesn't don't has have had will would "
+    "should must may might there their they we you i".split()
+)
 
 
 def normalise(text: str) -> str:
@@ -38,6 +48,10 @@ def _invalid_reason(answer: str) -> tuple[str, int] | None:
     if not normalise(answer):
         return "the answer is empty: write a sentence or two", 0
     return None
+
+
+def _keyword_list(text: str) -> bool:
+    return not any(w in GLUE_WORDS for w in re.findall(r"[a-z']+", text.lower()))
 
 
 def strip_copied(text: str, prompt: str) -> tuple[str, bool]:
@@ -96,6 +110,9 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
         except re.error as exc:
             raise ValueError(f"{question.id}: feedback regex {expected!r} does not compile: {exc}") from None
         return Grade.of(1.0 if hit else 0.0, interpreted=text, expected=expected)
+    if _keyword_list(text):
+        return Grade.invalid("write the answer as a sentence or two: a list of keywords is not graded",
+                             expected=model, position=0)
     own, copied = strip_copied(text, variant.prompt)
     total = sum(p.weight for p in question.rubric)
     made = [p for p in question.rubric if any(_matches(m, own) for m in p.match)]
