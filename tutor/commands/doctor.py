@@ -21,7 +21,8 @@ def run(args: argparse.Namespace) -> int:
         "platform": platform.platform(),
         "sandbox": layers.to_json(),
         "running_as_root": layers.root,
-        "privilege_drop": layers.privilege_drop or "none (not root)",
+        "privilege_drop": layers.privilege_drop
+        or ("none (not root)" if not layers.root else "none (an unprivileged uid cannot read this Python runtime)"),
         "namespaces": layers.namespaces_detail,
         "landlock_abi": layers.landlock_abi,
         "batch_grading": "allowed" if layers.strong else "refused without --allow-weak-sandbox",

@@ -34,7 +34,7 @@ class Layers:
     """The layers available here."""
 
     root: bool
-    privilege_drop: str  # "dedicated uid", "nobody", or "" when not root
+    privilege_drop: str  # "dedicated uid", "nobody", or "" when not root (or when the drop cannot work)
     namespaces: bool
     namespaces_detail: str
     landlock_abi: int
@@ -114,15 +114,55 @@ def _uid_usable(uid: int) -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
+def _runtime_readable(uid: int) -> bool:
+    """Can `uid` read the Python runtime and torch? (A root-owned venv in a 0700 folder it cannot.)"""
+    import importlib.util  # deferred: only root probes this
+
+    spec = importlib.util.find_spec("torch")  # finds the package without importing it
+    paths = [os.__file__] + ([spec.origin] if spec is not None and spec.origin else [])
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            for path in paths:
+                with open(path, "rb"):
+                    pass
+                os.listdir(os.path.dirname(path))
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+@functools.cache
+def usable_drop(landlock_abi: int) -> str:
+    """The privilege drop a root worker can use: "dedicated uid", "nobody", or "" for none.
+
+    Under Landlock the child keeps the right to read any file (Landlock then decides what it may
+    read), so only being able to switch uid matters. Without Landlock the unprivileged uid must
+    also be able to read the Python runtime, or the child could not even import what it needs.
+    """
+    if os.geteuid() != 0:
+        return ""
+    if _uid_usable(DEDICATED_UID_BASE + 4_194_304):
+        drop, uid = "dedicated uid", DEDICATED_UID_BASE + 4_194_304
+    else:
+        drop, uid = "nobody", FALLBACK_UID
+    if not landlock_abi and not _runtime_readable(uid):
+        return ""
+    return drop
+
+
 @functools.cache
 def detect() -> Layers:
-    """Probe once per process (a few milliseconds: two short forks)."""
+    """Probe once per process (a few milliseconds: a few short forks)."""
     root = os.geteuid() == 0
-    drop = ""
-    if root:
-        drop = "dedicated uid" if _uid_usable(DEDICATED_UID_BASE + 4_194_304) else "nobody"
+    abi = landlock.abi_version()
     why = _probe_namespaces(rootless=not root)
     seccomp = os.path.exists("/proc/sys/kernel/seccomp/actions_avail")
-    return Layers(root=root, privilege_drop=drop, namespaces=not why,
+    return Layers(root=root, privilege_drop=usable_drop(abi), namespaces=not why,
                   namespaces_detail="available" if not why else f"unavailable: {why}",
-                  landlock_abi=landlock.abi_version(), seccomp=seccomp)
+                  landlock_abi=abi, seccomp=seccomp)
