@@ -1,6 +1,6 @@
 """How long loading the question bank takes: in process, split into YAML and model checks, and from a cold start.
 
-    python bench/bank_load.py [--repeat N] [--write docs/benchmarks/bank.md]
+    python bench/bank_load.py [--repeat N] [--write FILE.md]
 
 Loading is on the start-up path of every command (target: the whole app starts within 1 s), so
 this measures the built-in bank as shipped, a synthetic bank 5x its size, the import of

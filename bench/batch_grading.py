@@ -7,7 +7,7 @@ accept/reject examples, feedback (misconception) answers and, for code, its know
 Then it times the real command, `python -m tutor grade DIR --workers N --csv OUT`, from process
 start to exit (cold: spawning workers, loading the bank, starting the code sandbox), for each N.
 
-    .venv/bin/python bench/batch_grading.py [--students 200] [--workers 1 2] [--out docs/benchmarks/progress.md]
+    .venv/bin/python bench/batch_grading.py [--students 200] [--workers 1 2] [--out FILE.md]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Measure code-grading latency: warm (worker already running) and cold (a fresh process).
 
-    .venv/bin/python bench/code_grading.py [--warm-runs 30] [--cold-runs 3] [--write docs/benchmarks/code.md]
+    .venv/bin/python bench/code_grading.py [--warm-runs 30] [--cold-runs 3] [--write FILE.md]
 
 Warm: one process, the worker started and used once; then each `grade(...)` of a submission
 (correct answers and mutants, whose diagnosis needs the mutants' outputs, cached after the first

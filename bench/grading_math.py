@@ -6,7 +6,7 @@ products, up to 1,000 characters). Each answer is graded `--repeat` times after
 one warm-up call; every call is one sample. The issue's target is p50 <= 5 ms
 and p99 <= 50 ms per answer, and every answer within 2 s.
 
-    .venv/bin/python bench/grading_math.py [--repeat 5] [--out docs/benchmarks/grading_math.md]
+    .venv/bin/python bench/grading_math.py [--repeat 5] [--out FILE.md]
 """
 
 from __future__ import annotations
