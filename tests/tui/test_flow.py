@@ -296,3 +296,50 @@ def test_h_asks_for_a_hint_where_it_is_not_typed_text(make: Any) -> None:
             assert app.screen.query_one("#answer-input", Input).value == "h"
 
     asyncio.run(scenario())
+
+
+def test_the_start_screen_resumes_an_unfinished_session(bank: Any, tmp_path: Any) -> None:
+    """A session left after one answer (a crash, a closed terminal) continues from the start screen."""
+    from tutor.session.engine import Session, SessionConfig
+    from tutor.session.store import Store
+    from tutor.tui.app import TutorApp
+
+    from conftest import BANK_FILE
+
+    store = Store(tmp_path / "history.sqlite3")
+    config = SessionConfig(question_ids=("tui-shape", "tui-numeric"), n=2, seed=5, banks=(str(BANK_FILE),))
+    earlier = Session.start(config, bank, store)
+    first = earlier.submit("[h, d]")  # graded (wrong) and stored; the process then "dies"
+    assert first.status.value != "invalid"
+
+    async def scenario() -> None:
+        app = TutorApp(bank=bank, store=store, banks=(str(BANK_FILE),))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, StartScreen)
+            assert "1 of 2 answered" in str(screen.query_one("#resume").label)
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the resumed question")
+            assert app.session.session_id == earlier.session_id
+            assert app.session.current.id == "tui-numeric"
+
+    asyncio.run(scenario())
+    store.close()
+
+
+def test_the_resume_button_is_hidden_when_nothing_is_unfinished(bank: Any, tmp_path: Any) -> None:
+    from tutor.session.store import Store
+    from tutor.tui.app import TutorApp
+
+    store = Store(tmp_path / "history.sqlite3")
+
+    async def scenario() -> None:
+        app = TutorApp(bank=bank, store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert not app.screen.query_one("#resume").display
+            await pilot.press("ctrl+r")
+            await pilot.pause()
+            assert isinstance(app.screen, StartScreen)
+
+    asyncio.run(scenario())
+    store.close()

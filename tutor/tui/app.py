@@ -22,7 +22,7 @@ from tutor.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from tutor.session.engine import Session, SessionConfig
-    from tutor.session.store import Store
+    from tutor.session.store import SessionRecord, Store
 
 # Environment variable naming a file the app appends "first question shown in N ms" to (bench/startup.py).
 TIMING_ENV = "TUTOR_TIMING"
@@ -121,6 +121,30 @@ class TutorApp(App[int]):
         try:
             bank = self._bank(config.banks)
             session = Session.start(config, bank, self.store)
+        except SessionError as exc:
+            return str(exc)
+        except BankError as exc:
+            first = exc.problems[0] if exc.problems else ""
+            return f"the question bank has {len(exc.problems)} problem(s): {first}"
+        self.show_current(session)
+        return None
+
+    def resumable(self) -> "SessionRecord | None":
+        """The newest unfinished session in the history, if there is one (and a history at all)."""
+        if self.store is None:
+            return None
+        records = self.store.unfinished_sessions()
+        return records[0] if records else None
+
+    def resume(self, record: "SessionRecord") -> str | None:
+        """Continue a stored session at its first unanswered question; a message saying why not otherwise."""
+        from tutor.bank import BankError
+        from tutor.session.engine import Session, SessionConfig, SessionError
+
+        assert self.store is not None
+        try:
+            bank = self._bank(SessionConfig.from_json(record.config).banks)
+            session = Session.from_record(record, self.store, bank)
         except SessionError as exc:
             return str(exc)
         except BankError as exc:

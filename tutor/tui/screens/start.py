@@ -22,6 +22,7 @@ class StartScreen(Screen[None]):
 
     BINDINGS = [
         Binding("ctrl+s", "start", "Start", priority=True),
+        Binding("ctrl+r", "resume", "Resume", priority=True),
     ]
 
     app: "TutorApp"
@@ -51,16 +52,37 @@ class StartScreen(Screen[None]):
                     yield Input("", type="integer", id="seed", max_length=12)
             with Horizontal(id="start-row"):
                 yield Button("Start  (ctrl+s)", id="start", variant="primary")
+                yield Button("Resume  (ctrl+r)", id="resume")
                 yield Static("", id="start-error", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#topics").focus()
+        record = self.app.resumable()
+        button = self.query_one("#resume", Button)
+        button.display = record is not None
+        if record is not None:
+            button.label = f"Resume: {record.answered} of {record.total} answered  (ctrl+r)"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resume":
+            return self.query_one("#resume", Button).display  # shown in the footer only when there is one
+        return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "start":
             self.action_start()
+        elif event.button.id == "resume":
+            self.action_resume()
+
+    def action_resume(self) -> None:
+        """Continue the newest unfinished session where it stopped (nothing answered is lost)."""
+        record = self.app.resumable()
+        if record is None:
+            return
+        problem = self.app.resume(record)
+        self.query_one("#start-error", Static).update(problem or "")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
