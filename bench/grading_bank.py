@@ -17,8 +17,7 @@ from collections import defaultdict
 
 from tutor.bank import load_bank
 from tutor.bank.variant import make_variant
-from tutor.commands.check import answer_text
-from tutor.grading import grade
+from tutor.grading import answer_text, grade
 
 
 def percentile(values: list[float], q: float) -> float:

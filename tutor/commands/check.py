@@ -26,15 +26,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_bank_option(parser)
 
 
-def answer_text(value: Any) -> str:
-    """An answer given in YAML may be a list (a shape) or a number; grade its text form."""
-    if isinstance(value, list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    if value is None:
-        return ""
-    return str(value)
-
-
 def _read_text(path: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
@@ -82,6 +73,8 @@ def _print_human(result: dict[str, Any], answer: str, seed: int) -> None:
 
 def _run_batch(args: argparse.Namespace) -> int:
     import yaml
+
+    from tutor.grading import answer_text
 
     try:
         entries = yaml.safe_load(_read_text(args.answers))

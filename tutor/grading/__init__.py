@@ -15,7 +15,7 @@ from typing import Any
 from tutor.bank.variant import Variant
 from tutor.grading.grade import Grade, Status, score_for
 
-__all__ = ["Grade", "Status", "grade", "grade_against", "score_for"]
+__all__ = ["Grade", "Status", "answer_text", "grade", "grade_against", "score_for"]
 
 _MODULES = {
     "shape": "shape",
@@ -27,6 +27,15 @@ _MODULES = {
     "text": "text",
     "code": "code",
 }
+
+
+def answer_text(value: Any) -> str:
+    """An answer written in a YAML file (a list for a shape, a number) as the text a learner types."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
 
 
 def _module(kind: str):

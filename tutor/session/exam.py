@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
+from tutor.grading import answer_text
+
 FORMAT = "attention-tutor-exam/1"
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
 ROSTER_ID_COLUMNS = ("student_id", "id", "student", "username", "email")
@@ -163,14 +165,6 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _answer_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return str(value)
-
-
 def read_paper(path: Path) -> ExamPaper:
     """An exam or submission file; every problem is an ExamError naming the file."""
     import yaml  # deferred: only exam commands read YAML here
@@ -195,7 +189,7 @@ def read_paper(path: Path) -> ExamPaper:
                 kind=str(q.get("kind", "")),
                 prompt=str(q.get("prompt", "")),
                 options=tuple(str(o) for o in q.get("options") or ()),
-                answer=_answer_text(q.get("answer")),
+                answer=answer_text(q.get("answer")),
             )
             for q in data["questions"]
         )
