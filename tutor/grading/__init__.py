@@ -50,9 +50,7 @@ def grade_against(variant: Variant, answer: str, expected: Any | None = None) ->
 def _same_text(answer: str, rule_answer: Any) -> bool:
     """Literal match, blind to spacing: how a rule the grader cannot use as a key (say an einsum
     term with the wrong number of axes) still catches the answer it was written for."""
-    if isinstance(rule_answer, list):
-        rule_answer = "[" + ",".join(str(v) for v in rule_answer) + "]"
-    return "".join(answer.split()) == "".join(str(rule_answer).split())
+    return "".join(answer.split()) == "".join(answer_text(rule_answer).split())
 
 
 def _matches(variant: Variant, answer: str, rule_answer: Any) -> bool:
