@@ -343,3 +343,22 @@ def test_the_resume_button_is_hidden_when_nothing_is_unfinished(bank: Any, tmp_p
 
     asyncio.run(scenario())
     store.close()
+
+
+def test_fixing_an_invalid_answer_keeps_what_was_typed(make: Any) -> None:
+    """Back at the input after an invalid answer, the text stays and typing goes where the cursor is."""
+
+    async def scenario() -> None:
+        app = make("tui-shape")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            await type_line(pilot, "[d, kz]")  # 'kz' is no dimension of this question
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: screen.query_one("#answer-error").display, "the invalid message")
+            field = screen.query_one("#answer-input", Input)
+            assert field.value == "[d, kz]"
+            assert field.cursor_position == 4  # at the unknown name
+            await pilot.press("right", "delete")
+            assert field.value == "[d, k]"
+
+    asyncio.run(scenario())

@@ -28,12 +28,13 @@ LINE_KINDS = ("shape", "einsum", "numeric", "symbolic", "complexity")
 # How long typing must pause before the answer is read again (seconds).
 INTERPRET_DEBOUNCE = 0.25
 
+# Say the form an answer takes, never an example that is itself the answer to some question.
 _PLACEHOLDERS = {
-    "shape": "e.g. [b, h, n, k]",
-    "einsum": "e.g. bnd,dhk->bhnk",
-    "numeric": "a number, e.g. 2*1024^2 or 4 MiB",
-    "symbolic": "a formula, e.g. 2*G*d^2/H",
-    "complexity": "e.g. O(b n d)",
+    "shape": "the dimensions in order, in brackets: [first, second, …]",
+    "einsum": "an einsum equation (inputs->output) or a whole torch.einsum(...) call",
+    "numeric": "a number; arithmetic and units such as 2*1024^2 or 4 MiB work",
+    "symbolic": "a formula in the question's symbols; ^ or ** for powers, LaTeX works",
+    "complexity": "O(...) in the question's symbols; constant factors do not matter",
 }
 
 
@@ -65,7 +66,8 @@ class LineAnswer(Vertical):
     def compose(self) -> ComposeResult:
         from textual.widgets import Input
 
-        yield Input(placeholder=_PLACEHOLDERS.get(self.variant.kind, ""), id="answer-input")
+        # select_on_focus off: going back to fix an invalid answer must keep the text, cursor at the problem.
+        yield Input(placeholder=_PLACEHOLDERS.get(self.variant.kind, ""), id="answer-input", select_on_focus=False)
         yield Static("", id="interpreted", markup=False)
 
     @property
