@@ -75,11 +75,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"tutor: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `tutor list | head`: the reader left; not an error
+        return 0
+    except OSError as exc:
+        # A file or folder a user named (or the terminal) refused: one line, not a traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"tutor: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("tutor: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

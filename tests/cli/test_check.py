@@ -178,3 +178,27 @@ def test_check_does_not_import_torch_or_textual() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_app_refuses_a_pipe_and_points_at_plain() -> None:
+    for argv in (["quiz", "-n", "1"], []):
+        proc = subprocess.run(
+            [sys.executable, "-m", "tutor", *argv], input="", capture_output=True, text=True, check=False, timeout=60
+        )
+        assert proc.returncode == 2
+        assert "--plain" in proc.stderr and "Traceback" not in proc.stderr
+        assert proc.stdout == ""  # no escape codes written into the pipe
+
+
+def test_a_file_the_system_refuses_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id\nada\n", encoding="utf-8")
+    taken = tmp_path / "taken.yaml"
+    taken.write_text("", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "tutor", "exam", "make", "--questions", "p4a-mqa-wq-shape",
+         "--roster", str(roster), "--seed", "1", "--out", str(taken)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"tutor: {taken}: File exists"

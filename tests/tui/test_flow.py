@@ -266,6 +266,10 @@ def test_start_screen_says_why_nothing_started(bank: Any) -> None:
             await pilot.press("ctrl+s")
             await pilot.pause()
             assert "Difficulty from: 9 is not between 1 and 5" in text_of(screen, "#start-error")
+            screen.query_one("#difficulty-low", Input).value = "-"
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert "Difficulty from: '-' is not a whole number from 1 to 5" in text_of(screen, "#start-error")
 
     asyncio.run(scenario())
 

@@ -94,7 +94,15 @@ def _resume_id(store: "Store", wanted: str) -> str:
     return unfinished[0].id
 
 
+def _need_a_terminal() -> None:
+    """The app draws a full screen; piped, it would write escape codes into the pipe and wait forever."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UserError("the app needs a terminal; when piping, use `tutor quiz --plain`")
+
+
 def run(args: argparse.Namespace) -> int:
+    if not args.plain and not args.exam:
+        _need_a_terminal()
     if args.exam:
         from tutor.commands.exam import answer_exam  # deferred: exam files need YAML
 
@@ -119,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
 
 def open_start_screen(args: argparse.Namespace) -> int:
     """Plain `tutor`: the app at its start screen."""
+    _need_a_terminal()
     from tutor.tui import run_app  # deferred: textual is loaded only for the app
 
     store = open_store_or_exit(args)

@@ -94,7 +94,10 @@ class StartScreen(Screen[None]):
             if blank is None:
                 raise ValueError(f"{name}: enter a whole number from {low} to {high}")
             return None
-        value = int(text)
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"{name}: {text!r} is not a whole number from {low} to {high}") from None
         if not low <= value <= high:
             raise ValueError(f"{name}: {value} is not between {low} and {high}")
         return value
