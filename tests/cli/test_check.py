@@ -202,3 +202,10 @@ def test_a_file_the_system_refuses_is_one_line_not_a_traceback(tmp_path: Path) -
     )
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"tutor: {taken}: File exists"
+
+
+def test_escape_sequences_in_an_answer_are_not_echoed_raw(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli("check", "p4a-mqa-wq-shape", "[h, d,\x1b[31m q]", capsys=capsys)
+    assert code == 0
+    assert "\x1b" not in out
+    assert "\u241b" in out  # shown, as one visible character

@@ -116,7 +116,7 @@ def test_invalid_says_where(question: SymbolicQuestion, answer: str, position: i
 def test_unknown_symbol_lists_the_allowed_ones() -> None:
     result = grade(make_variant(GQA_PARAMS, 0), "2*G*x^2/H")
     assert result.feedback[0] == "unknown symbol 'x' at column 5; allowed: G, d, H"
-    assert result.feedback[1:] == ("2*G*x^2/H", "    ^")
+    assert result.position == 4  # where the caret goes; each front end draws its own
 
 
 def test_interpreted_is_canonical() -> None:

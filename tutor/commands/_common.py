@@ -10,6 +10,16 @@ from typing import Any, Sequence
 from tutor.bank.model import KINDS, TOPICS
 
 
+# Control characters (C0 but tab, DEL, C1) shown as one visible character each, so text a learner
+# typed is echoed without moving the terminal's cursor or colours, and a caret under it still lines up.
+_VISIBLE = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]} | {0x1B: "\u241b"}
+
+
+def visible(text: str) -> str:
+    """`text` safe to print on one terminal line: every control character becomes a visible stand-in."""
+    return text.translate(_VISIBLE)
+
+
 def add_bank_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bank",

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.cli import UserError
-from tutor.commands._common import add_bank_option, load_bank_or_exit
+from tutor.commands._common import add_bank_option, load_bank_or_exit, visible
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -60,13 +60,13 @@ def _print_human(result: dict[str, Any], answer: str, seed: int) -> None:
     print(f"{result['id']}  (seed {seed})")
     print(f"  status:      {result['status']}   score {result['score']} / 5")
     if result["interpreted"]:
-        print(f"  interpreted: {result['interpreted']}")
+        print(f"  interpreted: {visible(result['interpreted'])}")
     position = result.get("position")
     if result["status"] == "invalid" and position is not None and "\n" not in answer:
-        print(f"  answer:      {answer}")
+        print(f"  answer:      {visible(answer)}")
         print(f"               {' ' * position}^")
     for line in result["feedback"]:
-        print(f"  - {line}")
+        print(f"  - {visible(line)}")
     if result["expected"]:
         print(f"  expected:    {result['expected']}")
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from tutor.cli import UserError
 from tutor.mathtext import plain_math
-from tutor.commands._common import add_bank_option, add_filter_options, bank_paths, load_banks_or_exit
+from tutor.commands._common import add_bank_option, add_filter_options, bank_paths, load_banks_or_exit, visible
 from tutor.commands._store import add_data_dir_option, open_store_or_exit
 
 if TYPE_CHECKING:
@@ -221,12 +221,12 @@ def _show_grade(result: "Grade", score: int, session: "Session", out: TextIO) ->
 
 def _show_invalid(result: "Grade", answer: str, out: TextIO) -> None:
     message = result.feedback[0] if result.feedback else "could not read that answer"
-    print(f"? could not read that answer: {message}", file=out)
+    print(f"? could not read that answer: {visible(message)}", file=out)
     if result.position is not None and "\n" not in answer:
-        print(f"    {answer}", file=out)
+        print(f"    {visible(answer)}", file=out)
         print(f"    {' ' * result.position}^", file=out)
     for line in result.feedback[1:]:
-        print(f"  - {line}", file=out)
+        print(f"  - {visible(line)}", file=out)
     print("Try again (nothing was recorded).", file=out)
 
 

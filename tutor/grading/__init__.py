@@ -42,8 +42,18 @@ def _module(kind: str):
     return importlib.import_module(f"tutor.grading.{_MODULES[kind]}")
 
 
+# Typed-answer look-alikes mapped one character to one, so every position a grader reports still
+# points into what the learner typed: full-width ASCII (IME input: `２Gd²/H`, `［h, d, q］`), the
+# ideographic space, and invisible zero-width characters (pasted text) read as a space.
+_LOOK_ALIKES = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {
+    0x3000: 0x20, 0x200B: 0x20, 0x200C: 0x20, 0x200D: 0x20, 0x2060: 0x20, 0xFEFF: 0x20,
+}
+
+
 def grade_against(variant: Variant, answer: str, expected: Any | None = None) -> Grade:
     """Grade with the kind's grader alone (no feedback rules); `expected` overrides the answer key."""
+    if variant.kind != "code":  # code is code: its strings and comments are the learner's own
+        answer = answer.translate(_LOOK_ALIKES)
     return _module(variant.kind).grade(variant, answer, expected)
 
 

@@ -290,9 +290,7 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     try:
         parsed = parse_math_full(answer, symbols, allow_big_o=True)
     except MathSyntaxError as err:
-        return Grade.invalid(
-            err.message, position=err.position, expected=expected_text, feedback=err.caret(answer).split("\n")
-        )
+        return Grade.invalid(err.message, position=err.position, expected=expected_text)
     try:
         terms = dominant_terms(substitute_where(parsed.expr, where))
     except ComplexityError as err:

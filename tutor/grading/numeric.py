@@ -222,7 +222,7 @@ def _unit_param_clash(
 
 
 def _invalid(err: MathSyntaxError, answer: str, expected: str) -> Grade:
-    return Grade.invalid(err.message, position=err.position, expected=expected, feedback=err.caret(answer).split("\n"))
+    return Grade.invalid(err.message, position=err.position, expected=expected)
 
 
 def grade(variant: Variant, answer: str, expected: object | None = None) -> Grade:
@@ -243,10 +243,7 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     clash = _unit_param_clash(answer, variant, unit_constants(question.unit), value)
     if clash is not None:
         message, position = clash
-        return Grade.invalid(
-            message, position=position, expected=expected_text,
-            feedback=MathSyntaxError(message, position).caret(answer).split("\n"),
-        )
+        return Grade.invalid(message, position=position, expected=expected_text)
     interpreted = _describe(value, question.unit)
 
     if question.tolerance is not None:

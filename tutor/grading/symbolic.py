@@ -58,7 +58,7 @@ def where_map(question: SymbolicQuestion | ComplexityQuestion, symbols: list[str
 
 
 def _invalid(err: MathSyntaxError, answer: str, expected: str) -> Grade:
-    return Grade.invalid(err.message, position=err.position, expected=expected, feedback=err.caret(answer).split("\n"))
+    return Grade.invalid(err.message, position=err.position, expected=expected)
 
 
 def _monomial_ratio(answer: sympy.Expr, expected: sympy.Expr) -> sympy.Expr | None:
