@@ -148,3 +148,24 @@ def test_an_unusable_folder_is_a_clear_error(tmp_path: Path):
     blocker.write_text("not a folder", encoding="utf-8")
     with pytest.raises(StoreError, match="cannot create the history folder"):
         Store(blocker / "h.sqlite3")
+
+
+def test_a_prefix_that_matches_several_sessions_says_so(tmp_path: Path):
+    from tutor.session.store import SessionNotFound
+
+    with Store(tmp_path / "h.sqlite3") as store:
+        for sid in ("20261123-1610-aa", "20261123-1610-bb"):
+            store.create_session(sid, mode="quiz", seed=1, config={"n": 1}, variants=[("q0", 1)])
+        assert store.find_session("20261123-1610-a").id == "20261123-1610-aa"
+        with pytest.raises(SessionNotFound, match="matches 2 sessions"):
+            store.find_session("20261123-1610")
+        with pytest.raises(SessionNotFound, match="no session 'zz'"):
+            store.find_session("zz")
+
+
+def test_a_session_left_before_its_first_answer_is_not_offered_for_resume(tmp_path: Path):
+    with Store(tmp_path / "h.sqlite3") as store:
+        store.create_session("empty", mode="quiz", seed=1, config={"n": 2}, variants=[("q0", 1), ("q1", 2)])
+        store.create_session("begun", mode="quiz", seed=2, config={"n": 2}, variants=[("q0", 1), ("q1", 2)])
+        _attempt(store, "begun", 0)
+        assert [r.id for r in store.unfinished_sessions()] == ["begun"]

@@ -44,10 +44,12 @@ def run(args: argparse.Namespace) -> int:
             return 0
         session_id = None
         if args.session:
-            record = store.session(args.session)
-            if record is None:
-                raise UserError(f"--session {args.session}: no such session (see `tutor history --sessions`)")
-            session_id = record.id
+            from tutor.session.store import SessionNotFound
+
+            try:
+                session_id = store.find_session(args.session).id
+            except SessionNotFound as exc:
+                raise UserError(f"--session: {exc}") from None
         attempts = store.attempts(session_id, limit=args.limit)
     finally:
         store.close()

@@ -84,10 +84,12 @@ def config_from_args(args: argparse.Namespace) -> "SessionConfig":
 
 def _resume_id(store: "Store", wanted: str) -> str:
     if wanted != "latest":
-        record = store.session(wanted)
-        if record is None:
-            raise UserError(f"--resume {wanted}: no such session (see `tutor history`)")
-        return record.id
+        from tutor.session.store import SessionNotFound
+
+        try:
+            return store.find_session(wanted).id
+        except SessionNotFound as exc:
+            raise UserError(f"--resume: {exc}") from None
     unfinished = store.unfinished_sessions()
     if not unfinished:
         raise UserError("--resume: there is no unfinished session to resume")

@@ -46,9 +46,14 @@ def run(args: argparse.Namespace) -> int:
             sessions = store.sessions(1)
             record = sessions[0] if sessions else None
         else:
-            record = store.session(args.session)
+            from tutor.session.store import SessionNotFound
+
+            try:
+                record = store.find_session(args.session)
+            except SessionNotFound as exc:
+                raise UserError(str(exc)) from None
         if record is None:
-            raise UserError(f"no session {args.session!r} (see `tutor history --sessions`)")
+            raise UserError("there is no session yet (see `tutor history --sessions`)")
         data = report_json(record, store, _prompts(record.config, record.variants))
     finally:
         store.close()

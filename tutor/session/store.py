@@ -75,6 +75,10 @@ class StoreError(Exception):
     """The history cannot be used (e.g. written by a newer tutor); the message says what to do."""
 
 
+class SessionNotFound(LookupError):
+    """No stored session matches what the user gave, or several do; the message says which."""
+
+
 @dataclass(frozen=True)
 class SessionRecord:
     """One stored session: its config (JSON-ready dict), seed and the (question id, seed) of each variant."""
@@ -313,12 +317,27 @@ class Store:
             for r in rows
         ]
 
+    def find_session(self, wanted: str) -> SessionRecord:
+        """The session with this id, or the only one whose id starts with it.
+
+        Raises SessionNotFound saying which: none matches, or several do (listing them).
+        """
+        rows = self._session_rows("WHERE s.id = ?", (wanted,))
+        if not rows:
+            rows = self._session_rows("WHERE s.id LIKE ? ESCAPE '\\'", (_like_prefix(wanted),))
+        if len(rows) == 1:
+            return rows[0]
+        if not rows:
+            raise SessionNotFound(f"no session {wanted!r} (see `tutor history --sessions`)")
+        ids = ", ".join(r.id for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+        raise SessionNotFound(f"{wanted!r} matches {len(rows)} sessions ({ids}): give more of the id")
+
     def session(self, session_id: str) -> SessionRecord | None:
         """The session with this id, or the only one whose id starts with it; None if none (or ambiguous)."""
-        rows = self._session_rows("WHERE s.id = ?", (session_id,))
-        if not rows:
-            rows = self._session_rows("WHERE s.id LIKE ? ESCAPE '\\'", (_like_prefix(session_id),))
-        return rows[0] if len(rows) == 1 else None
+        try:
+            return self.find_session(session_id)
+        except SessionNotFound:
+            return None
 
     def sessions(self, limit: int | None = None) -> list[SessionRecord]:
         """All sessions, newest first."""
@@ -326,8 +345,11 @@ class Store:
         return rows[:limit] if limit is not None else rows
 
     def unfinished_sessions(self) -> list[SessionRecord]:
-        """Sessions that were neither finished nor fully answered (resumable), newest first."""
-        return [r for r in self._session_rows("WHERE s.finished IS NULL") if r.answered < r.total]
+        """Sessions begun but neither finished nor fully answered (resumable), newest first.
+
+        One left before its first answer (the app opened, then closed) has nothing to resume.
+        """
+        return [r for r in self._session_rows("WHERE s.finished IS NULL") if 0 < r.answered < r.total]
 
     # -- attempts --------------------------------------------------------------------------
 
