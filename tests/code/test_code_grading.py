@@ -108,6 +108,13 @@ def test_unreadable_answers_are_invalid_and_never_run(code_questions, answer, me
     assert message in g.feedback[0]
 
 
+def test_the_unchanged_starter_is_sent_back_not_graded(code_questions):
+    q = code_questions["code.repeat-kv"]
+    g = code.grade(make_variant(q, 0), q.starter + "\n\n")
+    assert g.status is Status.INVALID
+    assert "starter code, unchanged" in g.feedback[0]
+
+
 def test_syntax_error_position_points_into_the_answer(code_questions):
     answer = "def repeat_kv(kv, num_heads):\n    return kv +\n"
     g = code.grade(make_variant(code_questions["code.repeat-kv"], 0), answer)

@@ -21,7 +21,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="batch: a YAML list of {id, answer, seed}; prints one result per entry, in order",
     )
-    parser.add_argument("--seed", type=int, default=0, help="variant seed (default 0)")
+    parser.add_argument(
+        "--seed", type=int, default=0,
+        help="the variant's seed (default 0): it draws the question's params; "
+        "(`tutor quiz --seed` is a session's seed, from which each question's variant seed is drawn)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON: id, status, score, fraction, interpreted, feedback, expected")
     add_bank_option(parser)
 

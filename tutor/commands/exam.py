@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from tutor.cli import UserError
 from tutor.commands.quiz import CODE_END, read_answer
+from tutor.mathtext import plain_math
 from tutor.commands._common import add_bank_option, bank_paths, load_banks_or_exit
 
 if TYPE_CHECKING:
@@ -97,9 +98,9 @@ def answer_exam(exam_file: str, submission: str | None, inp: TextIO, out: TextIO
         if item.answer:
             continue
         print(f"\n[{index + 1}/{total}] {item.kind} · {item.id}", file=out)
-        print(item.prompt.rstrip(), file=out)
+        print(plain_math(item.prompt.rstrip()), file=out)
         for i, option in enumerate(item.options):
-            print(f"  {chr(ord('a') + i)}) {option}", file=out)
+            print(f"  {chr(ord('A') + i)}) {plain_math(option)}", file=out)
         if item.kind == "code":
             print(f"Type your code, then a line with only `{CODE_END}`.", file=out)
         while True:

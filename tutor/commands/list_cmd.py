@@ -42,7 +42,11 @@ def run(args: argparse.Namespace) -> int:
         print("no questions match")
         return 0
     width = max(len(q.id) for q in questions)
+    from tutor.bank.variant import make_variant
+    from tutor.mathtext import plain_math
+
     for q in questions:
-        print(f"{q.id:<{width}}  {q.kind:<10} {q.topic:<9} d{q.difficulty}  {_first_line(q.prompt, 60)}")
+        preview = plain_math(make_variant(q, 0).prompt)  # as a learner sees it: params filled in, math as unicode
+        print(f"{q.id:<{width}}  {q.kind:<10} {q.topic:<9} d{q.difficulty}  {_first_line(preview, 60)}")
     print(f"{len(questions)} question(s)")
     return 0

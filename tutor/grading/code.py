@@ -337,6 +337,9 @@ def _syntax_check(question: CodeQuestion, answer: str) -> Grade | None:
     expected = f"a function {question.entry}(...) matching {question.reference}"
     if not answer.strip():
         return Grade.invalid(f"write a function named {question.entry}", expected=expected)
+    if answer.split() == question.starter.split():
+        return Grade.invalid("this is the starter code, unchanged: write your implementation first",
+                             expected=expected)
     if len(answer) > _MAX_SOURCE:
         return Grade.invalid(f"the code is {len(answer)} characters long; the limit is {_MAX_SOURCE}", expected=expected)
     try:
