@@ -32,6 +32,7 @@ class Report:
     questions: int
     files: int
     problems: tuple[Problem, ...]
+    code_skipped: int = 0  # code questions checked for format only (`--no-code`)
 
     @property
     def ok(self) -> bool:
@@ -41,7 +42,8 @@ class Report:
         noun = "problem" if len(self.problems) == 1 else "problems"
         q = "question" if self.questions == 1 else "questions"
         f = "file" if self.files == 1 else "files"
-        return f"validated {self.questions} {q} in {self.files} {f}: {len(self.problems)} {noun}"
+        skipped = f" ({self.code_skipped} code question(s) not run: --no-code)" if self.code_skipped else ""
+        return f"validated {self.questions} {q} in {self.files} {f}: {len(self.problems)} {noun}{skipped}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,7 +78,8 @@ def validate(
         problems.extend(check_question(question, file, code=code, variants=variants))
     order = {name: i for i, name in enumerate(bank.files)}
     problems.sort(key=lambda p: (order.get(p.path, -1), p.line, p.column))
-    return Report(questions=len(bank), files=len(bank.files), problems=tuple(problems))
+    skipped = 0 if code else sum(1 for q in bank if q.kind == "code")
+    return Report(questions=len(bank), files=len(bank.files), problems=tuple(problems), code_skipped=skipped)
 
 
 def _clashes_with_builtin(bank: Bank) -> list[Problem]:

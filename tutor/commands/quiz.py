@@ -199,7 +199,7 @@ def _show_question(session: "Session", out: TextIO) -> None:
     commands = ":skip, :quit"
     cost = session.next_hint_cost()
     if cost is not None:
-        commands = f":hint ({cost}), " + commands
+        commands = f":hint — {cost}; " + commands
     print(f"Commands: {commands}", file=out)
 
 

@@ -201,7 +201,7 @@ class TutorApp(App[int]):
         if isinstance(self.screen, ConfirmScreen):
             return
         if self.store is not None:
-            message = "Your answers so far are saved; `tutor quiz --resume` continues this session."
+            message = "Your answers so far are saved: Resume on the start screen, or tutor quiz --resume, continues this session."
         else:
             message = "Answers given so far are not kept."
         self.push_screen(ConfirmScreen("Quit in the middle of the session?", message, yes="Quit", no="Stay"), self._quit_confirmed)
