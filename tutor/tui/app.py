@@ -11,7 +11,7 @@ import importlib
 import os
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -115,19 +115,9 @@ class TutorApp(App[int]):
 
     def begin(self, config: "SessionConfig") -> str | None:
         """Start a session from `config` and show its first question; a message saying why not otherwise."""
-        from tutor.bank import BankError
-        from tutor.session.engine import Session, SessionError
+        from tutor.session.engine import Session
 
-        try:
-            bank = self._bank(config.banks)
-            session = Session.start(config, bank, self.store)
-        except SessionError as exc:
-            return str(exc)
-        except BankError as exc:
-            first = exc.problems[0] if exc.problems else ""
-            return f"the question bank has {len(exc.problems)} problem(s): {first}"
-        self.show_current(session)
-        return None
+        return self._open(config.banks, lambda bank: Session.start(config, bank, self.store))
 
     def resumable(self) -> "SessionRecord | None":
         """The newest unfinished session in the history, if there is one (and a history at all)."""
@@ -138,13 +128,20 @@ class TutorApp(App[int]):
 
     def resume(self, record: "SessionRecord") -> str | None:
         """Continue a stored session at its first unanswered question; a message saying why not otherwise."""
-        from tutor.bank import BankError
-        from tutor.session.engine import Session, SessionConfig, SessionError
+        from tutor.session.engine import Session, SessionConfig
 
-        assert self.store is not None
+        store = self.store
+        assert store is not None
+        banks = SessionConfig.from_json(record.config).banks
+        return self._open(banks, lambda bank: Session.from_record(record, store, bank))
+
+    def _open(self, banks: tuple[str, ...], make: "Callable[[Any], Session]") -> str | None:
+        """Load `banks`, build a session with `make(bank)` and show it; or say why it could not be."""
+        from tutor.bank import BankError
+        from tutor.session.engine import SessionError
+
         try:
-            bank = self._bank(SessionConfig.from_json(record.config).banks)
-            session = Session.from_record(record, self.store, bank)
+            session = make(self._bank(banks))
         except SessionError as exc:
             return str(exc)
         except BankError as exc:
