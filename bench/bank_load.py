@@ -30,6 +30,8 @@ import yaml  # noqa: E402
 from tutor.bank.loader import _parse, bank_files, builtin_bank_dir, load_bank  # noqa: E402
 from tutor.bank.model import MODEL_FOR_KIND  # noqa: E402
 
+from machine import cpu_model  # bench/machine.py: these scripts run as `python bench/NAME.py`
+
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
@@ -95,13 +97,7 @@ def cold(command: list[str], repeat: int, check: bool = True) -> tuple[list[floa
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-            if line.startswith("Model name:"):
-                cpu = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
+    cpu = cpu_model() or platform.processor() or platform.machine()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (f"{cpu}, {os.cpu_count()} CPUs (nproc), Python {platform.python_version()}, "
             f"PyYAML {yaml.__version__} (libyaml: {yaml.__with_libyaml__}); load average at start {load:.1f}")

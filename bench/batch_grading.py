@@ -30,6 +30,8 @@ from tutor.bank import load_bank  # noqa: E402
 from tutor.bank.variant import is_parameterized  # noqa: E402
 from tutor.session.exam import make_papers, paper_file, submission_file, write_atomic  # noqa: E402
 
+from machine import cpu_model  # bench/machine.py: these scripts run as `python bench/NAME.py`
+
 KINDS = ("shape", "einsum", "numeric", "symbolic", "complexity", "choice", "text", "code")
 
 
@@ -146,13 +148,7 @@ def main() -> None:
 def _cpu() -> str:
     import os
 
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-            if line.startswith("Model name:"):
-                model = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
+    model = cpu_model() or platform.processor() or "unknown CPU"
     return f"{model}, {len(os.sched_getaffinity(0))} cores (nproc)"
 
 

@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from machine import cpu_model  # bench/machine.py: these scripts run as `python bench/NAME.py`
+
 ROOT = Path(__file__).resolve().parents[1]
 BANK = ROOT / "question_bank" / "code.yaml"
 COLD = """
@@ -29,6 +31,7 @@ t0 = time.perf_counter()
 from tutor.bank.model import BankFile
 from tutor.bank.variant import make_variant
 from tutor.grading import grade
+
 bank = BankFile.model_validate(yaml.safe_load(open({bank!r})))
 q = {{x.id: x for x in bank.questions}}["code.gqa-forward"]
 g = grade(make_variant(q, 0), q.answer)
@@ -97,13 +100,7 @@ def cold(runs: int) -> tuple[list[float], list[float], list[float]]:
 
 
 def machine() -> str:
-    model = ""
-    try:
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-            if line.startswith("Model name:"):
-                model = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
+    model = cpu_model()
     return f"{os.cpu_count()} CPUs (nproc), {model or platform.processor()}, {platform.system()} {platform.release()}"
 
 

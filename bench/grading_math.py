@@ -16,7 +16,6 @@ import datetime as dt
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,6 +24,8 @@ from tutor.bank.model import ComplexityQuestion, NumericQuestion, SymbolicQuesti
 from tutor.bank.variant import Variant, make_variant
 from tutor.grading import grade
 from tutor.grading.parse import clear_parse_cache
+
+from machine import cpu_model  # bench/machine.py: these scripts run as `python bench/NAME.py`
 
 NUMERIC = make_variant(NumericQuestion(
     id="mha-kv-params", kind="numeric", topic="mha", unit="params", prompt="?",
@@ -127,14 +128,7 @@ def _pct(samples: list[float], q: float) -> float:
 
 
 def _machine() -> str:
-    try:
-        model = next(
-            line.split(":", 1)[1].strip()
-            for line in subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout.splitlines()
-            if line.startswith("Model name")
-        )
-    except (StopIteration, OSError):
-        model = platform.processor() or "unknown CPU"
+    model = cpu_model() or platform.processor() or "unknown CPU"
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"{model}, {os.cpu_count()} CPUs (nproc: {len(os.sched_getaffinity(0))}), "
