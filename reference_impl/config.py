@@ -5,6 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def attention_kind(n_heads: int, n_kv_heads: int) -> str:
+    """``"MHA"`` (G = H), ``"MQA"`` (G = 1) or ``"GQA"`` (in between), from the head counts."""
+    if n_kv_heads == n_heads:
+        return "MHA"
+    if n_kv_heads == 1:
+        return "MQA"
+    return "GQA"
+
+
 @dataclass(frozen=True)
 class AttentionConfig:
     """``n_heads`` query heads share ``n_kv_heads`` key/value heads of size ``head_dim``.
@@ -55,8 +64,4 @@ class AttentionConfig:
     @property
     def kind(self) -> str:
         """``"MHA"``, ``"MQA"`` or ``"GQA"``."""
-        if self.n_kv_heads == self.n_heads:
-            return "MHA"
-        if self.n_kv_heads == 1:
-            return "MQA"
-        return "GQA"
+        return attention_kind(self.n_heads, self.n_kv_heads)

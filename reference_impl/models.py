@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reference_impl.config import attention_kind
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -24,11 +26,7 @@ class ModelConfig:
     @property
     def kind(self) -> str:
         """``"MHA"``, ``"MQA"`` or ``"GQA"``, from the head counts."""
-        if self.n_kv_heads == self.n_heads:
-            return "MHA"
-        if self.n_kv_heads == 1:
-            return "MQA"
-        return "GQA"
+        return attention_kind(self.n_heads, self.n_kv_heads)
 
     @property
     def group_size(self) -> int:
