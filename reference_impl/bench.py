@@ -421,9 +421,9 @@ def _fits(device: torch.device, needed: int) -> bool:
 DECODE_CORES = ("sdpa", "einsum", "repeat", "repeat_prealloc")
 
 
-def bench_decode(plan: Plan, device: torch.device, dtype: torch.dtype, pool: Pool, timer: Timer,
-                 bandwidth: float) -> list[dict]:
-    """One decoding step (T = 1) for every (batch, context, G, core); all of one point timed in alternation."""
+def bench_decode(plan: Plan, device: torch.device, dtype: torch.dtype, pool: Pool, timer: Timer) -> list[dict]:
+    """One decoding step (T = 1) for every (batch, context, G, core); all of one point timed in alternation
+    with the read of the whole pool, whose bandwidth in the same rounds is each efficiency's limit."""
     rows = []
     h, d = plan.n_heads, plan.head_dim
     element = torch.empty(0, dtype=dtype).element_size()
@@ -451,17 +451,22 @@ def bench_decode(plan: Plan, device: torch.device, dtype: torch.dtype, pool: Poo
                 fns[f"{g}:{name}"] = _cycling(lambda k, v, core=core: core(q, k, v), pairs)
             fns[f"{g}:repeat_prealloc"] = _cycling(lambda k, v, ko=k_out, vo=v_out: repeat_into(q, k, v, ko, vo), pairs)
             point_rows.append(row)
+        if fns:
+            # the limit is measured in the same rounds, so an efficiency is a paired figure too
+            fns["read"] = lambda: pool.data.sum()
         samples = timer.alternate(fns) if fns else {}
         for row in point_rows:
             if "skipped" in row:
                 continue
             g = row["n_kv_heads"]
+            row["read_bytes_per_s"] = pool.nbytes / statistics.median(samples["read"])
             for name in DECODE_CORES:
                 s = samples[f"{g}:{name}"]
                 row[name] = spread(s)
                 row[f"{name}_samples"] = s
                 row[f"{name}_s"] = row[name]["median"]
-                row[f"{name}_efficiency"] = row["bytes_read"] / bandwidth / row[name]["median"]
+                # (bytes / read bandwidth of the round) / time of the round, median over the rounds
+                row[f"{name}_efficiency"] = row["bytes_read"] / pool.nbytes * paired_ratio(samples["read"], s)
         rows.extend(point_rows)
         del q, fns
         if device.type == "cuda":
@@ -716,7 +721,7 @@ def run(
     timer = Timer(device, plan.samples, plan.sample_s, plan.warmups, flush)
     result["bandwidth"] = measure_bandwidth(pool, timer)
     say(render_bandwidth(result))
-    decode = bench_decode(plan, device, dtype, pool, timer, result["bandwidth"]["bytes_per_s"])
+    decode = bench_decode(plan, device, dtype, pool, timer)
     result["decode"] = decode
     result["ratios"] = decode_ratios(decode, plan)
     result["backends"] = backend_report(plan, device, dtype)
@@ -785,7 +790,8 @@ def render_decode(result: dict) -> str:
     lines = [
         "",
         f"2. one decoding step of one layer's attention (H={p['n_heads']}, D={p['head_dim']}, T=1), K/V rotated through "
-        "the buffer; MiB read = K, V, q and the output (no weights); eff = MiB read / read bandwidth / time; "
+        "the buffer; MiB read = K, V, q and the output (no weights); eff = MiB read / read bandwidth / time, with the "
+        "read bandwidth timed in the same rounds (median of per-round figures); "
         "times in ms, median [min-max]; (c) = the working set could be cache-resident",
         f"{'batch':>5} {'ctx':>6} {'G':>3} {'MiB read':>9}  "
         + "  ".join(f"{name + ' ms':>24} {'eff':>5}" for name in DECODE_CORES),
@@ -806,9 +812,11 @@ def render_decode(result: dict) -> str:
         target_eff = target_ratios = "   (the targets are for H100/H200 in bf16; not this device)"
     else:
         target_eff = target_ratios = ""
+    read_then = next((r["read_bytes_per_s"] for r in result["decode"]
+                      if (r["batch"], r["context"]) == (eb, ec) and "read_bytes_per_s" in r), None)
     lines += [
         f"GQA-8 sdpa efficiency at batch {eb}, context {ec}: {_fmt(ra['gqa8_sdpa_efficiency'], '.0%')} of the read bandwidth"
-        + target_eff,
+        + (f" ({read_then / 1e9:.1f} GB/s in those rounds)" if read_then else "") + target_eff,
         f"at batch {rb}, context {rc} (medians of paired ratios): MHA/GQA-8 {_fmt(ra['mha_over_gqa8'], '.2f')}x, "
         f"MHA/MQA {_fmt(ra['mha_over_mqa'], '.2f')}x" + target_ratios,
         f"repeat/sdpa: GQA-8 {_fmt(ra['repeat_over_sdpa_gqa8'], '.2f')}x, MQA {_fmt(ra['repeat_over_sdpa_mqa'], '.2f')}x "

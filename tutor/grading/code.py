@@ -203,6 +203,8 @@ class Comparison:
     ok: bool
     reason: str  # "" when ok
     details: tuple[str, ...] = ()
+    max_abs: float | None = None  # the largest |actual - expected|, when values were compared
+    max_rel: float | None = None  # the largest relative error where |expected| > atol
 
 
 def _index(flat: int, shape: tuple[int, ...]) -> list[int]:
@@ -236,15 +238,18 @@ def compare(actual: Any, expected: Any, rtol: float, atol: float) -> Comparison:
     ok = bool((diff <= atol + rtol * e.abs()).all())
     flat = int(diff.flatten().argmax())
     where = _index(flat, tuple(a.shape))
+    max_abs = diff.flatten()[flat].item()
+    max_rel = None
     lines = [shapes, f"largest absolute error {diff.flatten()[flat].item():.3g} at {where} "
                      f"(expected {e.flatten()[flat].item():.6g}, got {a.flatten()[flat].item():.6g})"]
     significant = e.abs() > max(atol, 1e-12)
     if bool(significant.any()):
         rel = torch.where(significant, diff / e.abs().clamp_min(1e-300), torch.zeros_like(diff))
         rflat = int(rel.flatten().argmax())
-        lines.append(f"largest relative error {rel.flatten()[rflat].item():.3g} at {_index(rflat, tuple(a.shape))}")
+        max_rel = rel.flatten()[rflat].item()
+        lines.append(f"largest relative error {max_rel:.3g} at {_index(rflat, tuple(a.shape))}")
     lines.append(f"tolerance: rtol={rtol:g}, atol={atol:g}")
-    return Comparison(ok, "" if ok else "wrong values", tuple(lines))
+    return Comparison(ok, "" if ok else "wrong values", tuple(lines), max_abs, max_rel)
 
 
 # --- running code in the sandbox ---
@@ -493,7 +498,8 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
             feedback.append(f"Time on the largest case ({prepared.labels[prepared.largest]}): yours "
                             f"{mine * 1e3:.2f} ms, the reference {prepared.reference_seconds * 1e3:.2f} ms ({ratio:.1f}x).")
     details = {
-        "cases": [{"label": prepared.labels[i], "passed": passed[i], "reason": comparisons[i].reason}
+        "cases": [{"label": prepared.labels[i], "passed": passed[i], "reason": comparisons[i].reason,
+                   "max_abs_error": comparisons[i].max_abs, "max_rel_error": comparisons[i].max_rel}
                   for i in range(n)],
         "device": prepared.device,
         "timing": timing,
