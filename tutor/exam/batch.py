@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from tutor.exam.paper import ExamError, ExamPaper, question_seed, read_paper
 
@@ -176,13 +176,20 @@ _BANK: Any = None
 _ALLOW_WEAK = False
 
 
-def _init_worker(bank_paths: tuple[str, ...], allow_weak_sandbox: bool, builtin: bool = True) -> None:
-    """Each worker loads the bank once and remembers the sandbox policy."""
+def _init_worker(bank_paths: tuple[str, ...], allow_weak_sandbox: bool, builtin: bool = True,
+                 cache: tuple[bool, str | None, int | None] = (True, None, None)) -> None:
+    """Each worker loads the bank once, remembers the sandbox policy and sets up the reference cache.
+
+    `cache` is (enabled, directory or None for memory only, size cap in bytes or None).
+    """
     global _BANK, _ALLOW_WEAK
     from tutor.bank import load_bank
+    from tutor.grading import refcache
 
     _BANK = load_bank([Path(p) for p in bank_paths], builtin=builtin)
     _ALLOW_WEAK = allow_weak_sandbox
+    enabled, directory, cap = cache
+    refcache.CACHE.configure(enabled=enabled, directory=Path(directory) if directory else None, cap_bytes=cap)
 
 
 def grade_paper(paper: ExamPaper, file: str, bank: Any) -> StudentResult:
@@ -227,10 +234,19 @@ def grade_files(
     allow_weak_sandbox: bool = False,
     shard_label: str | None = None,
     builtin: bool = True,
+    cache: bool = True,
+    cache_dir: Path | None = None,
+    cache_cap_bytes: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Gradebook:
     """Grade `files` with `workers` processes (1: in this process); results in file order.
 
     The bank is the built-in one (unless `builtin=False`) plus `bank_paths`.
+
+    Code questions' reference and mutant outputs go through the reference cache (`tutor.grading.refcache`):
+    in memory in each worker, and with `cache_dir` also on disk, shared by the workers and later runs.
+    `cache=False` recomputes them for every answer (the path before the cache, kept for comparison).
+    `progress(done, total)` is called in the calling process after each submission.
 
     A code answer on a machine with only the weak sandbox stops everything with a GradebookError
     unless `allow_weak_sandbox`.
@@ -238,15 +254,25 @@ def grade_files(
     from tutor.grading.code import WeakSandboxError
 
     paths = [str(f) for f in files]
+    policy = (cache, str(cache_dir) if cache and cache_dir else None, cache_cap_bytes)
+    outcomes: list[StudentResult | tuple[str, str]] = []
+
+    def collect(results: Iterable[StudentResult | tuple[str, str]]) -> None:
+        for outcome in results:
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(len(outcomes), len(paths))
+
     try:
         if workers <= 1 or len(paths) <= 1:
-            _init_worker(tuple(bank_paths), allow_weak_sandbox, builtin)
-            outcomes = [_grade_file(p) for p in paths]
+            _init_worker(tuple(bank_paths), allow_weak_sandbox, builtin, policy)
+            collect(_grade_file(p) for p in paths)
         else:
             # spawn: workers start clean (no inherited threads or locks), the same on every platform
             with ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=get_context("spawn"),
-                                     initializer=_init_worker, initargs=(tuple(bank_paths), allow_weak_sandbox, builtin)) as pool:
-                outcomes = list(pool.map(_grade_file, paths))
+                                     initializer=_init_worker,
+                                     initargs=(tuple(bank_paths), allow_weak_sandbox, builtin, policy)) as pool:
+                collect(pool.map(_grade_file, paths))
     except WeakSandboxError as exc:
         raise GradebookError(str(exc)) from None
     students = tuple(o for o in outcomes if isinstance(o, StudentResult))

@@ -37,6 +37,7 @@ from typing import Any, Callable
 
 from tutor.bank.model import CodeQuestion, TensorArg
 from tutor.bank.variant import Variant
+from tutor.grading import refcache
 from tutor.grading.grade import Grade, Status
 from tutor.sandbox.client import Cancelled, Limits, RunResult, SandboxError, shared_worker
 from tutor.sandbox.layers import detect
@@ -275,39 +276,56 @@ def _outputs(result: RunResult, program: int, n_cases: int) -> list[Any]:
     return [result.tensors.get(f"p{program}.c{i}") for i in range(n_cases)]
 
 
-_CACHE_SIZE = 16
-_cache_lock = threading.Lock()
-_prepared_cache: dict[tuple[str, int, str], tuple[CodeQuestion, Prepared]] = {}
-_mutant_cache: dict[tuple[str, int, str], tuple[CodeQuestion, list[list[Any]]]] = {}
-
-
-def _cached(cache: dict, key: tuple[str, int, str], question: CodeQuestion, make: Callable[[], Any]) -> Any:
-    with _cache_lock:
-        hit = cache.get(key)
-        if hit is not None and hit[0] is question:
-            return hit[1]
-    value = make()
-    with _cache_lock:
-        if len(cache) >= _CACHE_SIZE:
-            cache.pop(next(iter(cache)))
-        cache[key] = (question, value)
-    return value
-
-
 def _prepared(question: CodeQuestion, seed: int, device: str) -> Prepared:
-    return _cached(_prepared_cache, (question.id, seed, device), question, lambda: prepare(question, seed, device))
+    """The variant's inputs and reference outputs: from the reference cache, else computed and kept there."""
+    key = refcache.entry_key(question, seed, None, device)
+    hit = refcache.CACHE.get("prepared", key, _load_prepared)
+    if hit is not None:
+        return hit
+    prepared = prepare(question, seed, device)
+    refcache.CACHE.put("prepared", key, prepared, _dump_prepared)
+    return prepared
+
+
+def _dump_prepared(p: Prepared) -> bytes:
+    tensors = {f"in/{k}": v for k, v in p.inputs.items()}
+    tensors.update({f"out/{i}": e for i, e in enumerate(p.expected)})
+    meta = {"device": p.device, "cases": p.cases, "inputs": list(p.inputs), "descriptions": p.descriptions,
+            "labels": p.labels, "largest": p.largest, "reference_seconds": p.reference_seconds}
+    return refcache.dump(tensors, meta)
+
+
+def _load_prepared(path: Any) -> Prepared:
+    tensors, meta = refcache.load(path)
+    return Prepared(meta["device"], {k: tensors[f"in/{k}"] for k in meta["inputs"]}, meta["cases"],
+                    [tensors[f"out/{i}"] for i in range(len(meta["cases"]))], meta["descriptions"], meta["labels"],
+                    meta["largest"], meta["reference_seconds"])
 
 
 def _mutant_outputs(question: CodeQuestion, seed: int, prepared: Prepared,
                     cancel_event: threading.Event | None) -> list[list[Any]]:
-    """Each mutant's outputs on every case (one sandboxed run for all of them, cached)."""
-    def make() -> list[list[Any]]:
-        result = _run(question, prepared, [m.code for m in question.mutants], cancel_event)
-        return [_outputs(result, j, len(prepared.cases)) for j in range(len(question.mutants))]
-
+    """Each mutant's outputs on every case: one sandboxed run for all of them, made only when a submission
+    fails a case (to diagnose it), then kept in the reference cache beside the reference outputs."""
     if not question.mutants:
         return []
-    return _cached(_mutant_cache, (question.id, seed, prepared.device), question, make)
+    key = refcache.entry_key(question, seed, None, prepared.device)
+    hit = refcache.CACHE.get("mutants", key, _load_mutants)
+    if hit is not None:
+        return hit
+    result = _run(question, prepared, [m.code for m in question.mutants], cancel_event)
+    outputs = [_outputs(result, j, len(prepared.cases)) for j in range(len(question.mutants))]
+    refcache.CACHE.put("mutants", key, outputs, _dump_mutants)
+    return outputs
+
+
+def _dump_mutants(outputs: list[list[Any]]) -> bytes:
+    tensors = {f"m{j}/c{i}": t for j, outs in enumerate(outputs) for i, t in enumerate(outs) if t is not None}
+    return refcache.dump(tensors, {"shape": [len(outs) for outs in outputs]})
+
+
+def _load_mutants(path: Any) -> list[list[Any]]:
+    tensors, meta = refcache.load(path)
+    return [[tensors.get(f"m{j}/c{i}") for i in range(n)] for j, n in enumerate(meta["shape"])]
 
 
 # --- the grade ---
