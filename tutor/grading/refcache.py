@@ -80,12 +80,19 @@ class ReferenceCache:
         """The entry of `kind` ("prepared" or "mutants") under `key`, or None; `load(path)` reads a file."""
         if not self.enabled:
             return None
+        path = self._path(kind, key)
         with self._lock:
-            if (kind, key) in self._memory:
+            hit = self._memory.get((kind, key))
+            if hit is not None:
                 self._memory.move_to_end((kind, key))
                 self.hits["memory"] += 1
-                return self._memory[(kind, key)]
-        path = self._path(kind, key)
+        if hit is not None:
+            if path is not None:
+                try:
+                    os.utime(path)  # recently used by this process: the last to be trimmed
+                except OSError:
+                    pass
+            return hit
         if path is not None and path.exists():
             try:
                 value = load(path)

@@ -1,0 +1,108 @@
+"""The reference-output cache behind code grading (issue 16): what the key covers, files shared between
+processes, mutant outputs made only for a failing answer, the size cap, clearing, and `--no-cache`."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from tutor.bank.variant import make_variant
+from tutor.grading import Status, code, refcache
+
+
+@pytest.fixture
+def disk_cache(tmp_path: Path):
+    refcache.CACHE.configure(enabled=True, directory=tmp_path / "ref", cap_bytes=refcache.DEFAULT_CAP_BYTES)
+    yield tmp_path / "ref"
+    refcache.CACHE.configure(enabled=True, directory=None, cap_bytes=refcache.DEFAULT_CAP_BYTES)
+
+
+def test_the_key_covers_content_seeds_and_device(code_questions) -> None:
+    q = code_questions["code.gqa-decode"]
+    key = refcache.entry_key(q, 1, None, "cpu")
+    assert key == refcache.entry_key(q, 1, None, "cpu")
+    changed = q.model_copy(update={"cases": q.cases[:-1]})
+    assert len({key, refcache.entry_key(q, 2, None, "cpu"), refcache.entry_key(q, 1, 7, "cpu"),
+                refcache.entry_key(q, 1, None, "cuda"), refcache.entry_key(changed, 1, None, "cpu")}) == 5
+
+
+def test_prepared_outputs_round_trip_through_a_file(code_questions, disk_cache: Path) -> None:
+    q = code_questions["code.gqa-decode"]
+    made = code._prepared(q, 3, "cpu")
+    files = list(disk_cache.glob("*.prepared.safetensors"))
+    assert len(files) == 1
+    other = refcache.ReferenceCache()  # another worker process: nothing in memory, the same folder
+    other.configure(directory=disk_cache)
+    loaded = other.get("prepared", refcache.entry_key(q, 3, None, "cpu"), code._load_prepared)
+    assert loaded is not None and other.hits["disk"] == 1
+    assert (loaded.cases, loaded.descriptions, loaded.labels, loaded.largest) == \
+        (made.cases, made.descriptions, made.labels, made.largest)
+    assert loaded.inputs.keys() == made.inputs.keys()
+    for a, b in zip(loaded.expected + list(loaded.inputs.values()), made.expected + list(made.inputs.values())):
+        assert a.dtype == b.dtype and torch.equal(a, b)
+
+
+def test_mutant_outputs_are_made_only_for_a_failing_answer_and_then_reused(code_questions, disk_cache, monkeypatch) -> None:
+    q = code_questions["code.gqa-decode"]
+    variant = make_variant(q, 4)
+    runs: list[int] = []
+    real_run = code._run
+    monkeypatch.setattr(code, "_run", lambda question, prepared, programs, cancel: runs.append(len(programs))
+                        or real_run(question, prepared, programs, cancel))
+    assert code.grade(variant, q.answer).status is Status.CORRECT
+    assert runs == [1] and not list(disk_cache.glob("*.mutants.safetensors"))  # a passing answer: no mutant run
+    wrong = q.mutants[0].code
+    first = code.grade(variant, wrong)
+    assert runs == [1, 1, len(q.mutants)] and len(list(disk_cache.glob("*.mutants.safetensors"))) == 1
+    refcache.CACHE.configure(enabled=True, directory=disk_cache)  # memory forgotten: the file must serve
+    second = code.grade(variant, wrong)
+    assert runs == [1, 1, len(q.mutants), 1]
+    assert second.details["diagnosis"] == first.details["diagnosis"] == q.mutants[0].diagnosis
+
+
+def test_no_cache_recomputes_every_time(code_questions, tmp_path, monkeypatch) -> None:
+    q = code_questions["code.gqa-decode"]
+    refcache.CACHE.configure(enabled=False, directory=tmp_path / "ref")
+    calls: list[int] = []
+    real = code.prepare
+    monkeypatch.setattr(code, "prepare", lambda *a: calls.append(1) or real(*a))
+    try:
+        code._prepared(q, 5, "cpu")
+        code._prepared(q, 5, "cpu")
+    finally:
+        refcache.CACHE.configure(enabled=True, directory=None)
+    assert len(calls) == 2 and not (tmp_path / "ref").exists()
+
+
+def test_a_damaged_file_is_a_miss_and_is_rewritten(code_questions, disk_cache) -> None:
+    q = code_questions["code.gqa-decode"]
+    code._prepared(q, 6, "cpu")
+    (path,) = disk_cache.glob("*.prepared.safetensors")
+    path.write_bytes(b"not a safetensors file")
+    refcache.CACHE.configure(enabled=True, directory=disk_cache)
+    assert code._prepared(q, 6, "cpu").expected
+    assert path.stat().st_size > 100
+
+
+def test_the_cap_drops_the_least_recently_used_files(tmp_path: Path) -> None:
+    cache = refcache.ReferenceCache()
+    cache.configure(directory=tmp_path, cap_bytes=3000)
+    blob = lambda value: b"x" * 1000  # noqa: E731
+    for i, key in enumerate("abc"):
+        cache.put("prepared", key, i, blob)
+        os.utime(tmp_path / f"{key}.prepared.safetensors", (time.time() - 100 + i, time.time() - 100 + i))
+    cache.get("prepared", "a", lambda path: 0)  # a is used again: now the most recent
+    cache.put("prepared", "d", 3, blob)
+    assert sorted(p.name[0] for p in tmp_path.glob("*.safetensors")) == ["a", "c", "d"]
+    assert cache.clear() == (3, 3000) and not list(tmp_path.glob("*"))
+
+
+def test_the_default_folder_is_under_the_user_cache_dir(monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv(refcache.ENV_CACHE_DIR, raising=False)
+    assert refcache.default_directory().parts[-2:] == ("attention-tutor", "reference-outputs")
+    monkeypatch.setenv(refcache.ENV_CACHE_DIR, str(tmp_path))
+    assert refcache.default_directory() == tmp_path / "reference-outputs"
