@@ -461,6 +461,18 @@ def sliding_window_span(n_layers: int, window: int) -> int:
     return n_layers * window
 
 
+def sliding_window_pairs(seq_len: int, window: int) -> int:
+    """Query-key pairs a causal sliding-window prefill computes: ``sum_i min(i + 1, W)``.
+
+    Each query attends to itself and up to ``W - 1`` earlier positions. For ``T >= W`` that is
+    ``W*(W+1)/2 + (T - W)*W``; for ``T <= W`` the full causal ``T*(T+1)/2``.
+    """
+    _positive("seq_len", seq_len)
+    _positive("window", window)
+    if seq_len <= window:
+        return seq_len * (seq_len + 1) // 2
+    return window * (window + 1) // 2 + (seq_len - window) * window
+
 def attention_scores_bytes(batch: int, n_heads: int, seq_len: int, bytes_per_element: int = 2) -> int:
     """Bytes of one layer's full score (or probability) matrix, ``B * H * T * T * e``.
 
@@ -502,6 +514,21 @@ def flash_tiles(seq_len: int, block_q: int, block_k: int, causal: bool = False) 
         tiles += sum(1 for j in range(n_k) if j * block_k <= last_query)
     return tiles
 
+
+def online_softmax_merge(
+    running_max: float, running_sum: float, block_max: float, block_sum: float
+) -> tuple[float, float]:
+    """Fold one block into an online softmax: the new ``(max, sum)``.
+
+    ``running_sum`` is ``sum(exp(s - running_max))`` over the scores seen so far, ``block_sum`` the
+    same over the new block relative to its own maximum. Both are rescaled to the new maximum
+    ``m = max(m_old, m_block)``: ``l = l_old * exp(m_old - m) + l_block * exp(m_block - m)``
+    (Milakov & Gimelshein 2018; the rescaling FlashAttention applies to its running sum and output).
+    """
+    if running_sum < 0 or block_sum < 0:
+        raise ValueError(f"sums of exponentials are not negative, got {running_sum!r} and {block_sum!r}")
+    m = max(running_max, block_max)
+    return m, running_sum * math.exp(running_max - m) + block_sum * math.exp(block_max - m)
 
 def symbolic(rename: dict[str, str] | None = None) -> dict[str, sympy.Expr]:
     """The same formulas as sympy expressions over positive symbols, keyed by function name.

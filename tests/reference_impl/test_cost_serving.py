@@ -285,6 +285,13 @@ def test_rolling_buffer_holds_the_last_w_positions(T: int, W: int) -> None:
     assert len(held) == cost.sliding_window_cached(T, W)
 
 
+@pytest.mark.parametrize("T,W", [(1, 4), (4, 4), (5, 4), (37, 8), (3, 16)])
+def test_sliding_window_pairs_count_the_mask(T: int, W: int) -> None:
+    i = torch.arange(T)
+    mask = ((i[:, None] - i[None, :]) >= 0) & ((i[:, None] - i[None, :]) < W)
+    assert cost.sliding_window_pairs(T, W) == int(mask.sum())
+
+
 def test_sliding_window_span_is_mistrals_131k() -> None:
     assert cost.sliding_window_span(32, 4096) == 131_072
     # exact reach through L stacked windows of W (each step back at most W - 1) by composing masks
@@ -318,6 +325,19 @@ def test_flash_tiles_match_a_tiled_loop_over_the_causal_mask(T: int, bq: int, bk
             computed_causal += bool(causal[q0 : q0 + bq, k0 : k0 + bk].any())
     assert cost.flash_tiles(T, bq, bk) == computed_all
     assert cost.flash_tiles(T, bq, bk, causal=True) == computed_causal
+
+
+def test_online_softmax_merge_equals_the_softmax_of_the_whole_row() -> None:
+    torch.manual_seed(0)
+    scores = torch.randn(40, dtype=torch.float64) * 3
+    m, l = float("-inf"), 0.0
+    for block in scores.split(7):
+        block_max = float(block.max())
+        m, l = cost.online_softmax_merge(m, l, block_max, float(torch.exp(block - block_max).sum()))
+    assert m == float(scores.max())
+    assert l == pytest.approx(float(torch.exp(scores - scores.max()).sum()))
+    with pytest.raises(ValueError, match="not negative"):
+        cost.online_softmax_merge(0.0, -1.0, 0.0, 1.0)
 
 
 def test_flash_block_sizes_fill_the_sram() -> None:
