@@ -497,3 +497,56 @@ def test_tutor_validate_is_clean_over_the_bank() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 problems" in done.stdout
+
+
+# --------------------------------------------------------------------------- serving-era questions
+#
+# Paged and quantised caches, tensor parallelism, the roofline, FlashAttention, RoPE, sliding
+# windows, speculative decoding and MLA: every number recomputed from the serving part of
+# `reference_impl.cost`, added to the tables above so the same tests grade them.
+
+SERVING_TAGS = ("paged-kv", "flash")
+# The three requests of the paged-cache questions (tokens held by each).
+_REQUESTS = (1000, 3000, 517)
+
+
+def _llama3_8b_token_bytes() -> int:
+    m = get_model("Llama-3-8B")
+    return cost.kv_cache_bytes_per_token(m.n_layers, m.n_kv_heads, m.head_dim)
+
+
+NUMERIC.update({
+    # paged-kv
+    "paged-blocks-per-sequence": lambda p: cost.paged_blocks(p["T"], p["b"]),
+    "paged-internal-fragmentation": lambda p: (
+        cost.paged_cache_bytes(_REQUESTS, p["b"], p["L"], p["G"], p["D"], p["e"])
+        - sum(_REQUESTS) * cost.kv_cache_bytes_per_token(p["L"], p["G"], p["D"], p["e"])
+    ),
+    "paged-vs-contiguous-reservation": lambda p: (
+        cost.kv_cache_bytes(len(_REQUESTS), p["M"], p["L"], p["G"], p["D"], p["e"])
+        - sum(_REQUESTS) * cost.kv_cache_bytes_per_token(p["L"], p["G"], p["D"], p["e"])
+    ),
+    "paged-prefix-sharing-blocks": lambda p: cost.shared_prefix_blocks(p["P"], p["N"], p["n"], p["b"]),
+    # flash
+    "flash-scores-bytes": lambda p: cost.attention_scores_bytes(p["B"], p["H"], p["S"], p["e"]),
+    "flash-causal-tiles": lambda p: cost.flash_tiles(p["T"], p["b"], p["b"], causal=True),
+    "flash-q-reads": lambda p: math.ceil(p["N"] / cost.flash_block_sizes(p["M"], p["d"])[1]),
+    "flash-online-softmax-merge": lambda p: cost.online_softmax_merge(p["m1"], p["l1"], p["m2"], p["l2"])[1],
+})
+MODEL_OF.update({
+    "paged-internal-fragmentation": "Llama-3-8B",
+    "paged-vs-contiguous-reservation": "Llama-3-8B",
+})
+
+
+def test_the_paged_questions_name_the_requests_the_numbers_use() -> None:
+    for qid in ("paged-internal-fragmentation", "paged-vs-contiguous-reservation"):
+        prompt = BANK.get(qid).prompt.replace(",", "")
+        assert all(str(t) in prompt for t in _REQUESTS), qid
+
+
+@pytest.mark.parametrize("tag", SERVING_TAGS)
+def test_each_serving_topic_has_four_questions_of_two_kinds(tag: str) -> None:
+    tagged = [q for q in QUESTIONS if tag in q.tags]
+    assert len(tagged) >= 4, (tag, _ids(tagged))
+    assert len({q.kind for q in tagged}) >= 2, (tag, _ids(tagged))
