@@ -505,7 +505,7 @@ def test_tutor_validate_is_clean_over_the_bank() -> None:
 # windows, speculative decoding and MLA: every number recomputed from the serving part of
 # `reference_impl.cost`, added to the tables above so the same tests grade them.
 
-SERVING_TAGS = ("paged-kv", "flash")
+SERVING_TAGS = ("paged-kv", "flash", "quantisation", "tensor-parallel", "roofline", "speculative")
 # The three requests of the paged-cache questions (tokens held by each).
 _REQUESTS = (1000, 3000, 517)
 
@@ -550,3 +550,107 @@ def test_each_serving_topic_has_four_questions_of_two_kinds(tag: str) -> None:
     tagged = [q for q in QUESTIONS if tag in q.tags]
     assert len(tagged) >= 4, (tag, _ids(tagged))
     assert len({q.kind for q in tagged}) >= 2, (tag, _ids(tagged))
+
+
+NUMERIC.update({
+    # quantisation
+    "quant-int8-bytes-per-token": lambda p: cost.quantised_kv_bytes_per_token(p["L"], p["G"], p["D"], 8),
+    "quant-int4-group-bytes-per-token": lambda p: cost.quantised_kv_bytes_per_token(
+        p["L"], p["G"], p["D"], 4, p["g"], 2, zero_point=True
+    ),
+    # bits per cached number = bytes per token * 8 / numbers per token
+    "quant-effective-bits": lambda p: (
+        cost.quantised_kv_bytes_per_token(1, 1, 128, 4, p["g"], 2, zero_point=True) * 8 / (2 * 128)
+    ),
+    "quant-capacity-gain": lambda p: (
+        cost.kv_cache_bytes_per_token(1, 1, p["D"], 2)
+        / cost.quantised_kv_bytes_per_token(1, 1, p["D"], 4, p["g"], 2, zero_point=True)
+    ),
+    # tensor-parallel
+    "tp-per-gpu-cache-replicated": lambda p: cost.kv_cache_bytes_per_token_per_gpu(p["L"], p["G"], p["D"], p["t"], p["e"]),
+    "tp-kv-replication": lambda p: cost.kv_head_replication(p["G"], p["t"]),
+    "tp-llama3-70b-capacity": lambda p: cost.max_sequences(
+        80 * 10**9, 2 * p["N"] // p["t"], p["T"], cost.kv_cache_bytes_per_token_per_gpu(p["L"], p["G"], p["D"], p["t"])
+    ),
+})
+MODEL_OF.update({"tp-llama3-70b-capacity": "Llama-3-70B"})
+
+
+def _llama_param_count(name: str) -> int:
+    """Every weight of a Llama-style checkpoint: layers with their two norms, final norm, embedding, LM head."""
+    m = get_model(name)
+    assert m.d_ff is not None and m.vocab is not None
+    per_layer = cost.attention_params(m.d_model, m.n_heads, m.n_kv_heads, m.head_dim) + cost.mlp_params(m.d_model, m.d_ff)
+    return m.n_layers * (per_layer + 2 * m.d_model) + m.d_model + 2 * m.vocab * m.d_model
+
+
+def test_the_capacity_questions_use_the_published_parameter_counts() -> None:
+    assert BANK.get("tp-llama3-70b-capacity").params["N"] == _llama_param_count("Llama-3-70B") == 70_553_706_496
+
+
+def _quant_symbolic() -> sympy.Expr:
+    f, _ = _s({"n_layers": "L", "n_kv_heads": "G", "head_dim": "D", "bits": "b", "group_size": "g",
+               "scale_bytes": "s"})
+    return f["quantised_kv_bytes_per_token"]
+
+
+def _tp_symbolic() -> sympy.Expr:
+    f, _ = _s({"n_layers": "L", "n_kv_heads": "G", "head_dim": "D", "bytes_per_element": "e", "tp": "t"})
+    return f["kv_cache_bytes_per_token_per_gpu"]
+
+
+SYMBOLIC.update({
+    "quant-bytes-per-token-symbolic": _quant_symbolic,
+    "tp-per-gpu-cache-symbolic": _tp_symbolic,
+})
+
+
+def _llama_decode_bytes(name: str) -> int:
+    """Bytes of every weight one decoding step of a published model reads, in bf16."""
+    m = get_model(name)
+    assert m.d_ff is not None and m.vocab is not None
+    return 2 * cost.decode_weight_params(m.n_layers, m.d_model, m.n_heads, m.n_kv_heads, m.d_ff, m.vocab, m.head_dim)
+
+
+NUMERIC.update({
+    # roofline
+    "roofline-ridge-point": lambda p: cost.ridge_point(p["P"] * 1e12, p["W"] * 1e12),
+    # the batch before rounding up: compute_bound_batch rounds; the question asks "about"
+    "roofline-compute-bound-batch": lambda p: cost.ridge_point(p["P"] * 1e12, p["W"] * 1e12) * p["e"] / 2,
+    "roofline-decode-floor-llama3-8b": lambda p: 1000 * cost.decode_step_floor(
+        _llama_decode_bytes("Llama-3-8B"), cost.kv_cache_bytes(p["B"], p["S"], p["L"], p["G"], p["D"], 2), p["bw"]
+    ),
+    "roofline-llama3-8b-capacity": lambda p: cost.max_sequences(
+        80 * 10**9, 2 * p["N"], p["T"], cost.kv_cache_bytes_per_token(p["L"], p["G"], p["D"], 2)
+    ),
+    # speculative
+    "spec-expected-tokens": lambda p: cost.speculative_expected_tokens(p["a"], p["k"]),
+    # verification appends k + 1 entries; the rejected k - n drafts are rolled back
+    "spec-cache-rollback": lambda p: p["S"] + (p["k"] + 1) - (p["k"] - p["n"]),
+    "spec-speedup": lambda p: cost.speculative_speedup(p["a"], p["k"], p["c"]),
+})
+MODEL_OF.update({"roofline-decode-floor-llama3-8b": "Llama-3-8B", "roofline-llama3-8b-capacity": "Llama-3-8B"})
+
+
+def test_the_decode_floor_question_reads_the_published_mlp_and_vocab() -> None:
+    p = BANK.get("roofline-decode-floor-llama3-8b").params
+    m = get_model("Llama-3-8B")
+    assert (p["F"], p["V"]) == (m.d_ff, m.vocab)
+    assert BANK.get("roofline-llama3-8b-capacity").params["N"] == _llama_param_count("Llama-3-8B") == 8_030_261_248
+
+
+def _compute_bound_batch() -> sympy.Expr:
+    f, _ = _s({"peak_flops_per_s": "P", "bandwidth_bytes_per_s": "W", "bytes_per_element": "e"})
+    return f["compute_bound_batch"]
+
+
+def _verify_intensity() -> sympy.Expr:
+    # k verified positions reuse every cached byte: k times one position's FLOPs per byte
+    f, _ = _s({"n_heads": "H", "n_kv_heads": "G", "bytes_per_element": "e"})
+    return sympy.Symbol("k", positive=True) * f["arithmetic_intensity"]
+
+
+SYMBOLIC.update({
+    "roofline-compute-bound-batch-symbolic": _compute_bound_batch,
+    "spec-verify-intensity-symbolic": _verify_intensity,
+})
