@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from tutor.cli import UserError
 from tutor.commands.quiz import CODE_END, read_answer
-from tutor.mathtext import plain_math
+from tutor.notation.latex import plain_math
 from tutor.commands._common import add_bank_option, bank_paths, load_banks_or_exit
 
 if TYPE_CHECKING:

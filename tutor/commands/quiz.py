@@ -12,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from tutor.cli import UserError
-from tutor.mathtext import plain_math
+from tutor.notation.latex import plain_math
 from tutor.commands._common import add_bank_option, add_filter_options, bank_paths, load_banks_or_exit, visible
 from tutor.commands._store import add_data_dir_option, open_store_or_exit
 
