@@ -47,5 +47,7 @@ def test_invalid_grades_carry_the_span_as_data() -> None:
     assert (result.position, result.position_end) == (4, 7)
     assert result.to_json(symbolic.id)["position_end"] == 7
     shape = next(q for q in bank.questions if q.kind == "shape")
-    result = grade(make_variant(shape, 0), "[b, sqrt(n)]")
-    assert (result.position, result.position_end) == (4, 9)
+    first = str(shape.answer[0])
+    result = grade(make_variant(shape, 0), f"[{first}, sqrt(2)]")
+    start = len(first) + 3
+    assert (result.position, result.position_end) == (start, start + 5)  # `sqrt(`
