@@ -166,3 +166,22 @@ def test_session_package_never_imports_textual():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_interpret_grades_as_submit_does_and_records_nothing(bank, store):
+    """The app's live "interpreted as" line reads answers through the session, as `submit` grades them."""
+    session = Session.start(SessionConfig(question_ids=("t-mqa-params", "t-kv-bytes"), seed=3), bank, store)
+    variant = session.current
+    for answer in (UNREADABLE[variant.id], WRONG[variant.id], RIGHT[variant.id]):
+        before = store.attempts(session.session_id)
+        answered = session.answered
+        preview = session.interpret(answer)
+        assert preview is not None
+        assert store.attempts(session.session_id) == before
+        assert session.answered == answered and session.index == 0
+        submitted = session.submit(answer)
+        assert (preview.status, preview.interpreted, preview.position) == (
+            submitted.status, submitted.interpreted, submitted.position)
+    session.advance()
+    session.advance()
+    assert session.done and session.interpret("4096") is None
