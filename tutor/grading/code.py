@@ -551,7 +551,7 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
                 feedback.append(f"Diagnosis: {diagnosis}")
     if result.output.strip():
         # Every printed line carries a prefix, so printed text cannot pass for the grader's own lines.
-        feedback.append("Your code printed (each line marked │):")
+        feedback.append("Your code printed:")
         lines = result.output.rstrip("\n").splitlines()
         feedback.extend(OUTPUT_PREFIX + line for line in lines[:_MAX_OUTPUT_LINES])
         if len(lines) > _MAX_OUTPUT_LINES:
@@ -629,7 +629,9 @@ def validate_question(question: CodeQuestion, device: str | None = None) -> list
     problems += _drawn_case_problems(question, device)
     if question.mutants:
         for mutant, outs in zip(question.mutants, _mutant_outputs(question, 0, prepared, None)):
-            if all(o is not None and compare(o, e, tol.rtol, tol.atol).ok for o, e in zip(outs, prepared.expected)):
+            fixed = len(question.cases)  # the bank's own cases must reject it; the drawn one is a bonus
+            if all(o is not None and compare(o, e, tol.rtol, tol.atol).ok
+                   for o, e in zip(outs[:fixed], prepared.expected[:fixed])):
                 problems.append(f"{where}: mutant {mutant.name!r} passes every case; add a case that rejects it")
     for k, code in enumerate(question.examples.accept):
         g = grade(variant, str(code), device=device, values_seed=0)

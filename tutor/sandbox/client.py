@@ -228,8 +228,8 @@ def read_paths(hide: list[str], device: str = "cpu") -> list[str]:
 
 def covers(reads: list[str], device: str = "cpu") -> list[str]:
     """Directories the namespace view covers with an empty tmpfs: /root, /home, /sys (but for CUDA),
-    and any directory on the way to a read path that others may not search (the runtime is then
-    bound back below it). Nested covers are merged into the outer one."""
+    and any directory on the way to a read path or the request directory that others may not search
+    (the runtime is then bound back below it, the work directory made in it). Nested covers merge."""
     found = {"/root", "/home"} | (set() if device == "cuda" else {"/sys"})
     for path in reads:
         parts = path.strip("/").split("/")
@@ -385,7 +385,7 @@ class Worker:
                     "home_bytes": limits.home_bytes,
                     "address_space_bytes": None if device == "cuda" else limits.memory_mib << 20,
                     "uid": uid, "namespaces": layers.namespaces, "hide": hide,
-                    "landlock": layers.landlock_abi >= 1, "read_paths": reads, "covers": covers(reads, device),
+                    "landlock": layers.landlock_abi >= 1, "read_paths": reads, "covers": covers(reads + [req], device),
                     "seccomp": layers.seccomp, "timed_case": timed_case,
                     "cgroup": None if groups is None else {"version": groups.version, "parents": list(groups.parents),
                                                            "detail": groups.detail},
