@@ -164,6 +164,30 @@ def arithmetic_intensity(n_heads: int, n_kv_heads: int, bytes_per_element: int =
     return 2 * (n_heads / n_kv_heads) / bytes_per_element
 
 
+def cached_positions(context_len: int, window: int | None = None) -> int:
+    """Positions a cache holds after ``context_len`` tokens: all of them, or at most ``window`` with a
+    sliding window kept as a rolling buffer (Mistral-7B: W = 4096), where the cache stops growing."""
+    _positive("context_len", context_len)
+    if window is None:
+        return context_len
+    return min(context_len, _positive("window", window))
+
+
+def mla_cache_bytes_per_token(
+    n_layers: int, latent_dim: int, rope_dim: int, bytes_per_element: int = 2
+) -> int:
+    """Bytes one token adds to a multi-head latent attention (MLA) cache: ``L * (d_c + d_R) * e``.
+
+    MLA (DeepSeek-V2/V3) caches one compressed latent of width ``d_c`` per token and layer, shared by
+    every head, plus the decoupled RoPE key of width ``d_R``; K and V are re-projected from the latent.
+    """
+    _positive("n_layers", n_layers)
+    _positive("latent_dim", latent_dim)
+    _positive("rope_dim", rope_dim)
+    _positive("bytes_per_element", bytes_per_element)
+    return n_layers * (latent_dim + rope_dim) * bytes_per_element
+
+
 def symbolic(rename: dict[str, str] | None = None) -> dict[str, sympy.Expr]:
     """The same formulas as sympy expressions over positive symbols, keyed by function name.
 

@@ -106,3 +106,41 @@ def test_model_table() -> None:
         assert cost.attention_params(m.d_model, m.n_heads, m.n_kv_heads, m.head_dim) > 0
     with pytest.raises(KeyError, match="unknown model 'GPT-5'"):
         get_model("GPT-5")
+
+
+def test_sliding_window_caps_the_cache() -> None:
+    assert cost.cached_positions(1000) == 1000
+    assert cost.cached_positions(1000, 4096) == 1000
+    assert cost.cached_positions(32768, 4096) == 4096
+    from reference_impl.models import cache_bytes
+
+    mistral = get_model("Mistral-7B")
+    per_token = cost.kv_cache_bytes_per_token(32, 8, 128)
+    assert cache_bytes(mistral, 2, 32768) == 2 * 4096 * per_token  # flat after the window
+    assert cache_bytes(mistral, 2, 32768, window=False) == cost.kv_cache_bytes(2, 32768, 32, 8, 128)
+    with pytest.raises(ValueError, match="batch must be a positive integer"):
+        cache_bytes(mistral, 0, 10)
+
+
+def test_mla_cache_counts_the_latent_and_the_rope_key() -> None:
+    from reference_impl.models import cache_bytes, cache_bytes_per_token
+
+    ds = get_model("DeepSeek-V3")
+    assert ds.kind == "MLA"
+    # DeepSeek-V2 paper, Table 1: MLA caches (d_c + d_R) * l elements per token, 4.5 d_h * l with d_c = 4 d_h.
+    assert cache_bytes_per_token(ds, 2) == cost.mla_cache_bytes_per_token(61, 512, 64, 2) == 61 * 576 * 2
+    assert 576 == 4.5 * ds.head_dim
+    # the same model as MHA would cache 2*H*D per layer: 128 heads of 128, 56.9 times the latent
+    assert cache_bytes_per_token(ds, 2, n_kv_heads=128) == 2 * 61 * 128 * 128 * 2
+    assert cache_bytes(ds, 1, 1000, 1) == 1000 * 61 * 576
+
+
+def test_decode_read_bytes_is_weights_plus_cache() -> None:
+    from reference_impl.models import cache_bytes, decode_read_bytes, weight_bytes
+
+    llama = get_model("Llama-3-8B")
+    assert weight_bytes(llama, 2) == 2 * 8_030_261_248
+    assert decode_read_bytes(llama, 4, 8192, 2) == weight_bytes(llama, 2) + 4 * 8192 * 131072
+    assert cache_bytes(llama, 1, 1) == 131072  # 128 KiB per token in bf16: 2 * 32 * 8 * 128 * 2
+    # mixture of experts: a step reads the activated parameters
+    assert weight_bytes(get_model("DeepSeek-V3"), 1) == 37_000_000_000

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from tutor.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
+    from tutor.explore import Settings
     from tutor.session.engine import Session, SessionConfig
     from tutor.session.store import SessionRecord, Store
 
@@ -65,9 +66,11 @@ class TutorApp(App[int]):
         bank: Any | None = None,
         banks: tuple[str, ...] = (),
         launched_at: float | None = None,
+        explore: "Settings | None" = None,
     ) -> None:
         super().__init__()
         self.session = session
+        self.explore_first = explore
         self.store = store
         self.banks = banks
         self._banks_loaded: dict[tuple[str, ...], Any] = {}
@@ -76,6 +79,7 @@ class TutorApp(App[int]):
         self.launched_at = launched_at if launched_at is not None else process_started_at()
         self.first_question_ms: float | None = None
         self._preloaded: set[str] = set()
+        self.explorer_opened_at: float | None = None
 
     # ---- screens --------------------------------------------------------------------------------
 
@@ -84,6 +88,8 @@ class TutorApp(App[int]):
             self.show_current(self.session)
         else:
             self.show_start()
+        if self.explore_first is not None:
+            self.action_explore(self.explore_first)
 
     def _show(self, screen: Screen[Any]) -> None:
         if len(self.screen_stack) > 1:
@@ -168,16 +174,20 @@ class TutorApp(App[int]):
                 f"first question shown in {self.first_question_ms:.0f} ms"
                 f" (cpu {time.process_time() * 1000:.0f} ms)"
             )
-            self.log.info(message)
-            path = os.environ.get(TIMING_ENV)
-            if path:
-                with open(path, "a", encoding="utf-8") as f:
-                    f.write(message + "\n")
+            self.log_timing(message)
         if self.session is not None:
             kinds = {v.kind for v in self.session.variants if v.kind in PRELOAD_KINDS} - self._preloaded
             if kinds:
                 self._preloaded |= kinds
                 self.preload_graders(sorted(kinds))
+
+    def log_timing(self, message: str) -> None:
+        """To the Textual log, and appended to $TUTOR_TIMING's file when it is set (the benchmarks read it)."""
+        self.log.info(message)
+        path = os.environ.get(TIMING_ENV)
+        if path:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(message + "\n")
 
     @work(thread=True, exit_on_error=False, group="preload")
     def preload_graders(self, kinds: Iterable[str]) -> None:
@@ -218,6 +228,14 @@ class TutorApp(App[int]):
         if not isinstance(self.screen, StatsScreen):
             self.push_screen(StatsScreen(compute(self.store)))
 
+    def action_explore(self, settings: "Settings | None" = None) -> None:
+        """The KV-cache explorer over the current screen; escape comes back."""
+        from tutor.tui.screens.explorer import ExplorerScreen
+
+        if not isinstance(self.screen, ExplorerScreen):
+            self.explorer_opened_at = time.perf_counter()
+            self.push_screen(ExplorerScreen(settings))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stats":
             return self.store is not None
@@ -231,6 +249,9 @@ class TutorApp(App[int]):
         yield SystemCommand("Light/dark", "Switch between the light and the dark theme", self.action_toggle_theme)
         if self.store is not None:
             yield SystemCommand("Progress", "Mean scores by topic and kind, the trend, what to practise", self.action_stats)
+        yield SystemCommand(
+            "KV-cache explorer", "Cache size and decode-step bytes of real models, MHA vs GQA vs MQA", self.action_explore
+        )
         if not self.in_session:
             yield SystemCommand("New session", "Open the start screen", self.show_start)
 
@@ -242,6 +263,7 @@ def make_app(
     store: "Store | None" = None,
     resume: str | None = None,
     launched_at: float | None = None,
+    explore: "Settings | None" = None,
 ) -> TutorApp:
     """The app for `config` (None: the start screen), or for the stored session `resume`.
 
@@ -269,16 +291,22 @@ def make_app(
 
             bank = load_bank(list(config.banks))
         session = Session.start(config, bank, store)
-    return TutorApp(session=session, store=store, bank=bank, banks=banks, launched_at=launched_at)
+    return TutorApp(session=session, store=store, bank=bank, banks=banks, launched_at=launched_at, explore=explore)
 
 
-def run(config: "SessionConfig | None", *, store: "Store | None" = None, resume: str | None = None) -> int:
+def run(
+    config: "SessionConfig | None",
+    *,
+    store: "Store | None" = None,
+    resume: str | None = None,
+    explore: "Settings | None" = None,
+) -> int:
     """Build and run the app; a session that cannot start is one line on stderr (exit 2)."""
     from tutor.bank import BankError
     from tutor.session.engine import SessionError
 
     try:
-        app = make_app(config, store=store, resume=resume)
+        app = make_app(config, store=store, resume=resume, explore=explore)
     except SessionError as exc:
         print(f"tutor: {exc}", file=sys.stderr)
         return 2
