@@ -27,10 +27,11 @@ class Settings:
 
     def check(self) -> "Settings":
         """The settings, or ValueError saying which one is wrong and what would do."""
-        from reference_impl.models import MODELS
+        from reference_impl.models import all_models
 
-        if self.model not in MODELS:
-            raise ValueError(f"model {self.model!r} is not in the table; models: {', '.join(MODELS)}")
+        models = all_models()
+        if self.model not in models:
+            raise ValueError(f"model {self.model!r} is not in the table; models: {', '.join(models)}")
         if self.dtype not in DTYPES:
             raise ValueError(f"dtype {self.dtype!r}: one of {', '.join(DTYPES)}")
         if not 1 <= self.batch <= 1_000_000:
@@ -60,21 +61,22 @@ class Figures:
 
 def figures(settings: Settings) -> Figures:
     from reference_impl import cost
-    from reference_impl.models import cache_bytes, cache_bytes_per_token, get_model, weight_bytes
+    from reference_impl.models import MLAConfig, all_models, cache_bytes, cache_bytes_per_token, weight_bytes
 
     s = settings.check()
-    m = get_model(s.model)
+    m = all_models()[s.model]
     e = DTYPES[s.dtype]
     notes = []
-    if m.kv_latent_dim is not None:
-        layout = f"{m.n_layers} layers, a latent of {m.kv_latent_dim} + RoPE key of {m.rope_dim} per token"
+    window = getattr(m, "sliding_window", None)
+    if isinstance(m, MLAConfig):
+        layout = f"{m.n_layers} layers, a latent of {m.kv_lora_rank} + RoPE key of {m.qk_rope_head_dim} per token"
+        if m.active_params is not None:
+            notes.append(f"mixture of experts: a step reads the {m.active_params / 1e9:.0f}B activated parameters (batch 1)")
     else:
         layout = f"{m.n_layers} layers, {m.n_kv_heads} KV head{'s' if m.n_kv_heads != 1 else ''} of {m.head_dim}"
-    held = cost.cached_positions(s.context, m.sliding_window)
-    if m.sliding_window is not None:
-        notes.append(f"sliding window: the rolling-buffer cache holds at most {m.sliding_window} positions")
-    if m.active_params is not None:
-        notes.append(f"mixture of experts: a step reads the {m.active_params / 1e9:.0f}B activated parameters (batch 1)")
+    held = cost.sliding_window_cached(s.context, window) if window else s.context
+    if window:
+        notes.append(f"sliding window: the rolling-buffer cache holds at most {window} positions")
     weights = weight_bytes(m, e)
     cache = cache_bytes(m, s.batch, s.context, e)
     step = weights + cache
@@ -101,19 +103,19 @@ class Curve:
 
 def plot_contexts(settings: Settings, points: int = 48) -> tuple[int, ...]:
     """Context lengths for the x axis: up to twice the chosen context (and past a sliding window), from 1."""
-    from reference_impl.models import get_model
+    from reference_impl.models import all_models
 
-    window = get_model(settings.model).sliding_window or 0
+    window = getattr(all_models()[settings.model], "sliding_window", None) or 0
     top = max(2 * settings.context, 2 * window, 16)
     return tuple(max(1, round(top * i / points)) for i in range(1, points + 1))
 
 
 def curves(settings: Settings, points: int = 48) -> tuple[Curve, ...]:
     """Cache size vs context for MHA, GQA and MQA of the same model (and its own window or latent)."""
-    from reference_impl.models import cache_bytes, get_model
+    from reference_impl.models import MLAConfig, all_models, cache_bytes
 
     s = settings.check()
-    m = get_model(s.model)
+    m = all_models()[s.model]
     e = DTYPES[s.dtype]
     xs = plot_contexts(s, points)
     gib = 2.0**30
@@ -122,15 +124,17 @@ def curves(settings: Settings, points: int = 48) -> tuple[Curve, ...]:
         ys = tuple(cache_bytes(m, s.batch, x, e, **kw) / gib for x in xs)  # type: ignore[arg-type]
         return Curve(label, xs, ys)
 
+    mla = isinstance(m, MLAConfig)
     out = [line(f"MHA (G={m.n_heads})", n_kv_heads=m.n_heads, window=False)]
-    own_gqa = m.kv_latent_dim is None and 1 < m.n_kv_heads < m.n_heads
-    g = m.n_kv_heads if own_gqa else WHAT_IF_GROUPS
+    own_gqa = not mla and 1 < m.n_kv_heads < m.n_heads  # type: ignore[union-attr]
+    g = m.n_kv_heads if own_gqa else WHAT_IF_GROUPS  # type: ignore[union-attr]
     if 1 < g < m.n_heads and m.n_heads % g == 0:
         out.append(line(f"GQA-{g}" + ("" if own_gqa else " (what if)"), n_kv_heads=g, window=False))
     out.append(line("MQA (G=1)", n_kv_heads=1, window=False))
-    if m.sliding_window is not None:
-        out.append(line(f"GQA-{m.n_kv_heads}, window {m.sliding_window}", n_kv_heads=m.n_kv_heads))
-    if m.kv_latent_dim is not None:
+    window = getattr(m, "sliding_window", None)
+    if window:
+        out.append(line(f"GQA-{m.n_kv_heads}, window {window}", n_kv_heads=m.n_kv_heads))  # type: ignore[union-attr]
+    if mla:
         out.append(line("MLA latent", window=False))
     return tuple(out)
 

@@ -161,8 +161,27 @@ def test_config_json_round_trip():
 def test_session_package_never_imports_textual():
     code = (
         "import sys, tutor.session.engine, tutor.session.store, tutor.session.review, tutor.session.stats, "
-        "tutor.session.exam, tutor.session.batch, tutor.session.report, tutor.commands.quiz; "
+        "tutor.exam.paper, tutor.exam.batch, tutor.session.report, tutor.commands.quiz, tutor.plain; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'torch')]; print(bad); sys.exit(1 if bad else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_interpret_grades_as_submit_does_and_records_nothing(bank, store):
+    """The app's live "interpreted as" line reads answers through the session, as `submit` grades them."""
+    session = Session.start(SessionConfig(question_ids=("t-mqa-params", "t-kv-bytes"), seed=3), bank, store)
+    variant = session.current
+    for answer in (UNREADABLE[variant.id], WRONG[variant.id], RIGHT[variant.id]):
+        before = store.attempts(session.session_id)
+        answered = session.answered
+        preview = session.interpret(answer)
+        assert preview is not None
+        assert store.attempts(session.session_id) == before
+        assert session.answered == answered and session.index == 0
+        submitted = session.submit(answer)
+        assert (preview.status, preview.interpreted, preview.position) == (
+            submitted.status, submitted.interpreted, submitted.position)
+    session.advance()
+    session.advance()
+    assert session.done and session.interpret("4096") is None

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tutor.cli import UserError
+from tutor.errors import UserError
 from tutor.explore import DEFAULT_BANDWIDTH_GBS, DEFAULT_MODEL, DTYPES, Settings
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from reference_impl.models import MODELS  # pure Python: the model table
+    from reference_impl.models import all_models  # pure Python: the model tables
 
-    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME", help=f"one of: {', '.join(MODELS)} (default {DEFAULT_MODEL})")
+    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME", help=f"one of: {', '.join(all_models())} (default {DEFAULT_MODEL})")
     parser.add_argument("--dtype", default="bf16", choices=tuple(DTYPES), help="weights and cache element type (default bf16)")
     parser.add_argument("--batch", type=int, default=1, help="sequences decoded together (default 1)")
     parser.add_argument("--context", type=int, default=8192, help="tokens in each sequence's context (default 8192)")
@@ -24,12 +24,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
-    from reference_impl.models import MODELS
+    from reference_impl.models import all_models
 
-    by_lower = {name.lower(): name for name in MODELS}
+    models = all_models()
+    by_lower = {name.lower(): name for name in models}
     model = by_lower.get(args.model.lower())
     if model is None:
-        raise UserError(f"--model {args.model!r}: models: {', '.join(MODELS)}")
+        raise UserError(f"--model {args.model!r}: models: {', '.join(models)}")
     try:
         return Settings(model, args.dtype, args.batch, args.context, args.bandwidth).check()
     except ValueError as exc:

@@ -341,6 +341,18 @@ class Session:
                 self._review(variant.id, score)
         return result
 
+    def interpret(self, answer: str) -> Grade | None:
+        """How `answer` to the current question reads: graded exactly as `submit` grades it, recording nothing.
+
+        For a live "interpreted as" line while the learner types; callers show `interpreted`, or the
+        message and `position` of an invalid answer, never the verdict. None when the session is over
+        or for a code answer (that would run the sandbox on every keystroke).
+        """
+        variant = self.current
+        if variant is None or variant.kind == "code":
+            return None
+        return _grade(variant, answer, None)
+
     def _first_hints(self) -> int:
         first = self.current_attempt
         return first.hints_used if first else self._hints

@@ -3,6 +3,10 @@
 The app is a thin shell over `tutor.session.engine.Session`: it shows the current
 question, hands answers to the session in a worker thread and moves on. It never
 imports sympy or torch itself; graders do, in threads, when they are first used.
+
+Navigation lives here alone: screens never call the app; they post messages (`StartScreen.Begin`,
+`QuestionScreen.Answered`, `SummaryScreen.Practise`, ...) or `dismiss` a result, and the
+`on_*` handlers below decide which screen comes next.
 """
 
 from __future__ import annotations
@@ -18,15 +22,18 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from tutor.errors import bank_problems_line, print_bank_problems
 from tutor.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from tutor.explore import Settings
     from tutor.session.engine import Session, SessionConfig
     from tutor.session.store import SessionRecord, Store
+    from tutor.tui.screens.question import QuestionScreen
+    from tutor.tui.screens.start import StartScreen
+    from tutor.tui.screens.summary import SummaryScreen
 
-# Environment variable naming a file the app appends "first question shown in N ms" to (bench/startup.py).
-TIMING_ENV = "TUTOR_TIMING"
+from tutor.tui.timing import record
 # Kinds whose graders are preloaded in the background after the first paint (code would load torch).
 PRELOAD_KINDS = ("shape", "einsum", "numeric", "symbolic", "complexity", "choice", "text")
 
@@ -79,7 +86,6 @@ class TutorApp(App[int]):
         self.launched_at = launched_at if launched_at is not None else process_started_at()
         self.first_question_ms: float | None = None
         self._preloaded: set[str] = set()
-        self.explorer_opened_at: float | None = None
 
     # ---- screens --------------------------------------------------------------------------------
 
@@ -101,7 +107,7 @@ class TutorApp(App[int]):
         from tutor.tui.screens.start import StartScreen
 
         self.session = None
-        self._show(StartScreen())
+        self._show(StartScreen(resumable=self.resumable(), banks=self.banks))
 
     def show_current(self, session: "Session") -> None:
         """The session's current question, or its summary once it is done."""
@@ -114,6 +120,43 @@ class TutorApp(App[int]):
             from tutor.tui.screens.question import QuestionScreen
 
             self._show(QuestionScreen(session))
+
+    # ---- what the screens hand back: the app navigates ------------------------------------------
+
+    def on_start_screen_begin(self, message: "StartScreen.Begin") -> None:
+        self._report_to_start(self.begin(message.config))
+
+    def on_start_screen_resume(self, message: "StartScreen.Resume") -> None:
+        self._report_to_start(self.resume(message.record))
+
+    def _report_to_start(self, problem: str | None) -> None:
+        from tutor.tui.screens.start import StartScreen
+
+        if problem and isinstance(self.screen, StartScreen):
+            self.screen.show_problem(problem)
+
+    def on_question_screen_shown(self, message: "QuestionScreen.Shown") -> None:
+        self.question_shown(message.session, message.at, message.cpu)
+
+    def on_question_screen_answered(self, message: "QuestionScreen.Answered") -> None:
+        from tutor.tui.screens.feedback import FeedbackScreen
+
+        session = message.session
+        self.push_screen(FeedbackScreen(session, message.variant, message.grade), lambda _: self.next_question(session))
+
+    def on_question_screen_skipped(self, message: "QuestionScreen.Skipped") -> None:
+        message.session.skip()
+        self.show_current(message.session)
+
+    def on_summary_screen_practise(self, message: "SummaryScreen.Practise") -> None:
+        problem = self.begin(message.config)
+        if problem:
+            self.notify(problem, severity="error")
+
+    def on_summary_screen_new_session(self, message: "SummaryScreen.NewSession") -> None:
+        self.show_start()
+
+    # ---- sessions -------------------------------------------------------------------------------
 
     def next_question(self, session: "Session") -> None:
         session.advance()
@@ -151,8 +194,7 @@ class TutorApp(App[int]):
         except SessionError as exc:
             return str(exc)
         except BankError as exc:
-            first = exc.problems[0] if exc.problems else ""
-            return f"the question bank has {len(exc.problems)} problem(s): {first}"
+            return bank_problems_line(exc)
         self.show_current(session)
         return None
 
@@ -165,29 +207,18 @@ class TutorApp(App[int]):
 
     # ---- start-up timing and background loading ---------------------------------------------------
 
-    def question_shown(self) -> None:
-        """Called after a question screen's first paint: log the start-up time once, then warm the graders."""
+    def question_shown(self, session: "Session", at: float, cpu: float) -> None:
+        """A question screen's first paint (at `at`, after `cpu` CPU seconds): log the start-up time once, then warm the graders."""
         if self.first_question_ms is None:
-            self.first_question_ms = (time.time() - self.launched_at) * 1000
+            self.first_question_ms = (at - self.launched_at) * 1000
             # CPU time as well: on a busy machine the wall-clock figure mostly measures the other load.
-            message = (
-                f"first question shown in {self.first_question_ms:.0f} ms"
-                f" (cpu {time.process_time() * 1000:.0f} ms)"
-            )
-            self.log_timing(message)
-        if self.session is not None:
-            kinds = {v.kind for v in self.session.variants if v.kind in PRELOAD_KINDS} - self._preloaded
-            if kinds:
-                self._preloaded |= kinds
-                self.preload_graders(sorted(kinds))
-
-    def log_timing(self, message: str) -> None:
-        """To the Textual log, and appended to $TUTOR_TIMING's file when it is set (the benchmarks read it)."""
-        self.log.info(message)
-        path = os.environ.get(TIMING_ENV)
-        if path:
-            with open(path, "a", encoding="utf-8") as f:
-                f.write(message + "\n")
+            message = f"first question shown in {self.first_question_ms:.0f} ms (cpu {cpu * 1000:.0f} ms)"
+            self.log.info(message)
+            record(message)
+        kinds = {v.kind for v in session.variants if v.kind in PRELOAD_KINDS} - self._preloaded
+        if kinds:
+            self._preloaded |= kinds
+            self.preload_graders(sorted(kinds))
 
     @work(thread=True, exit_on_error=False, group="preload")
     def preload_graders(self, kinds: Iterable[str]) -> None:
@@ -233,7 +264,6 @@ class TutorApp(App[int]):
         from tutor.tui.screens.explorer import ExplorerScreen
 
         if not isinstance(self.screen, ExplorerScreen):
-            self.explorer_opened_at = time.perf_counter()
             self.push_screen(ExplorerScreen(settings))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -311,9 +341,7 @@ def run(
         print(f"tutor: {exc}", file=sys.stderr)
         return 2
     except BankError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"tutor: the question bank has {len(exc.problems)} problem(s); nothing was run", file=sys.stderr)
+        print_bank_problems(exc)
         return 1
     result = app.run()
     return int(result or 0)

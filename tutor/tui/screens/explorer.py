@@ -44,17 +44,18 @@ class ExplorerScreen(Screen[None]):
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
+        self.created_at = time.perf_counter()  # the moment it was asked for: opening time is measured from here
         self.settings = (settings or Settings()).check()
 
     def compose(self) -> ComposeResult:
-        from reference_impl.models import MODELS
+        from reference_impl.models import all_models
 
         s = self.settings
         yield Static("KV-cache explorer  ·  cache size and the decode-step floor of real models", id="title-bar", markup=False)
         with Horizontal(id="explore-fields"):
             with Vertical(classes="explore-field wide"):
                 yield Label("Model")
-                yield Select([(f"{m.name} ({m.kind})", m.name) for m in MODELS.values()], value=s.model, allow_blank=False, id="model")
+                yield Select([(f"{m.name} ({m.kind})", m.name) for m in all_models().values()], value=s.model, allow_blank=False, id="model")
             with Vertical(classes="explore-field"):
                 yield Label("dtype")
                 yield Select([(d, d) for d in DTYPES], value=s.dtype, allow_blank=False, id="dtype")
@@ -79,11 +80,10 @@ class ExplorerScreen(Screen[None]):
         self.call_after_refresh(self._shown)
 
     def _shown(self) -> None:
-        """After the first paint: log how long opening took (bench/startup.py --explorer reads it)."""
-        opened = getattr(self.app, "explorer_opened_at", None)
-        if opened is not None:
-            self.app.log_timing(f"explorer shown in {(time.perf_counter() - opened) * 1000:.0f} ms")
-            self.app.explorer_opened_at = None
+        """After the first paint: record how long opening took (bench/startup.py --explorer reads it)."""
+        from tutor.tui.timing import record
+
+        record(f"explorer shown in {(time.perf_counter() - self.created_at) * 1000:.0f} ms")
 
     # ---- reading the fields -----------------------------------------------------------------------
 
