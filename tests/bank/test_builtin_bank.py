@@ -20,7 +20,7 @@ import pytest
 import sympy
 
 from reference_impl import cost
-from reference_impl.models import get_model
+from reference_impl.models import MLA_MODELS, get_model
 from tutor.bank.loader import load_bank
 from tutor.bank.model import NumericQuestion, QuestionBase, SymbolicQuestion
 from tutor.bank.variant import is_parameterized, make_variant
@@ -497,3 +497,221 @@ def test_tutor_validate_is_clean_over_the_bank() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 problems" in done.stdout
+
+
+# --------------------------------------------------------------------------- serving-era questions
+#
+# Paged and quantised caches, tensor parallelism, the roofline, FlashAttention, RoPE, sliding
+# windows, speculative decoding and MLA: every number recomputed from the serving part of
+# `reference_impl.cost`, added to the tables above so the same tests grade them.
+
+SERVING_TAGS = ("paged-kv", "flash", "quantisation", "tensor-parallel", "roofline", "rope", "sliding-window",
+                "speculative", "mla")
+# The three requests of the paged-cache questions (tokens held by each).
+_REQUESTS = (1000, 3000, 517)
+
+
+def _llama3_8b_token_bytes() -> int:
+    m = get_model("Llama-3-8B")
+    return cost.kv_cache_bytes_per_token(m.n_layers, m.n_kv_heads, m.head_dim)
+
+
+NUMERIC.update({
+    # paged-kv
+    "paged-blocks-per-sequence": lambda p: cost.paged_blocks(p["T"], p["b"]),
+    "paged-internal-fragmentation": lambda p: (
+        cost.paged_cache_bytes(_REQUESTS, p["b"], p["L"], p["G"], p["D"], p["e"])
+        - sum(_REQUESTS) * cost.kv_cache_bytes_per_token(p["L"], p["G"], p["D"], p["e"])
+    ),
+    "paged-vs-contiguous-reservation": lambda p: (
+        cost.kv_cache_bytes(len(_REQUESTS), p["M"], p["L"], p["G"], p["D"], p["e"])
+        - sum(_REQUESTS) * cost.kv_cache_bytes_per_token(p["L"], p["G"], p["D"], p["e"])
+    ),
+    "paged-prefix-sharing-blocks": lambda p: cost.shared_prefix_blocks(p["P"], p["N"], p["n"], p["b"]),
+    # flash
+    "flash-scores-bytes": lambda p: cost.attention_scores_bytes(p["B"], p["H"], p["S"], p["e"]),
+    "flash-causal-tiles": lambda p: cost.flash_tiles(p["T"], p["b"], p["b"], causal=True),
+    "flash-q-reads": lambda p: math.ceil(p["N"] / cost.flash_block_sizes(p["M"], p["d"])[1]),
+    "flash-online-softmax-merge": lambda p: cost.online_softmax_merge(p["m1"], p["l1"], p["m2"], p["l2"])[1],
+})
+MODEL_OF.update({
+    "paged-internal-fragmentation": "Llama-3-8B",
+    "paged-vs-contiguous-reservation": "Llama-3-8B",
+})
+
+
+def test_the_paged_questions_name_the_requests_the_numbers_use() -> None:
+    for qid in ("paged-internal-fragmentation", "paged-vs-contiguous-reservation"):
+        prompt = BANK.get(qid).prompt.replace(",", "")
+        assert all(str(t) in prompt for t in _REQUESTS), qid
+
+
+@pytest.mark.parametrize("tag", SERVING_TAGS)
+def test_each_serving_topic_has_four_questions_of_two_kinds(tag: str) -> None:
+    tagged = [q for q in QUESTIONS if tag in q.tags]
+    assert len(tagged) >= 4, (tag, _ids(tagged))
+    assert len({q.kind for q in tagged}) >= 2, (tag, _ids(tagged))
+
+
+NUMERIC.update({
+    # quantisation
+    "quant-int8-bytes-per-token": lambda p: cost.quantised_kv_bytes_per_token(p["L"], p["G"], p["D"], 8),
+    "quant-int4-group-bytes-per-token": lambda p: cost.quantised_kv_bytes_per_token(
+        p["L"], p["G"], p["D"], 4, p["g"], 2, zero_point=True
+    ),
+    # bits per cached number = bytes per token * 8 / numbers per token
+    "quant-effective-bits": lambda p: (
+        cost.quantised_kv_bytes_per_token(1, 1, 128, 4, p["g"], 2, zero_point=True) * 8 / (2 * 128)
+    ),
+    "quant-capacity-gain": lambda p: (
+        cost.kv_cache_bytes_per_token(1, 1, p["D"], 2)
+        / cost.quantised_kv_bytes_per_token(1, 1, p["D"], 4, p["g"], 2, zero_point=True)
+    ),
+    # tensor-parallel
+    "tp-per-gpu-cache-replicated": lambda p: cost.kv_cache_bytes_per_token_per_gpu(p["L"], p["G"], p["D"], p["t"], p["e"]),
+    "tp-kv-replication": lambda p: cost.kv_head_replication(p["G"], p["t"]),
+    "tp-llama3-70b-capacity": lambda p: cost.max_sequences(
+        80 * 10**9, 2 * p["N"] // p["t"], p["T"], cost.kv_cache_bytes_per_token_per_gpu(p["L"], p["G"], p["D"], p["t"])
+    ),
+})
+MODEL_OF.update({"tp-llama3-70b-capacity": "Llama-3-70B"})
+
+
+def _llama_param_count(name: str) -> int:
+    """Every weight of a Llama-style checkpoint: layers with their two norms, final norm, embedding, LM head."""
+    m = get_model(name)
+    assert m.d_ff is not None and m.vocab is not None
+    per_layer = cost.attention_params(m.d_model, m.n_heads, m.n_kv_heads, m.head_dim) + cost.mlp_params(m.d_model, m.d_ff)
+    return m.n_layers * (per_layer + 2 * m.d_model) + m.d_model + 2 * m.vocab * m.d_model
+
+
+def test_the_capacity_questions_use_the_published_parameter_counts() -> None:
+    assert BANK.get("tp-llama3-70b-capacity").params["N"] == _llama_param_count("Llama-3-70B") == 70_553_706_496
+
+
+def _quant_symbolic() -> sympy.Expr:
+    f, _ = _s({"n_layers": "L", "n_kv_heads": "G", "head_dim": "D", "bits": "b", "group_size": "g",
+               "scale_bytes": "s"})
+    return f["quantised_kv_bytes_per_token"]
+
+
+def _tp_symbolic() -> sympy.Expr:
+    f, _ = _s({"n_layers": "L", "n_kv_heads": "G", "head_dim": "D", "bytes_per_element": "e", "tp": "t"})
+    return f["kv_cache_bytes_per_token_per_gpu"]
+
+
+SYMBOLIC.update({
+    "quant-bytes-per-token-symbolic": _quant_symbolic,
+    "tp-per-gpu-cache-symbolic": _tp_symbolic,
+})
+
+
+def _llama_decode_bytes(name: str) -> int:
+    """Bytes of every weight one decoding step of a published model reads, in bf16."""
+    m = get_model(name)
+    assert m.d_ff is not None and m.vocab is not None
+    return 2 * cost.decode_weight_params(m.n_layers, m.d_model, m.n_heads, m.n_kv_heads, m.d_ff, m.vocab, m.head_dim)
+
+
+NUMERIC.update({
+    # roofline
+    "roofline-ridge-point": lambda p: cost.ridge_point(p["P"] * 1e12, p["W"] * 1e12),
+    # the batch before rounding up: compute_bound_batch rounds; the question asks "about"
+    "roofline-compute-bound-batch": lambda p: cost.ridge_point(p["P"] * 1e12, p["W"] * 1e12) * p["e"] / 2,
+    "roofline-decode-floor-llama3-8b": lambda p: 1000 * cost.decode_step_floor(
+        _llama_decode_bytes("Llama-3-8B"), cost.kv_cache_bytes(p["B"], p["S"], p["L"], p["G"], p["D"], 2), p["bw"]
+    ),
+    "roofline-llama3-8b-capacity": lambda p: cost.max_sequences(
+        80 * 10**9, 2 * p["N"], p["T"], cost.kv_cache_bytes_per_token(p["L"], p["G"], p["D"], 2)
+    ),
+    # speculative
+    "spec-expected-tokens": lambda p: cost.speculative_expected_tokens(p["a"], p["k"]),
+    # verification appends k + 1 entries; the rejected k - n drafts are rolled back
+    "spec-cache-rollback": lambda p: p["S"] + (p["k"] + 1) - (p["k"] - p["n"]),
+    "spec-speedup": lambda p: cost.speculative_speedup(p["a"], p["k"], p["c"]),
+})
+MODEL_OF.update({"roofline-decode-floor-llama3-8b": "Llama-3-8B", "roofline-llama3-8b-capacity": "Llama-3-8B"})
+
+
+def test_the_decode_floor_question_reads_the_published_mlp_and_vocab() -> None:
+    p = BANK.get("roofline-decode-floor-llama3-8b").params
+    m = get_model("Llama-3-8B")
+    assert (p["F"], p["V"]) == (m.d_ff, m.vocab)
+    assert BANK.get("roofline-llama3-8b-capacity").params["N"] == _llama_param_count("Llama-3-8B") == 8_030_261_248
+
+
+def _compute_bound_batch() -> sympy.Expr:
+    f, _ = _s({"peak_flops_per_s": "P", "bandwidth_bytes_per_s": "W", "bytes_per_element": "e"})
+    return f["compute_bound_batch"]
+
+
+def _verify_intensity() -> sympy.Expr:
+    # k verified positions reuse every cached byte: k times one position's FLOPs per byte
+    f, _ = _s({"n_heads": "H", "n_kv_heads": "G", "bytes_per_element": "e"})
+    return sympy.Symbol("k", positive=True) * f["arithmetic_intensity"]
+
+
+SYMBOLIC.update({
+    "roofline-compute-bound-batch-symbolic": _compute_bound_batch,
+    "spec-verify-intensity-symbolic": _verify_intensity,
+})
+
+
+NUMERIC.update({
+    # rope
+    "rope-left-padding-position": lambda p: p["n"],  # real tokens took positions 0 .. n - 1
+    "rope-slowest-wavelength": lambda p: cost.rope_wavelength(p["D"], p["b"], p["D"] // 2 - 1),
+    # sliding-window
+    "window-rolling-slot": lambda p: cost.sliding_window_slot(p["p"], p["W"]),
+    "window-receptive-field": lambda p: cost.sliding_window_span(p["L"], p["W"]),
+    "window-prefill-pairs": lambda p: cost.sliding_window_pairs(p["T"], p["W"]),
+})
+
+
+def test_the_window_and_rope_questions_use_published_figures() -> None:
+    assert BANK.get("window-receptive-field").params == {"L": 32, "W": 4096}  # Mistral-7B-v0.1
+    assert get_model("Mistral-7B").n_layers == 32
+    assert set(BANK.get("rope-slowest-wavelength").params["b"]) == {10_000, 500_000}  # Llama 2 and 3 rope_theta
+
+
+def _mla_full_over_latent(p: dict) -> float:
+    """Every head's full key (k_n + k_r) and value (v) against MLA's latent and rotary key, one layer."""
+    full = p["H"] * (p["kn"] + p["kr"] + p["v"])
+    return full / (cost.mla_cache_bytes_per_token(1, p["c"], p["kr"], 1))
+
+
+NUMERIC.update({
+    # mla
+    "mla-vs-mha-cache-ratio": _mla_full_over_latent,
+    "mla-absorbed-flops": lambda p: cost.mla_absorbed_flops_per_position(p["c"], p["r"]),
+})
+
+
+def _mla_groups() -> sympy.Expr:
+    f, _ = _s({"kv_lora_rank": "c", "rope_head_dim": "r", "head_dim": "D"})
+    return f["mla_gqa_equivalent_groups"]
+
+
+SYMBOLIC.update({"mla-gqa-equivalent-symbolic": _mla_groups})
+
+
+def test_the_mla_questions_use_deepseek_v3s_config() -> None:
+    m = MLA_MODELS["DeepSeek-V3"]
+    ratio = BANK.get("mla-vs-mha-cache-ratio").params
+    assert ratio == {"H": m.n_heads, "kn": m.qk_nope_head_dim, "kr": m.qk_rope_head_dim, "v": m.v_head_dim,
+                     "c": m.kv_lora_rank}
+    flops = BANK.get("mla-absorbed-flops").params
+    assert flops == {"c": m.kv_lora_rank, "r": m.qk_rope_head_dim, "kn": m.qk_nope_head_dim, "v": m.v_head_dim}
+
+
+def test_the_serving_questions_take_the_bank_past_180() -> None:
+    serving = [q for q in QUESTIONS if "serving" in q.tags]
+    assert len(serving) >= 60, len(serving)
+    assert len(QUESTIONS) >= 180, len(QUESTIONS)
+    assert all(set(q.tags) & set(SERVING_TAGS) for q in serving), [q.id for q in serving if not set(q.tags) & set(SERVING_TAGS)]
+
+
+NUMERIC.update({
+    # masking
+    "mask-fp16-max": lambda p: cost.float_max(p["e"], p["m"]),
+})

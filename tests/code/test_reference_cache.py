@@ -21,23 +21,32 @@ def disk_cache(tmp_path: Path):
     refcache.CACHE.configure(enabled=True, directory=None, cap_bytes=refcache.DEFAULT_CAP_BYTES)
 
 
-def test_the_key_covers_content_seeds_and_device(code_questions) -> None:
+def test_the_key_covers_content_values_seed_and_device(code_questions) -> None:
     q = code_questions["code.gqa-decode"]
-    key = refcache.entry_key(q, 1, None, "cpu")
-    assert key == refcache.entry_key(q, 1, None, "cpu")
+    key = refcache.entry_key(q, 1, "cpu")
+    assert key == refcache.entry_key(q, 1, "cpu")
     changed = q.model_copy(update={"cases": q.cases[:-1]})
-    assert len({key, refcache.entry_key(q, 2, None, "cpu"), refcache.entry_key(q, 1, 7, "cpu"),
-                refcache.entry_key(q, 1, None, "cuda"), refcache.entry_key(changed, 1, None, "cpu")}) == 5
+    assert len({key, refcache.entry_key(q, 2, "cpu"), refcache.entry_key(q, 1, "cuda"),
+                refcache.entry_key(changed, 1, "cpu")}) == 4
+
+
+def test_every_variant_gets_the_same_inputs_for_one_values_seed(code_questions) -> None:
+    """Values come from the values seed alone, so a run's students share one reference computation."""
+    q = code_questions["code.gqa-decode"]
+    a, b = code.prepare(q, 1, "cpu", 9), code.prepare(q, 2, "cpu", 9)
+    assert all(torch.equal(a.inputs[k], b.inputs[k]) for k in a.inputs)
+    c = code.prepare(q, 1, "cpu", 10)
+    assert not all(torch.equal(a.inputs[k], c.inputs[k]) for k in a.inputs if k in c.inputs)
 
 
 def test_prepared_outputs_round_trip_through_a_file(code_questions, disk_cache: Path) -> None:
     q = code_questions["code.gqa-decode"]
-    made = code._prepared(q, 3, "cpu")
+    made = code._prepared(q, 3, "cpu", 3)
     files = list(disk_cache.glob("*.prepared.safetensors"))
     assert len(files) == 1
     other = refcache.ReferenceCache()  # another worker process: nothing in memory, the same folder
     other.configure(directory=disk_cache)
-    loaded = other.get("prepared", refcache.entry_key(q, 3, None, "cpu"), code._load_prepared)
+    loaded = other.get("prepared", refcache.entry_key(q, 3, "cpu"), code._load_prepared)
     assert loaded is not None and other.hits["disk"] == 1
     assert (loaded.cases, loaded.descriptions, loaded.labels, loaded.largest) == \
         (made.cases, made.descriptions, made.labels, made.largest)
@@ -49,6 +58,8 @@ def test_prepared_outputs_round_trip_through_a_file(code_questions, disk_cache: 
 def test_mutant_outputs_are_made_only_for_a_failing_answer_and_then_reused(code_questions, disk_cache, monkeypatch) -> None:
     q = code_questions["code.gqa-decode"]
     variant = make_variant(q, 4)
+    code_grade = code.grade
+    monkeypatch.setattr(code, "grade", lambda v, a: code_grade(v, a, values_seed=4))
     runs: list[int] = []
     real_run = code._run
     monkeypatch.setattr(code, "_run", lambda question, prepared, programs, cancel: runs.append(len(programs))
@@ -71,8 +82,8 @@ def test_no_cache_recomputes_every_time(code_questions, tmp_path, monkeypatch) -
     real = code.prepare
     monkeypatch.setattr(code, "prepare", lambda *a: calls.append(1) or real(*a))
     try:
-        code._prepared(q, 5, "cpu")
-        code._prepared(q, 5, "cpu")
+        code._prepared(q, 5, "cpu", 5)
+        code._prepared(q, 5, "cpu", 5)
     finally:
         refcache.CACHE.configure(enabled=True, directory=None)
     assert len(calls) == 2 and not (tmp_path / "ref").exists()
@@ -80,11 +91,11 @@ def test_no_cache_recomputes_every_time(code_questions, tmp_path, monkeypatch) -
 
 def test_a_damaged_file_is_a_miss_and_is_rewritten(code_questions, disk_cache) -> None:
     q = code_questions["code.gqa-decode"]
-    code._prepared(q, 6, "cpu")
+    code._prepared(q, 6, "cpu", 6)
     (path,) = disk_cache.glob("*.prepared.safetensors")
     path.write_bytes(b"not a safetensors file")
     refcache.CACHE.configure(enabled=True, directory=disk_cache)
-    assert code._prepared(q, 6, "cpu").expected
+    assert code._prepared(q, 6, "cpu", 6).expected
     assert path.stat().st_size > 100
 
 

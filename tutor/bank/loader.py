@@ -23,6 +23,7 @@ from tutor.bank.errors import BankError, Problem, UnknownQuestion, did_you_mean
 from tutor.bank.explain import describe, dotted, explain
 from tutor.bank.model import KINDS, MODEL_FOR_KIND, TOPICS, ChoiceQuestion, QuestionBase
 from tutor.bank.variant import placeholders
+from tutor.notation.spans import MATH_OR_CODE, PLACEHOLDER
 
 # libyaml's parser is several times faster than the pure-Python one; both keep marks.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -35,8 +36,6 @@ QUESTION_KEYS: tuple[str, ...] = tuple(dict.fromkeys(k for m in MODEL_FOR_KIND.v
 # `defaults:` may set any of them but `id` (unique) and `kind` (each question says what it is).
 DEFAULT_KEYS: tuple[str, ...] = tuple(k for k in QUESTION_KEYS if k not in ("id", "kind"))
 
-_MATH_OR_CODE = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$|```.*?```|`[^`\n]+`", re.DOTALL)
-_PLACEHOLDER_AT = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 
 
 # --- the loaded bank ---------------------------------------------------------------------------
@@ -79,13 +78,16 @@ class Bank:
         topics: Iterable[str] = (),
         kinds: Iterable[str] = (),
         difficulty: tuple[int, int] = (1, 5),
+        tags: Iterable[str] = (),
     ) -> tuple[QuestionBase, ...]:
-        """Questions of any of `topics` and any of `kinds` (empty: all), difficulty within the bounds.
+        """Questions of any of `topics`, any of `kinds` and carrying any of `tags` (each empty: all),
+        difficulty within the bounds.
 
-        An unknown topic or kind is a ValueError naming the closest one, not an empty result.
+        An unknown topic or kind, or a tag no question carries, is a ValueError naming the closest
+        one, not an empty result.
         """
-        topics, kinds = tuple(topics), tuple(kinds)
-        for name, given, known in (("topic", topics, TOPICS), ("kind", kinds, KINDS)):
+        topics, kinds, tags = tuple(topics), tuple(kinds), tuple(tags)
+        for name, given, known in (("topic", topics, TOPICS), ("kind", kinds, KINDS), ("tag", tags, self.tags)):
             for value in given:
                 if value not in known:
                     raise ValueError(
@@ -95,8 +97,16 @@ class Bank:
         return tuple(
             q
             for q in self.questions
-            if (not topics or q.topic in topics) and (not kinds or q.kind in kinds) and low <= q.difficulty <= high
+            if (not topics or q.topic in topics)
+            and (not kinds or q.kind in kinds)
+            and (not tags or not set(tags).isdisjoint(q.tags))
+            and low <= q.difficulty <= high
         )
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """Every tag some question carries, sorted."""
+        return tuple(sorted({t for q in self.questions for t in q.tags}))
 
     def location(self, question_id: str) -> tuple[str, int]:
         """(file, line) where the question starts."""
@@ -451,8 +461,8 @@ def format_checks(question: QuestionBase) -> list[tuple[tuple[str | int, ...], s
     found: list[tuple[tuple[str | int, ...], str, bool]] = []
     params = question.params
     for path, text in _texts(question):
-        shielded = [m.span() for m in _MATH_OR_CODE.finditer(text)] if ("$" in text or "`" in text) else []
-        for match in _PLACEHOLDER_AT.finditer(text):
+        shielded = [m.span() for m in MATH_OR_CODE.finditer(text)] if ("$" in text or "`" in text) else []
+        for match in PLACEHOLDER.finditer(text):
             name = match.group(1)
             if name in params or any(a <= match.start() < b for a, b in shielded):
                 continue

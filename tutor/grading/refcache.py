@@ -11,8 +11,8 @@ outputs. They depend on nothing but the key below, so they are computed once and
   by file; capped in size (least recently used files go first); `tutor grade --clear-cache` empties it.
 
 The key is a SHA-256 of: this format's version, the question's full content (any edit to its cases,
-reference, shapes or tolerances makes a new key), the variant seed, the values seed, the torch version
-and the device. Files are read with safetensors (tensors and a JSON header; nothing is unpickled).
+reference, shapes or tolerances makes a new key), the values seed (which fixes every tensor value and the
+drawn case's sizes), the torch version and the device. Files are read with safetensors (tensors and a JSON header; nothing is unpickled).
 """
 
 from __future__ import annotations
@@ -47,10 +47,15 @@ def question_hash(question: Any) -> str:
     return hashlib.sha256(question.model_dump_json().encode("utf-8")).hexdigest()
 
 
-def entry_key(question: Any, seed: int, values_seed: int | None, device: str) -> str:
+def entry_key(question: Any, values_seed: int, device: str) -> str:
+    """What a code question's inputs and outputs depend on: its content, the values seed, torch and the device.
+
+    Not the variant seed: a code question's cases are the bank's, and their values come from the values
+    seed alone, so every submission graded with one values seed shares the entry.
+    """
     import torch
 
-    parts = [FORMAT, question.id, question_hash(question), seed, values_seed, torch.__version__, device]
+    parts = [FORMAT, question.id, question_hash(question), values_seed, torch.__version__, device]
     return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()[:40]
 
 
