@@ -117,3 +117,47 @@ def test_the_default_folder_is_under_the_user_cache_dir(monkeypatch, tmp_path) -
     assert refcache.default_directory().parts[-2:] == ("attention-tutor", "reference-outputs")
     monkeypatch.setenv(refcache.ENV_CACHE_DIR, str(tmp_path))
     assert refcache.default_directory() == tmp_path / "reference-outputs"
+
+
+def _code_class(tmp_path: Path, code_questions, n: int = 3) -> list[Path]:
+    from tutor.bank import load_bank
+    from tutor.exam.paper import make_papers, paper_file, submission_file, write_atomic
+
+    q = code_questions["code.gqa-decode"]
+    bank = load_bank()
+    roster = [(f"s{i}", "") for i in range(n)]
+    files = []
+    for k, paper in enumerate(make_papers(bank, [q.id], roster, 3, [])):
+        paper = paper.with_answer(0, q.mutants[0].code if k == 1 else q.answer)
+        target = submission_file(paper_file(tmp_path / "exam", paper.student))
+        write_atomic(target, paper.to_yaml())
+        files.append(target)
+    return files
+
+
+def _without_times(book) -> dict:
+    data = book.to_json()
+    for s in data["students"]:
+        for q in s["questions"]:
+            q["feedback"] = [line for line in q["feedback"] if not line.startswith("Time on the largest case")]
+    return data
+
+
+def test_a_class_graded_with_and_without_the_cache_gets_the_same_gradebook(tmp_path: Path, code_questions) -> None:
+    from tutor.exam.batch import grade_files
+
+    files = _code_class(tmp_path, code_questions)
+    try:
+        plain = grade_files(files, workers=1, allow_weak_sandbox=True, cache=False, values_seed=11)
+        cold = grade_files(files, workers=1, allow_weak_sandbox=True, cache_dir=tmp_path / "c", values_seed=11)
+        assert refcache.CACHE.hits["miss"] == 2 and refcache.CACHE.hits["memory"] >= 2  # one prepare, one mutant run
+        warm = grade_files(files, workers=1, allow_weak_sandbox=True, cache_dir=tmp_path / "c", values_seed=11)
+        assert refcache.CACHE.hits["disk"] == 2  # a re-grade: both from the files
+    finally:
+        refcache.CACHE.configure(enabled=True, directory=None)
+    assert plain.values_seed == cold.values_seed == warm.values_seed == 11
+    assert plain.csv_text() == cold.csv_text() == warm.csv_text()
+    assert _without_times(plain) == _without_times(cold) == _without_times(warm)
+    assert [s.total for s in plain.students] == [5, 2, 5]
+    assert any("Diagnosis" in line for line in plain.students[1].results[0].feedback)
+    assert "values seed 11" in " ".join(plain.students[0].results[0].feedback)

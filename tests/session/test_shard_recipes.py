@@ -18,6 +18,7 @@ from tutor.exam.paper import make_papers, paper_file, read_roster, submission_fi
 REPO = Path(__file__).resolve().parents[2]
 QUESTIONS = ("t-mha-heads", "t-mqa-params", "t-gqa-groups")
 SHARDS = 3
+VALUES_SEED = "12345"
 
 
 def _class(tmp_path: Path, bank, bank_dir: Path) -> Path:
@@ -60,16 +61,16 @@ def test_slurm_and_kubernetes_recipes_merge_to_the_single_run(tmp_path: Path, ba
     exam = _class(tmp_path, bank, bank_dir)
     whole_file = tmp_path / "whole.json"
     single = subprocess.run([sys.executable, "-m", "tutor", "grade", str(exam), "--workers", "1", "--json",
-                             "--out", str(whole_file)], env=_env(tmp_path), capture_output=True, text=True, cwd=tmp_path)
+                             "--values-seed", VALUES_SEED, "--out", str(whole_file)], env=_env(tmp_path), capture_output=True, text=True, cwd=tmp_path)
     assert single.returncode == 0, single.stderr
     whole = json.loads(whole_file.read_text())
-    assert len(whole["students"]) == 7
+    assert len(whole["students"]) == 7 and whole["values_seed"] == int(VALUES_SEED)
 
     # Slurm: the array script itself, once per task, as Slurm would start it
     script = REPO / "docs" / "recipes" / "slurm-grade.sh"
     slurm = [(["bash", str(script), str(exam)],
               _env(tmp_path, SLURM_ARRAY_TASK_ID=str(i), SLURM_ARRAY_TASK_COUNT=str(SHARDS), SLURM_CPUS_PER_TASK="1",
-                   GRADEBOOKS=str(tmp_path / "slurm")))
+                   VALUES_SEED=VALUES_SEED, GRADEBOOKS=str(tmp_path / "slurm")))
              for i in range(1, SHARDS + 1)]
     _run_all(slurm, tmp_path)
     shards = sorted((tmp_path / "slurm").glob("shard-*.json"))
@@ -81,8 +82,19 @@ def test_slurm_and_kubernetes_recipes_merge_to_the_single_run(tmp_path: Path, ba
     container = job["spec"]["template"]["spec"]["containers"][0]
     assert job["spec"]["completionMode"] == "Indexed"
     command = container["command"] + [container["args"][0].replace("/class", str(exam.parent))]
-    k8s = [(command, _env(tmp_path, JOB_COMPLETION_INDEX=str(i), SHARDS=str(SHARDS))) for i in range(SHARDS)]
+    k8s = [(command, _env(tmp_path, JOB_COMPLETION_INDEX=str(i), SHARDS=str(SHARDS), VALUES_SEED=VALUES_SEED)) for i in range(SHARDS)]
     _run_all(k8s, tmp_path)
     shards = sorted((exam.parent / "gradebooks").glob("shard-*.json"))
     assert [p.name for p in shards] == [f"shard-{i}.json" for i in range(1, SHARDS + 1)]
     assert _merged(shards, tmp_path, "k8s-merged") == whole
+
+
+def test_shards_with_different_values_seeds_do_not_merge() -> None:
+    import pytest
+
+    from tutor.exam.batch import Gradebook, GradebookError, merge
+
+    assert merge([Gradebook((), values_seed=3), Gradebook((), values_seed=3)]).values_seed == 3
+    with pytest.raises(GradebookError, match="different values seeds \\(3, 4\\).*same --values-seed"):
+        merge([Gradebook((), values_seed=3), Gradebook((), values_seed=4)])
+    assert Gradebook.from_json(Gradebook((), values_seed=7).to_json()).values_seed == 7

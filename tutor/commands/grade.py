@@ -44,6 +44,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
                        help="empty the cache first (alone: empty it and stop)")
     cache.add_argument("--cache-max-mib", type=int, default=512, metavar="N",
                        help="keep at most N MiB of cached outputs, least recently used dropped first (default 512)")
+    parser.add_argument(
+        "--values-seed", type=int, default=None, metavar="N",
+        help="code questions: the case values for every answer of the run (default: drawn now, recorded in the "
+        "gradebook); give a gradebook's values_seed to replay it, and the same N to every shard of a class",
+    )
     parser.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
                         help="progress on standard error: a bar on a terminal, a line every N submissions when "
                         "piped (auto, the default), or none")
@@ -116,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--out goes with --json")
     from tutor.grading import refcache
 
+    if args.values_seed is not None and not 0 <= args.values_seed < 2**63:
+        raise UserError(f"--values-seed {args.values_seed}: give a whole number from 0 to 2^63 - 1")
     if args.cache_max_mib < 1:
         raise UserError(f"--cache-max-mib {args.cache_max_mib}: give at least 1")
     if args.clear_cache:
@@ -157,9 +164,13 @@ def run(args: argparse.Namespace) -> int:
                 files, banks, workers=workers, allow_weak_sandbox=args.allow_weak_sandbox, shard_label=label,
                 cache=not args.no_cache, cache_dir=None if args.no_cache else refcache.default_directory(),
                 cache_cap_bytes=args.cache_max_mib << 20, progress=Progress(len(files), args.progress),
+                values_seed=args.values_seed,
             )
         except GradebookError as exc:
             raise UserError(str(exc)) from None
+    if book.values_seed is not None:
+        print(f"code answers graded with values seed {book.values_seed} (replay: --values-seed {book.values_seed})",
+              file=sys.stderr)
     if args.csv:
         try:
             Path(args.csv).write_text(book.csv_text(), encoding="utf-8", newline="")

@@ -78,6 +78,7 @@ class ReferenceCache:
             if cap_bytes is not None:
                 self.cap_bytes = cap_bytes
             self._memory.clear()
+            self.hits = dict.fromkeys(self.hits, 0)
 
     # --- the two kinds of entry ---
 
