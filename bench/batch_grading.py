@@ -45,6 +45,7 @@ from machine import cpu_model  # bench/machine.py: these scripts run as `python 
 KINDS = ("shape", "einsum", "numeric", "symbolic", "complexity", "choice", "text", "code")
 CODE_CLASS = ("code.mqa-forward", "code.gqa-forward", "code.gqa-decode")
 MODES = ("no-cache", "cold cache", "warm cache")
+VALUES_SEED = 2026  # every run grades code on the same case values, so the gradebooks can be compared
 
 
 def answer_text(value: object) -> str:
@@ -101,7 +102,7 @@ def build_code_class(folder: Path, students: int, seed: int) -> tuple[Path, list
 
 def time_grade(exam: Path, workers: int, out: Path, mode: str, cache_dir: Path) -> float:
     cmd = [sys.executable, "-m", "tutor", "grade", str(exam), "--workers", str(workers), "--csv", str(out.with_suffix(".csv")),
-           "--json", "--out", str(out.with_suffix(".json")), "--progress", "none"]
+           "--json", "--out", str(out.with_suffix(".json")), "--progress", "none", "--values-seed", str(VALUES_SEED)]
     if mode == "no-cache":
         cmd.append("--no-cache")
     env = {**os.environ, "TUTOR_CACHE_DIR": str(cache_dir)}
