@@ -11,7 +11,8 @@ Steps, each timed and recorded (a failing step is recorded and the next one stil
 1. the CUDA tests of `reference_impl` and of the code grader (`pytest tests/reference_impl tests/code -m cuda`);
 2. the three attention cores in bf16 and fp32 against a float64 reference for T=S, T=1 and T<S with G<H;
 3. which SDPA backend runs for each of those forms (flash, efficient, cuDNN, math);
-4. `python -m reference_impl.bench --json` at the Llama-3-8B sizes (H=32, G=8, D=128, bf16);
+4. `python -m reference_impl.bench --json --quick` at the Llama-3-8B sizes (H=32, G in {32, 8, 1}, D=128,
+   bf16, batch 16 at context 4k: the targets' point; `--full-bench` for the whole grid);
 5. code-grading calibration: for every code question, its model answer (fp32), the same computed in
    float16 and in bfloat16 inside, and each known-wrong mutant, graded on CUDA through the real grader;
    the largest errors are recorded and a CUDA tolerance is proposed from them (fp32 must pass, the half
@@ -107,10 +108,10 @@ def core_errors(device: str, tiny: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def step_bench(has_cuda: bool, tiny: bool, timeout_s: int) -> dict[str, Any]:
+def step_bench(has_cuda: bool, full: bool, timeout_s: int) -> dict[str, Any]:
     if not has_cuda:
         return {"skipped": "no CUDA device: the Llama-3-8B sizes are GPU-only (run `python -m reference_impl.bench` for the CPU figures)"}
-    cmd = [sys.executable, "-m", "reference_impl.bench", "--json"] + (["--quick"] if tiny else [])
+    cmd = [sys.executable, "-m", "reference_impl.bench", "--json"] + ([] if full else ["--quick"])
     try:
         done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -320,7 +321,7 @@ def run_check(args: argparse.Namespace, command: str) -> dict[str, Any]:
         return bench.backend_report(plan, torch.device(device), dtype)
 
     step("backends", backends)
-    step("bench", lambda: step_bench(has_cuda, args.tiny, min(200, left())))
+    step("bench", lambda: step_bench(has_cuda, args.full_bench, min(240 if args.full_bench else 150, left())))
     step("calibration", lambda: calibrate(device, args.questions))
     record["wall_s"] = time.perf_counter() - started
     return record
@@ -332,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "gpu-check", help="folder for gpu_check.json and gpu_check.md")
     parser.add_argument("--tiny", action="store_true", help="small sizes everywhere (a smoke test of the script itself)")
     parser.add_argument("--questions", nargs="+", metavar="ID", help="calibrate only these code questions (default: all)")
+    parser.add_argument("--full-bench", action="store_true",
+                        help="the whole benchmark grid (batch 1/16/64 at 4k, 16 at 32k) instead of --quick's batch 16 "
+                        "at 4k, the targets' point; may not fit the 6 minutes")
     raw = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(raw)
     if not args.no_install:
