@@ -121,3 +121,8 @@ def test_repeat_into_a_preallocated_buffer_equals_the_repeat_core() -> None:
     q, k, v = torch.randn(2, 8, 1, 4), torch.randn(2, 2, 5, 4), torch.randn(2, 2, 5, 4)
     ko, vo = torch.empty(2, 8, 5, 4), torch.empty(2, 8, 5, 4)
     torch.testing.assert_close(bench.repeat_into(q, k, v, ko, vo), attend_repeat(q, k, v))
+
+
+def test_the_read_reduction_reads_every_element() -> None:
+    x = torch.arange(4096, dtype=torch.float32)
+    assert bench.read_all(x).sum().item() == x.sum().item()
