@@ -32,6 +32,7 @@ output says so) so that a run takes minutes, not hours; the ratios are figures, 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import math
@@ -673,7 +674,8 @@ def bench_generation(plan: Plan, device: torch.device, dtype: torch.dtype, timer
         "without": lambda: model.generate(prompt, plan.new_tokens, False),
         "with": lambda: model.generate(prompt, plan.new_tokens, True),
     }
-    samples = timer.alternate(fns)
+    # one call per fn per round (each call is longer than a sample): three times the rounds for a steady median
+    samples = dataclasses.replace(timer, samples=3 * timer.samples).alternate(fns)
     rows = []
     for key, use_cache in (("without", False), ("with", True)):
         s = spread(samples[key])
@@ -878,7 +880,8 @@ def render_generation(result: dict) -> str:
     lines = [
         "",
         f"4. greedy generation of {g[0]['new_tokens']} tokens after {p['prompt_len']} prompt tokens, random decoder "
-        f"(d_model={dc['d_model']}, layers={dc['n_layers']}, H={dc['n_heads']}, G={dc['n_kv_heads']})",
+        f"(d_model={dc['d_model']}, layers={dc['n_layers']}, H={dc['n_heads']}, G={dc['n_kv_heads']}), "
+        f"{3 * p['samples']} rounds",
     ]
     for r in g:
         label = "with KV cache   " if r["kv_cache"] else "without KV cache"
