@@ -473,6 +473,20 @@ def sliding_window_pairs(seq_len: int, window: int) -> int:
         return seq_len * (seq_len + 1) // 2
     return window * (window + 1) // 2 + (seq_len - window) * window
 
+def rope_wavelength(head_dim: int, base: float, pair: int) -> float:
+    """Positions it takes dimension pair ``i`` of RoPE to turn a full circle: ``2*pi * base^(2i/D)``.
+
+    Pair ``i`` (0-based, ``i < D/2``) rotates by ``theta_i = base^(-2i/D)`` radians per position
+    (Su et al. 2021); the slowest pair is ``i = D/2 - 1``.
+    """
+    _positive("head_dim", head_dim)
+    if head_dim % 2:
+        raise ValueError(f"head_dim must be even for RoPE, got {head_dim}")
+    _positive_number("base", base)
+    if isinstance(pair, bool) or not isinstance(pair, int) or not 0 <= pair < head_dim // 2:
+        raise ValueError(f"pair must be an integer in [0, {head_dim // 2}), got {pair!r}")
+    return 2 * math.pi * base ** (2 * pair / head_dim)
+
 def attention_scores_bytes(batch: int, n_heads: int, seq_len: int, bytes_per_element: int = 2) -> int:
     """Bytes of one layer's full score (or probability) matrix, ``B * H * T * T * e``.
 

@@ -505,7 +505,8 @@ def test_tutor_validate_is_clean_over_the_bank() -> None:
 # windows, speculative decoding and MLA: every number recomputed from the serving part of
 # `reference_impl.cost`, added to the tables above so the same tests grade them.
 
-SERVING_TAGS = ("paged-kv", "flash", "quantisation", "tensor-parallel", "roofline", "speculative")
+SERVING_TAGS = ("paged-kv", "flash", "quantisation", "tensor-parallel", "roofline", "speculative", "rope",
+                "sliding-window")
 # The three requests of the paged-cache questions (tokens held by each).
 _REQUESTS = (1000, 3000, 517)
 
@@ -654,3 +655,20 @@ SYMBOLIC.update({
     "roofline-compute-bound-batch-symbolic": _compute_bound_batch,
     "spec-verify-intensity-symbolic": _verify_intensity,
 })
+
+
+NUMERIC.update({
+    # rope
+    "rope-left-padding-position": lambda p: p["n"],  # real tokens took positions 0 .. n - 1
+    "rope-slowest-wavelength": lambda p: cost.rope_wavelength(p["D"], p["b"], p["D"] // 2 - 1),
+    # sliding-window
+    "window-rolling-slot": lambda p: cost.sliding_window_slot(p["p"], p["W"]),
+    "window-receptive-field": lambda p: cost.sliding_window_span(p["L"], p["W"]),
+    "window-prefill-pairs": lambda p: cost.sliding_window_pairs(p["T"], p["W"]),
+})
+
+
+def test_the_window_and_rope_questions_use_published_figures() -> None:
+    assert BANK.get("window-receptive-field").params == {"L": 32, "W": 4096}  # Mistral-7B-v0.1
+    assert get_model("Mistral-7B").n_layers == 32
+    assert set(BANK.get("rope-slowest-wavelength").params["b"]) == {10_000, 500_000}  # Llama 2 and 3 rope_theta

@@ -187,15 +187,6 @@ def test_variants_are_checked_and_reported_once(tmp_path: Path) -> None:
     assert len(problems) == 1 and "accepted example" in problems[0].message and "variant seed" in problems[0].message
 
 
-def test_a_missing_grader_is_a_problem_line_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write(tmp_path, "clean.yaml", CLEAN)
-    question = load_file(path)[0]
-    monkeypatch.setitem(sys.modules, "tutor.grading.shape", None)  # makes `import tutor.grading.shape` fail
-    [problem] = check_question(question, str(path))
-    assert "cannot grade shape questions: tutor.grading.shape is not available" in problem.message
-    assert problem.line == 3  # the `kind:` line
-
-
 def test_paths_must_not_reuse_builtin_ids(tmp_path: Path) -> None:
     taken = load_bank().questions[0]
     path = write(tmp_path, "mine.yaml", f"""

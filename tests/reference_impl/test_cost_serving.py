@@ -305,6 +305,32 @@ def test_sliding_window_span_is_mistrals_131k() -> None:
     assert L * (W - 1) < cost.sliding_window_span(L, W)
 
 
+# --------------------------------------------------------------------------- RoPE
+
+
+@pytest.mark.parametrize("D,base", [(8, 10_000.0), (128, 10_000.0), (128, 500_000.0)])
+def test_rope_wavelength_is_where_the_rotation_comes_round(D: int, base: float) -> None:
+    """Rotate a 2-d pair position by position (as RoPE does) and time a full turn of its angle."""
+    for pair in (0, 1, D // 2 - 1):
+        theta = base ** (-2 * pair / D)
+        rotation = torch.tensor([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]],
+                                dtype=torch.float64)
+        wavelength = cost.rope_wavelength(D, base, pair)
+        if wavelength > 2e3:
+            # too many positions to step through: check one position's turn times the wavelength
+            assert theta * wavelength == pytest.approx(2 * math.pi)
+            continue
+        x = torch.tensor([1.0, 0.0], dtype=torch.float64)
+        turned, m = 0.0, 0
+        while turned < 2 * math.pi:
+            y = rotation @ x
+            turned += math.atan2(x[0] * y[1] - x[1] * y[0], x @ y)
+            x, m = y, m + 1
+        assert m - 1 < wavelength <= m
+    with pytest.raises(ValueError, match="pair must be an integer"):
+        cost.rope_wavelength(128, 10_000.0, 64)
+
+
 # --------------------------------------------------------------------------- FlashAttention
 
 

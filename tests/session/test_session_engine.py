@@ -185,3 +185,14 @@ def test_interpret_grades_as_submit_does_and_records_nothing(bank, store):
     session.advance()
     session.advance()
     assert session.done and session.interpret("4096") is None
+
+
+def test_importing_the_engine_leaves_the_code_grader_and_sandbox_unloaded():
+    """Only a code answer needs the sandbox client; the engine loads it when one is graded."""
+    code = (
+        "import sys, tutor.session.engine as e; "
+        "bad = sorted(m for m in sys.modules if m.startswith(('tutor.sandbox', 'tutor.grading.code'))); "
+        "print(bad); assert e.GradingCancelled.__module__ == 'tutor.grading.code'; sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

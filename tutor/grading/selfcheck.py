@@ -16,7 +16,6 @@ This is `tutor validate`'s engine (the command is `tutor.commands.validate`); it
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from tutor.bank.errors import Problem
 from tutor.bank.loader import Bank, load_bank_with_problems, locate_field
 from tutor.bank.model import EinsumQuestion, NumericQuestion, QuestionBase
 from tutor.bank.variant import Variant, is_parameterized, make_variant, placeholders, render
+from tutor import grading
 from tutor.grading import lint
 
 DEFAULT_VARIANTS = 5
@@ -159,12 +159,6 @@ class _Checker:
                 self.problem(("answer",), message)
             if broken:
                 return  # every grading of this question would fail on the broken answer key
-        try:
-            grading = importlib.import_module("tutor.grading")
-            importlib.import_module(f"tutor.grading.{q.kind}")
-        except ImportError as exc:
-            self.problem(("kind",), f"cannot grade {q.kind} questions: tutor.grading.{q.kind} is not available ({exc})")
-            return
         seeds = range(max(1, variants)) if is_parameterized(q) else range(1)
         for seed in seeds:
             variant = make_variant(q, seed)
@@ -278,19 +272,10 @@ class _Checker:
                                            " a reject example must be a readable wrong answer")
 
     def _code(self) -> None:
+        from tutor.grading.code import validate_question  # deferred: the sandbox client only for code questions
+
         try:
-            module = importlib.import_module("tutor.grading.code")
-        except ImportError as exc:
-            self.problem(("kind",), f"cannot check code questions: tutor.grading.code is not available ({exc});"
-                                    " use --no-code to skip them")
-            return
-        check = getattr(module, "validate_question", None)
-        if check is None:
-            self.problem(("kind",), "cannot check code questions: tutor.grading.code has no validate_question;"
-                                    " use --no-code to skip them")
-            return
-        try:
-            messages = list(check(self.q))
+            messages = list(validate_question(self.q))
         except Exception as exc:  # reported at the question, like any other failed check
             messages = [f"checking the code question failed: {type(exc).__name__}: {exc}"]
         for message in messages:
