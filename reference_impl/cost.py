@@ -408,6 +408,18 @@ def mla_gqa_equivalent_groups(kv_lora_rank: int, rope_head_dim: int, head_dim: i
     return (kv_lora_rank + rope_head_dim) / (2 * head_dim)
 
 
+def mla_absorbed_flops_per_position(kv_lora_rank: int, rope_head_dim: int) -> int:
+    """Attention FLOPs one head spends per cached position in MLA decoding with absorbed weights.
+
+    With ``W_UK`` folded into the query and ``W_UV`` into the output, a head scores its latent query
+    against the cached latent (``c`` numbers) plus its rotary query against the shared rotary key
+    (``r``), then sums the cached latents: ``2*(c + r) + 2*c`` FLOPs (2 per multiply-add). The
+    up-projections run once per head and step, not once per position, and are not counted.
+    """
+    _positive("kv_lora_rank", kv_lora_rank)
+    _positive("rope_head_dim", rope_head_dim)
+    return 2 * (kv_lora_rank + rope_head_dim) + 2 * kv_lora_rank
+
 def speculative_expected_tokens(alpha: float, gamma: int) -> float:
     """Expected tokens one verification step yields: ``(1 - a^(g+1)) / (1 - a)`` (``g + 1`` at a = 1).
 
