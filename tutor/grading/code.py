@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import math
 import operator
 import threading
 import time
