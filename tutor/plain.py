@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tutor.errors import UserError
-from tutor.mathtext import plain_math
+from tutor.notation.latex import plain_math
 
 if TYPE_CHECKING:
     from tutor.exam.paper import ExamPaper

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     width = max(len(q.id) for q in questions)
     from tutor.bank.variant import make_variant
-    from tutor.mathtext import plain_math
+    from tutor.notation.latex import plain_math
 
     for q in questions:
         preview = plain_math(make_variant(q, 0).prompt)  # as a learner sees it: params filled in, math as unicode
