@@ -104,3 +104,15 @@ class TestThemes:
             await steady(pilot)
 
         assert snap_compare(make("tui-choice"), terminal_size=(80, 24), run_before=light)
+
+
+@pytest.mark.parametrize("size", SIZES)
+class TestExplorerScreen:
+    """The KV-cache explorer on a sliding-window model: the GQA line flattens at the window."""
+
+    def test_explorer(self, snap_compare: Any, bank: Any, size: tuple[int, int]) -> None:
+        from tutor.explore import Settings
+        from tutor.tui.app import TutorApp
+
+        app = TutorApp(bank=bank, explore=Settings("Mistral-7B", context=8192))
+        assert snap_compare(app, terminal_size=size, run_before=steady)
