@@ -709,3 +709,9 @@ def test_the_serving_questions_take_the_bank_past_180() -> None:
     assert len(serving) >= 60, len(serving)
     assert len(QUESTIONS) >= 180, len(QUESTIONS)
     assert all(set(q.tags) & set(SERVING_TAGS) for q in serving), [q.id for q in serving if not set(q.tags) & set(SERVING_TAGS)]
+
+
+NUMERIC.update({
+    # masking
+    "mask-fp16-max": lambda p: cost.float_max(p["e"], p["m"]),
+})

@@ -309,7 +309,9 @@ def test_the_start_screen_resumes_an_unfinished_session(bank: Any, tmp_path: Any
     from tutor.session.store import Store
     from tutor.tui.app import TutorApp
 
-    from conftest import BANK_FILE
+    from pathlib import Path
+
+    BANK_FILE = Path(__file__).parent / "fixtures" / "bank.yaml"  # not `from conftest import`: another folder's conftest may hold that name
 
     store = Store(tmp_path / "history.sqlite3")
     config = SessionConfig(question_ids=("tui-shape", "tui-numeric"), n=2, seed=5, banks=(str(BANK_FILE),))
