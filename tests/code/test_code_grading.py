@@ -61,7 +61,7 @@ def test_correct_answer_reports_time_against_reference(code_questions):
         assert timing["submission_seconds"] >= 0 and timing["reference_seconds"] > 0
         assert any(line.startswith("Time on the largest case (") for line in g.feedback)
     else:
-        assert "Time on the largest case: not shown, the measurements varied too much to compare." in g.feedback
+        assert any(line.startswith("Time on the largest case: not shown (") for line in g.feedback)
 
 
 def test_expected_overrides_the_reference(code_questions):

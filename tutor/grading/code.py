@@ -45,7 +45,7 @@ __all__ = ["GradingCancelled", "SandboxError", "WeakSandboxError", "grade", "pre
 
 _MAX_SOURCE = 100_000
 _MAX_OUTPUT_LINES = 40
-OUTPUT_PREFIX = "  │ "  # marks every line the submission printed
+OUTPUT_PREFIX = "  │ "  # marks every line of the submission's own text: what it printed, its exceptions
 
 
 class GradingCancelled(Exception):
@@ -531,7 +531,7 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
         feedback.append(_run_problem(question, result))
     elif report.load_error:
         feedback.append("Your code raised an exception while it was loaded:")
-        feedback.extend("  " + line for line in report.load_error.splitlines())
+        feedback.extend(OUTPUT_PREFIX + line for line in report.load_error.splitlines())
     first = next((i for i, ok in enumerate(passed) if not ok), None)
     diagnosis = None
     if first is not None and report is not None and not report.load_error:
@@ -539,7 +539,7 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
         feedback.append(f"First failure, {prepared.labels[first]}: arguments {prepared.descriptions[first]}.")
         if c.reason == "raised an exception":
             feedback.append("Your code raised an exception:")
-            feedback.extend("  " + line for line in c.details[0].splitlines())
+            feedback.extend(OUTPUT_PREFIX + line for line in c.details[0].splitlines())
             if "MemoryError" in c.details[0] or "can't allocate memory" in c.details[0]:
                 feedback.append(f"(The memory limit is {question.memory_limit} MiB.)")
         else:
@@ -566,7 +566,8 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
                             f"{mine * 1e3:.2f} ms, the reference {ref * 1e3:.2f} ms ({mine / ref:.1f}x; "
                             "medians of repeated runs).")
         else:
-            feedback.append("Time on the largest case: not shown, the measurements varied too much to compare.")
+            feedback.append("Time on the largest case: not shown (the repeated measurements varied too much to "
+                            "compare, or one call took too long to repeat).")
     feedback.append(f"Case values drawn with values seed {prepared.values_seed} "
                     f"(replay: --values-seed {prepared.values_seed}).")
     details = {
