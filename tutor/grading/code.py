@@ -31,7 +31,7 @@ import operator
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tutor.bank.model import CodeCase, CodeQuestion, TensorArg
@@ -114,8 +114,17 @@ class Prepared:
     descriptions: list[str]  # per case: "x [2, 5, 16], num_heads=4"
     labels: list[str]
     largest: int  # index of the largest case
-    reference_seconds: float | None  # median of the timed repetitions on the largest case; None: too noisy
-    values_seed: int = 0  # the tensor values (and the drawn case's sizes) come from this
+    values_seed: int  # the tensor values (and the drawn case's sizes) come from this
+    time_reference: Callable[[], float | None] = lambda: None  # see `reference_seconds`
+    _memo: dict[str, float | None] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def reference_seconds(self) -> float | None:
+        """The reference's median time on the largest case (None: too noisy), measured on first use
+        only: a grading that shows no time (a failing submission) does not pay for it."""
+        if "reference" not in self._memo:
+            self._memo["reference"] = self.time_reference()
+        return self._memo["reference"]
 
 
 def pick_device() -> str:
@@ -225,6 +234,10 @@ def prepare(question: CodeQuestion, seed: int, device: str, values_seed: int = 0
     """
     import torch
 
+    # One intra-op thread, like the child: the cases are tiny, and on a loaded machine a second
+    # thread's hand-offs made 10 us ops take milliseconds (and the reference's time swing 100x).
+    # (This process uses torch only for grading.)
+    torch.set_num_threads(1)
     reference = _reference(question)
     inputs: dict[str, Any] = {}
     cases: list[list[list[Any]]] = []
@@ -251,10 +264,13 @@ def prepare(question: CodeQuestion, seed: int, device: str, values_seed: int = 0
         except Exception:  # the drawn sizes do not suit the reference (e.g. a position past the cache): next
             continue
     largest = max(range(len(sizes)), key=sizes.__getitem__)
-    args = [inputs[v].to(device) if kind == "tensor" else v for kind, v in cases[largest]]
-    with torch.no_grad():
-        reference_seconds = robust_time(lambda: reference(*args), lambda: _sync(device))
-    return Prepared(device, inputs, cases, expected, descriptions, labels, largest, reference_seconds, values_seed)
+
+    def time_reference() -> float | None:
+        args = [inputs[v].to(device) if kind == "tensor" else v for kind, v in cases[largest]]
+        with torch.no_grad():
+            return robust_time(lambda: reference(*args), lambda: _sync(device))
+
+    return Prepared(device, inputs, cases, expected, descriptions, labels, largest, values_seed, time_reference)
 
 
 # --- comparing one output with the expected one ---
@@ -316,12 +332,12 @@ def _limits(question: CodeQuestion, expected_bytes: int) -> Limits:
 
 
 def _run(question: CodeQuestion, prepared: Prepared, programs: list[str],
-         cancel_event: threading.Event | None) -> RunResult:
+         cancel_event: threading.Event | None, timed: bool = False) -> RunResult:
     expected_bytes = sum(e.numel() * e.element_size() for e in prepared.expected) * len(programs)
     try:
         return shared_worker().run(programs, question.entry, prepared.inputs, prepared.cases,
                                    _limits(question, expected_bytes), prepared.device, cancel_event,
-                                   timed_case=prepared.largest)
+                                   timed_case=prepared.largest if timed else None)
     except Cancelled:
         raise GradingCancelled() from None
 
@@ -499,7 +515,7 @@ def grade(variant: Variant, answer: str, expected: Any | None = None, *,
         if any(e is None for e in expected_outputs):
             raise ValueError(f"{question.id}: the expected solution given to the grader fails to run")
     tol = question.tolerance.cuda if device == "cuda" else question.tolerance.cpu
-    result = _run(question, prepared, [answer], cancel_event)
+    result = _run(question, prepared, [answer], cancel_event, timed=True)
     return _build_grade(question, variant, prepared, expected_outputs, result, tol, cancel_event)
 
 
