@@ -211,7 +211,10 @@ NUMERIC: dict[str, Callable[[dict], float]] = {
     "quiz2-mqa-kv-params": lambda p: (
         cost.attention_params(p["d"], p["h"], 1) - 2 * p["d"] * p["d"]
     ),
-    "mha-kv-params-variants": lambda p: cost.attention_params(p["d"], p["h"], p["h"]) - 2 * p["d"] ** 2,
+    # K and V of H heads of size D, with H·D != d: all four projections minus Q and O.
+    "mha-kv-params-variants": lambda p: (
+        cost.attention_params(p["d"], p["H"], p["H"], head_dim=p["D"]) - 2 * p["d"] * p["H"] * p["D"]
+    ),
     "mha-params-with-bias": lambda p: cost.attention_params(p["d"], 1, 1, head_dim=p["d"], bias=True),
     "mqa-param-saving": lambda p: (
         cost.attention_params(p["d"], p["h"], p["h"]) - cost.attention_params(p["d"], p["h"], 1)
@@ -413,8 +416,9 @@ def _param_saving() -> sympy.Expr:
 
 
 def _per_token() -> sympy.Expr:
-    f, _ = _s({"n_layers": "L", "n_kv_heads": "G", "head_dim": "D", "bytes_per_element": "e"})
-    return f["kv_cache_bytes_per_token"]
+    """Cross-layer sharing: L/s layers write a cache (groups of s layers share one)."""
+    f, s = _s({"n_layers": "L", "n_kv_heads": "G", "head_dim": "D", "bytes_per_element": "e"})
+    return f["kv_cache_bytes_per_token"].subs(s["n_layers"], s["n_layers"] / sympy.Symbol("s", positive=True))
 
 
 def _whole_cache() -> sympy.Expr:
