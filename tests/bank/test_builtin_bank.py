@@ -68,6 +68,35 @@ def test_at_least_100_questions() -> None:
     assert len(QUESTIONS) >= 100
 
 
+def test_at_least_nine_code_exercises_with_the_three_serving_ones() -> None:
+    code = {q.id for q in QUESTIONS if q.kind == "code"}
+    assert len(code) >= 9
+    assert {"code.online-softmax-attention", "code.paged-gqa-decode", "code.rope-cached-decode"} <= code
+
+
+def test_no_choice_question_gives_its_key_away_by_length() -> None:
+    """The audit's class: a keyed option much longer than the distractors (validate warns; the bank has none)."""
+    from tutor.grading.lint import option_length_warning
+
+    assert [q.id for q in QUESTIONS if option_length_warning(q)] == []
+
+
+def test_near_duplicate_einsums_are_differentiated() -> None:
+    """No two einsum questions ask for the same equation (up to renaming the letters)."""
+
+    def canonical(equation: str) -> str:
+        names: dict[str, str] = {}
+        return "".join(names.setdefault(c, chr(ord("a") + len(names))) if c.isalpha() else c
+                       for c in equation.replace(" ", ""))
+
+    seen: dict[str, str] = {}
+    for q in QUESTIONS:
+        if q.kind == "einsum" and q.id != "p4e-mqa-v-einsum":  # the problem set's own parts (d) K and (e) V
+            key = canonical(q.answer)  # type: ignore[attr-defined]
+            assert key not in seen, (q.id, seen.get(key))
+            seen[key] = q.id
+
+
 @pytest.mark.parametrize("topic", ["mha", "mqa", "gqa", "kv-cache", "attention"])
 def test_each_topic_has_at_least_15_questions(topic: str) -> None:
     assert sum(q.topic == topic for q in QUESTIONS) >= 15
