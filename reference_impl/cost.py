@@ -556,6 +556,16 @@ def online_softmax_merge(
     m = max(running_max, block_max)
     return m, running_sum * math.exp(running_max - m) + block_sum * math.exp(block_max - m)
 
+def float_max(exponent_bits: int, mantissa_bits: int) -> float:
+    """The largest finite value of an IEEE-style binary float: ``(2 - 2^-m) * 2^(2^(e-1) - 1)``.
+
+    fp16 (5, 10) gives 65,504, bf16 (8, 7) about 3.39e38: why a mask value that is safe in bf16 or
+    fp32 can overflow to ``-inf`` in fp16.
+    """
+    _positive("exponent_bits", exponent_bits)
+    _positive("mantissa_bits", mantissa_bits)
+    return (2 - 2.0**-mantissa_bits) * 2.0 ** (2 ** (exponent_bits - 1) - 1)
+
 def symbolic(rename: dict[str, str] | None = None) -> dict[str, sympy.Expr]:
     """The same formulas as sympy expressions over positive symbols, keyed by function name.
 

@@ -68,6 +68,35 @@ def test_at_least_100_questions() -> None:
     assert len(QUESTIONS) >= 100
 
 
+def test_at_least_nine_code_exercises_with_the_three_serving_ones() -> None:
+    code = {q.id for q in QUESTIONS if q.kind == "code"}
+    assert len(code) >= 9
+    assert {"code.online-softmax-attention", "code.paged-gqa-decode", "code.rope-cached-decode"} <= code
+
+
+def test_no_choice_question_gives_its_key_away_by_length() -> None:
+    """The audit's class: a keyed option much longer than the distractors (validate warns; the bank has none)."""
+    from tutor.grading.lint import option_length_warning
+
+    assert [q.id for q in QUESTIONS if option_length_warning(q)] == []
+
+
+def test_near_duplicate_einsums_are_differentiated() -> None:
+    """No two einsum questions ask for the same equation (up to renaming the letters)."""
+
+    def canonical(equation: str) -> str:
+        names: dict[str, str] = {}
+        return "".join(names.setdefault(c, chr(ord("a") + len(names))) if c.isalpha() else c
+                       for c in equation.replace(" ", ""))
+
+    seen: dict[str, str] = {}
+    for q in QUESTIONS:
+        if q.kind == "einsum" and q.id != "p4e-mqa-v-einsum":  # the problem set's own parts (d) K and (e) V
+            key = canonical(q.answer)  # type: ignore[attr-defined]
+            assert key not in seen, (q.id, seen.get(key))
+            seen[key] = q.id
+
+
 @pytest.mark.parametrize("topic", ["mha", "mqa", "gqa", "kv-cache", "attention"])
 def test_each_topic_has_at_least_15_questions(topic: str) -> None:
     assert sum(q.topic == topic for q in QUESTIONS) >= 15
@@ -211,7 +240,10 @@ NUMERIC: dict[str, Callable[[dict], float]] = {
     "quiz2-mqa-kv-params": lambda p: (
         cost.attention_params(p["d"], p["h"], 1) - 2 * p["d"] * p["d"]
     ),
-    "mha-kv-params-variants": lambda p: cost.attention_params(p["d"], p["h"], p["h"]) - 2 * p["d"] ** 2,
+    # K and V of H heads of size D, with H·D != d: all four projections minus Q and O.
+    "mha-kv-params-variants": lambda p: (
+        cost.attention_params(p["d"], p["H"], p["H"], head_dim=p["D"]) - 2 * p["d"] * p["H"] * p["D"]
+    ),
     "mha-params-with-bias": lambda p: cost.attention_params(p["d"], 1, 1, head_dim=p["d"], bias=True),
     "mqa-param-saving": lambda p: (
         cost.attention_params(p["d"], p["h"], p["h"]) - cost.attention_params(p["d"], p["h"], 1)
@@ -413,8 +445,9 @@ def _param_saving() -> sympy.Expr:
 
 
 def _per_token() -> sympy.Expr:
-    f, _ = _s({"n_layers": "L", "n_kv_heads": "G", "head_dim": "D", "bytes_per_element": "e"})
-    return f["kv_cache_bytes_per_token"]
+    """Cross-layer sharing: L/s layers write a cache (groups of s layers share one)."""
+    f, s = _s({"n_layers": "L", "n_kv_heads": "G", "head_dim": "D", "bytes_per_element": "e"})
+    return f["kv_cache_bytes_per_token"].subs(s["n_layers"], s["n_layers"] / sympy.Symbol("s", positive=True))
 
 
 def _whole_cache() -> sympy.Expr:
@@ -709,3 +742,9 @@ def test_the_serving_questions_take_the_bank_past_180() -> None:
     assert len(serving) >= 60, len(serving)
     assert len(QUESTIONS) >= 180, len(QUESTIONS)
     assert all(set(q.tags) & set(SERVING_TAGS) for q in serving), [q.id for q in serving if not set(q.tags) & set(SERVING_TAGS)]
+
+
+NUMERIC.update({
+    # masking
+    "mask-fp16-max": lambda p: cost.float_max(p["e"], p["m"]),
+})

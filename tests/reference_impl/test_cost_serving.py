@@ -401,6 +401,18 @@ def test_flash_block_sizes_fill_the_sram() -> None:
     assert br * 64 + 2 * bc * 64 + br * 64 <= 65_536
 
 
+# --------------------------------------------------------------------------- masking
+
+
+@pytest.mark.parametrize("dtype,bits", [(torch.float16, (5, 10)), (torch.bfloat16, (8, 7)), (torch.float32, (8, 23))])
+def test_float_max_is_torchs_finfo(dtype: torch.dtype, bits: tuple[int, int]) -> None:
+    assert cost.float_max(*bits) == torch.finfo(dtype).max
+    # one step further overflows: adding the mask value twice in fp16 gives -inf
+    if dtype == torch.float16:
+        m = torch.tensor(-cost.float_max(*bits), dtype=dtype)
+        assert torch.isinf(m + m)
+
+
 # --------------------------------------------------------------------------- the sympy forms
 
 

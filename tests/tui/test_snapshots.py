@@ -104,3 +104,39 @@ class TestThemes:
             await steady(pilot)
 
         assert snap_compare(make("tui-choice"), terminal_size=(80, 24), run_before=light)
+
+
+@pytest.mark.parametrize("size", SIZES)
+class TestExplorerScreen:
+    """The KV-cache explorer on a sliding-window model: the GQA line flattens at the window."""
+
+    def test_explorer(self, snap_compare: Any, bank: Any, size: tuple[int, int]) -> None:
+        from tutor.explore import Settings
+        from tutor.tui.app import TutorApp
+
+        app = TutorApp(bank=bank, explore=Settings("Mistral-7B", context=8192))
+        assert snap_compare(app, terminal_size=size, run_before=steady)
+
+
+class TestMonochrome:
+    """NO_COLOR: Textual draws in monochrome; ticks, the pointer and the plot's letters still say everything."""
+
+    def test_choice_many_without_colour(self, snap_compare: Any, make: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("NO_COLOR", "1")
+
+        async def tick(pilot: Any) -> None:
+            await pilot.press("a", "c")
+            await steady(pilot)
+
+        assert snap_compare(make("tui-choice-many"), terminal_size=(80, 24), run_before=tick)
+
+    def test_start_without_colour(self, snap_compare: Any, bank: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        from tutor.tui.app import TutorApp
+
+        monkeypatch.setenv("NO_COLOR", "1")
+
+        async def tick(pilot: Any) -> None:
+            await pilot.press("down", "space")
+            await steady(pilot)
+
+        assert snap_compare(TutorApp(bank=bank), terminal_size=(80, 24), run_before=tick)

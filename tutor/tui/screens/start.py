@@ -13,9 +13,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, SelectionList, Static
+from textual.widgets import Button, Footer, Input, Label, Static
 
 from tutor.bank.model import KINDS, TOPICS
+from tutor.tui.widgets.options import OptionPicker
 from tutor.tui.labels import kind_name, topic_name
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ class StartScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "start", "Start", priority=True),
         Binding("ctrl+r", "resume", "Resume", priority=True),
+        # Letters are free here: the only text fields take digits.
+        Binding("e", "app.explore", "KV explorer", priority=True),
     ]
 
     class Begin(Message):
@@ -56,10 +59,10 @@ class StartScreen(Screen[None]):
             with Horizontal(id="pickers"):
                 with Vertical(classes="picker"):
                     yield Label("Topics (none ticked: all)")
-                    yield SelectionList[str](*[(topic_name(t), t) for t in TOPICS], id="topics")
+                    yield OptionPicker([(t, topic_name(t)) for t in TOPICS], multiple=True, lettered=False, id="topics")
                 with Vertical(classes="picker"):
                     yield Label("Kinds (none ticked: all)")
-                    yield SelectionList[str](*[(kind_name(k), k) for k in KINDS], id="kinds")
+                    yield OptionPicker([(k, kind_name(k)) for k in KINDS], multiple=True, lettered=False, id="kinds")
             with Horizontal(id="numbers"):
                 with Vertical(classes="field"):
                     yield Label("Questions")
@@ -76,6 +79,7 @@ class StartScreen(Screen[None]):
             with Horizontal(id="start-row"):
                 yield Button("Start  (ctrl+s)", id="start", variant="primary")
                 yield Button("Resume  (ctrl+r)", id="resume")
+                yield Button("KV-cache explorer  (e)", id="explore")
                 yield Static("", id="start-error", markup=False)
         yield Footer()
 
@@ -98,6 +102,8 @@ class StartScreen(Screen[None]):
             self.action_start()
         elif event.button.id == "resume":
             self.action_resume()
+        elif event.button.id == "explore":
+            self.run_action("app.explore")
 
     def action_resume(self) -> None:
         """Continue the newest unfinished session where it stopped (nothing answered is lost)."""
@@ -145,8 +151,8 @@ class StartScreen(Screen[None]):
             error.update(f"Difficulty from {low} is above difficulty to {high}")
             return
         config = SessionConfig(
-            topics=tuple(self.query_one("#topics", SelectionList).selected),
-            kinds=tuple(self.query_one("#kinds", SelectionList).selected),
+            topics=tuple(self.query_one("#topics", OptionPicker).selected),
+            kinds=tuple(self.query_one("#kinds", OptionPicker).selected),
             n=n,
             seed=seed,
             difficulty=(low, high),
