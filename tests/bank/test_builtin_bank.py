@@ -139,7 +139,7 @@ def test_every_source_document_is_drawn_on(document: str) -> None:
 
 def test_the_seed_mistakes_are_questions() -> None:
     """The "tens of megabytes" MQA cache, the benchmark without a KV cache, the notebook's cache formula."""
-    tagged = {q.id for q in QUESTIONS if "seed-mistake" in q.tags}
+    tagged = {q.id for q in QUESTIONS if "published-mistake" in q.tags}
     for qid in ("mqa-tens-of-megabytes", "attn-benchmark-choice", "attn-benchmark-text", "kvc-seed-formula-choice"):
         assert qid in tagged, qid
 
@@ -168,6 +168,7 @@ def _learner_texts(question: QuestionBase) -> list[tuple[str, str]]:
     out += [("option", o) for o in getattr(question, "options", None) or []]
     out += [("rubric", point.point) for point in getattr(question, "rubric", None) or []]
     out += [("diagnosis", m.diagnosis) for m in getattr(question, "mutants", None) or []]
+    out += [("tag", tag) for tag in question.tags]  # `tutor list --tag` shows them
     if question.kind == "text":
         out.append(("model answer", question.answer))  # type: ignore[attr-defined]
     return out
