@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tutor.bank.names import flag_value, kind_name, topic_name
-from tutor.errors import UserError
+from tutor.errors import UserError, visible
 from tutor.notation.latex import plain_math
 
 if TYPE_CHECKING:
@@ -23,16 +23,6 @@ if TYPE_CHECKING:
 
 CODE_END = "."
 MARKS = {"correct": "✓", "partial": "~", "incorrect": "✗"}
-
-
-# Control characters (C0 but tab, DEL, C1) shown as one visible character each, so text a learner
-# typed is echoed without moving the terminal's cursor or colours, and a caret under it still lines up.
-_VISIBLE = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]} | {0x1B: "\u241b"}
-
-
-def visible(text: str) -> str:
-    """`text` safe to print on one terminal line: every control character becomes a visible stand-in."""
-    return text.translate(_VISIBLE)
 
 
 def read_answer(inp: TextIO, *, code: bool, commands: tuple[str, ...] = (":hint", ":skip", ":quit")) -> str | None:
