@@ -30,7 +30,9 @@ ParamValue = Union[Number, Annotated[list[Number], Field(min_length=1)]]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the validators are built when first used, not at import, so a command that finds
+    # its questions in the bank cache (tutor.bank.cache) never pays for building them.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class FeedbackRule(_Strict):
@@ -219,7 +221,7 @@ def _inline_dims_schema(schema: dict[str, Any]) -> None:
 class CodeCase(_Strict):
     """Dimension values for one run; `zero` names tensor args filled with zeros."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_inline_dims_schema)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, json_schema_extra=_inline_dims_schema)
 
     label: str = ""
     zero: list[str] = Field(default_factory=list)
