@@ -173,7 +173,7 @@ class _Checker:
         text = answer_text(self.q, raw, variant.params, variant.options)
         written = answer_text(self.q, raw, {})
         g = self._grade(grading.grade_against, variant, (text,), ("answer",), suffix, f"the answer {written!r}")
-        if g is None or (g.status == "correct" and g.score == 5):
+        if g is None or _full_marks(g):
             return
         if not self._once(("answer",)):
             return
@@ -203,7 +203,7 @@ class _Checker:
             g = self._grade(grading.grade, variant, (text,), path, suffix, what)
             if g is None:
                 continue
-            if g.status == "correct":
+            if _full_marks(g):
                 if self._once(path):
                     self.problem(path, f"{what} scores 5{suffix}: it is a right answer, so its message is never shown")
             elif g.status == "invalid":
@@ -226,11 +226,11 @@ class _Checker:
                 g = self._grade(grading.grade, variant, (text,), path, suffix, f"{which} example {text!r}")
                 if g is None:
                     continue
-                if which == "accept" and g.status != "correct":
+                if which == "accept" and not _full_marks(g):
                     if self._once(path):
                         self.problem(path, f"accepted example {text!r} scores {g.score} ({g.status}), not 5{suffix}: "
                                            f"{_first(g.feedback)}")
-                elif which == "reject" and g.status == "correct":
+                elif which == "reject" and _full_marks(g):
                     if self._once(path):
                         self.problem(path, f"rejected example {text!r} scores 5{suffix}")
                 elif which == "reject" and g.status == "invalid":
@@ -256,6 +256,13 @@ class _Checker:
             messages = [f"checking the code question failed: {type(exc).__name__}: {exc}"]
         for message in messages:
             self.problem((), str(message).removeprefix(f"{self.q.id}: "))
+
+
+def _full_marks(g: Any) -> bool:
+    """Scores 5: correct, or (written prose, which a person decides) a provisional reading of 5."""
+    if g.status == "needs_review":
+        return g.provisional_score == 5
+    return g.status == "correct" and g.score == 5
 
 
 def _first(lines: Iterable[str]) -> str:
@@ -290,13 +297,13 @@ def answer_text(
         parts = ["[...]" if isinstance(item, (list, dict)) else answer_text(question, item, params) for item in raw]
         if question.kind == "shape":
             return "[" + ", ".join(parts) + "]"
-        if question.kind == "choice" and options and all(p in options for p in parts):
+        if question.kind in ("choice", "multi") and options and all(p in options for p in parts):
             return ", ".join(chr(ord("A") + options.index(p)) for p in parts)
         return ", ".join(parts)
     if isinstance(raw, str):
         if isinstance(question, NumericQuestion) and params:
             return _IDENT.sub(lambda m: f"({_number(params[m.group()])})" if m.group() in params else m.group(), raw)
-        if question.kind == "choice":
+        if question.kind in ("choice", "multi"):
             return render(raw, params)
         return raw
     return str(raw)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.bank.model import ChoiceQuestion, QuestionBase
+from tutor.bank.model import ChoiceQuestion, MultiQuestion, QuestionBase
 
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 
@@ -61,7 +61,7 @@ def make_variant(question: QuestionBase, seed: int = 0) -> Variant:
         choices = question.params[name]
         params[name] = rng.choice(choices) if isinstance(choices, list) else choices
     options: tuple[str, ...] = ()
-    if isinstance(question, ChoiceQuestion):
+    if isinstance(question, (ChoiceQuestion, MultiQuestion)):
         opts = [render(o, params) for o in question.options]
         if question.shuffle:
             rng.shuffle(opts)

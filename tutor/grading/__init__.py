@@ -26,6 +26,8 @@ _MODULES = {
     "choice": "choice",
     "text": "text",
     "code": "code",
+    "statements": "statements",
+    "multi": "multi",
 }
 
 
@@ -80,5 +82,6 @@ def grade(variant: Variant, answer: str) -> Grade:
     for rule in variant.question.feedback:
         if _matches(variant, answer, rule.answer):
             score = rule.score if rule.score is not None else result.score
-            return replace(result.with_feedback_first(rule.message), score=score)
+            provisional = score if result.status is Status.NEEDS_REVIEW else result.provisional_score
+            return replace(result.with_feedback_first(rule.message), score=score, provisional_score=provisional)
     return result

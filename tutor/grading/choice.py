@@ -14,7 +14,7 @@ import string
 import unicodedata
 from typing import Any, Sequence
 
-from tutor.bank.model import ChoiceQuestion
+from tutor.bank.model import ChoiceQuestion, MultiQuestion
 from tutor.bank.variant import Variant, render
 from tutor.grading.grade import Grade
 
@@ -180,14 +180,14 @@ def _key(variant: Variant, raw: Any) -> list[int]:
 def canonical_answer(variant: Variant) -> str:
     """The answer key as the letters of the right options in the displayed order, e.g. `A, C`."""
     question = variant.question
-    assert isinstance(question, ChoiceQuestion)
+    assert isinstance(question, (ChoiceQuestion, MultiQuestion))
     return ", ".join(_letter(i) for i in _key(variant, question.answer))
 
 
 def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
-    """Grade a choice; `expected` (an option's text or a list of them) replaces the answer key."""
+    """Grade a choice (or a `multi`); `expected` (an option's text or a list of them) replaces the answer key."""
     question = variant.question
-    assert isinstance(question, ChoiceQuestion)
+    assert isinstance(question, (ChoiceQuestion, MultiQuestion))
     options = variant.options
     right = _key(variant, question.answer if expected is None else expected)
     expected_text = "; ".join(_label(options, i) for i in right)
@@ -201,11 +201,11 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
     missed = [i for i in right if i not in picks]
     fraction = max(0.0, (len(hits) - len(misses)) / len(right))
     lines: list[str] = []
-    if len(right) == 1 and len(picks) > 1:
+    if len(right) == 1 and len(picks) > 1 and question.kind == "choice":  # `multi` never says how many are right
         lines.append(f"this question has one answer; you chose {len(picks)}")
     lines += [f"right: {_label(options, i)}" for i in hits]
     lines += [f"not right: {_label(options, i)}" for i in misses]
-    if len(right) > 1 and missed:
+    if missed and (len(right) > 1 or question.kind == "multi"):
         lines.append(f"you missed {len(missed)} of the {len(right)} right options")
     return Grade.of(
         fraction,

@@ -67,6 +67,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX cards_due ON cards(due);
     """,
+    # 3: who decided a score the machine cannot know ('self': the learner's checklist; '' for machine-graded)
+    """
+    ALTER TABLE attempts ADD COLUMN assessed TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -119,6 +123,7 @@ class AttemptRecord:
     feedback: tuple[str, ...]
     expected: str
     created: float
+    assessed: str = ""  # 'self' when the learner scored a written answer by its checklist
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -137,6 +142,7 @@ class AttemptRecord:
             "interpreted": self.interpreted,
             "feedback": list(self.feedback),
             "expected": self.expected,
+            "assessed": self.assessed or None,
             "time": iso_time(self.created),
         }
 
@@ -372,15 +378,17 @@ class Store:
         interpreted: str,
         feedback: Iterable[str],
         expected: str,
+        assessed: str = "",
     ) -> int:
         """Store one answer and commit it; returns its row id."""
         cursor = self._write(
             "INSERT INTO attempts (session_id, position, question_id, topic, kind, seed, answer, status, grade_score,"
-            " score, fraction, hints_used, skipped, interpreted, feedback, expected, created)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " score, fraction, hints_used, skipped, interpreted, feedback, expected, created, assessed)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 session_id, position, question_id, topic, kind, seed, answer, status, grade_score, score,
                 fraction, hints_used, int(skipped), interpreted, json.dumps(list(feedback)), expected, time.time(),
+                assessed,
             ),
         )
         return int(cursor.lastrowid)
@@ -461,4 +469,5 @@ def _attempt(r: sqlite3.Row) -> AttemptRecord:
         feedback=tuple(json.loads(r["feedback"])),
         expected=r["expected"],
         created=r["created"],
+        assessed=r["assessed"],
     )
