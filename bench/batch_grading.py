@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from tutor.bank import load_bank  # noqa: E402
 from tutor.bank.variant import is_parameterized  # noqa: E402
-from tutor.session.exam import make_papers, paper_file, submission_file, write_atomic  # noqa: E402
+from tutor.exam.paper import make_papers, paper_file, submission_file, write_atomic  # noqa: E402
 
 from machine import cpu_model  # bench/machine.py: these scripts run as `python bench/NAME.py`
 

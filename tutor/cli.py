@@ -13,6 +13,7 @@ import sys
 from typing import Sequence
 
 from tutor import __version__
+from tutor.errors import UserError
 
 # Sub-command name -> (module under tutor.commands, one-line help). Only the module of the command
 # being run is imported, so `tutor quiz` does not pay for the other ten.
@@ -29,10 +30,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "exam": ("exam", "instructor tools: write one exam file per student (`tutor exam make`)"),
     "grade": ("grade", "grade submission files into a gradebook (parallel; --shard/--merge for clusters)"),
 }
-
-
-class UserError(Exception):
-    """A mistake a user made (bad flag value, missing file): shown as one line, exit 2."""
 
 
 def _command_in(argv: Sequence[str]) -> str | None:

@@ -14,7 +14,7 @@ import pytest
 
 from tutor.bank import load_bank, load_file
 from tutor.bank.model import EinsumQuestion
-from tutor.validate import answer_text, check_question, einsum_form_problems, validate
+from tutor.grading.selfcheck import answer_text, check_question, einsum_form_problems, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?:(?P<id>[a-z0-9][a-z0-9._-]*): )?(?P<msg>.+)$")

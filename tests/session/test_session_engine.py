@@ -161,7 +161,7 @@ def test_config_json_round_trip():
 def test_session_package_never_imports_textual():
     code = (
         "import sys, tutor.session.engine, tutor.session.store, tutor.session.review, tutor.session.stats, "
-        "tutor.session.exam, tutor.session.batch, tutor.session.report, tutor.commands.quiz; "
+        "tutor.exam.paper, tutor.exam.batch, tutor.session.report, tutor.commands.quiz, tutor.plain; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'torch')]; print(bad); sys.exit(1 if bad else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from session_tiny_bank import RIGHT, UNREADABLE, WRONG
 
-from tutor.session.batch import (
+from tutor.exam.batch import (
     Gradebook, GradebookError, find_submissions, grade_files, merge, parse_shard, shard,
 )
-from tutor.session.exam import (
+from tutor.exam.paper import (
     ExamError, make_papers, paper_file, question_seed, read_paper, read_roster, submission_file, write_atomic,
 )
 

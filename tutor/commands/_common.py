@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any, Sequence
 
 from tutor.bank.model import KINDS, TOPICS
-
-
-# Control characters (C0 but tab, DEL, C1) shown as one visible character each, so text a learner
-# typed is echoed without moving the terminal's cursor or colours, and a caret under it still lines up.
-_VISIBLE = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]} | {0x1B: "\u241b"}
-
-
-def visible(text: str) -> str:
-    """`text` safe to print on one terminal line: every control character becomes a visible stand-in."""
-    return text.translate(_VISIBLE)
+from tutor.errors import print_bank_problems
 
 
 def add_bank_option(parser: argparse.ArgumentParser) -> None:
@@ -50,9 +40,7 @@ def load_banks_or_exit(paths: Sequence[str]) -> Any:
     try:
         return load_bank([Path(p) for p in paths])
     except BankError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"tutor: the question bank has {len(exc.problems)} problem(s); nothing was run", file=sys.stderr)
+        print_bank_problems(exc)
         raise SystemExit(1) from None
 
 

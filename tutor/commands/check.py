@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tutor.cli import UserError
-from tutor.commands._common import add_bank_option, load_bank_or_exit, visible
+from tutor.errors import UserError
+from tutor.commands._common import add_bank_option, load_bank_or_exit
+from tutor.plain import visible
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tutor.cli import UserError
+from tutor.errors import UserError
 from tutor.commands._common import add_bank_option, bank_paths, load_banks_or_exit
 
 if TYPE_CHECKING:
-    from tutor.session.batch import Gradebook
+    from tutor.exam.batch import Gradebook
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_books(paths: list[str]) -> list["Gradebook"]:
-    from tutor.session.batch import Gradebook, GradebookError
+    from tutor.exam.batch import Gradebook, GradebookError
 
     books = []
     for p in paths:
@@ -55,7 +55,7 @@ def _load_books(paths: list[str]) -> list["Gradebook"]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tutor.session.batch import (
+    from tutor.exam.batch import (
         GradebookError, default_workers, find_submissions, grade_files, merge, parse_shard, shard,
     )
 
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _exam_banks(files: list[Path]) -> tuple[str, ...]:
     """Without --bank: the banks the exam was made from (recorded in its files), where they exist here."""
-    from tutor.session.exam import ExamError, read_paper
+    from tutor.exam.paper import ExamError, read_paper
 
     for file in files:
         try:

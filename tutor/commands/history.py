@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from tutor.cli import UserError
+from tutor.errors import UserError
 from tutor.commands._store import add_data_dir_option, open_store_or_exit
 
 if TYPE_CHECKING:

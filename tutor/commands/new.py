@@ -11,6 +11,8 @@ import difflib
 import re
 import sys
 
+from tutor.errors import UserError
+
 _COMMON_HEAD = """\
 # A question-bank file: `questions:` is a list; `defaults:` (optional) is merged into each question.
 # Check it with `tutor validate {file}` and try it with `tutor quiz --plain --question {id} --bank {file}`.
@@ -329,8 +331,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tutor.cli import UserError  # deferred: tutor.cli imports this module while building the parser
-
     if args.list:
         width = max(len(k) for k in KINDS)
         for kind, (description, *_rest) in TEMPLATES.items():

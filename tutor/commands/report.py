@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tutor.cli import UserError
+from tutor.errors import UserError
 from tutor.commands._store import add_data_dir_option, open_store_or_exit
 
 

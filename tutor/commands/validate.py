@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from tutor.errors import UserError
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -31,8 +33,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tutor.cli import UserError
-
     if args.schema:
         from tutor.bank.schema import shipped_schema_path  # deferred: only this flag needs it
 
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--variants must be at least 1")
 
     from tutor.bank.loader import bank_paths_from_env  # deferred: pydantic and yaml load here, not at start-up
-    from tutor.validate import validate
+    from tutor.grading.selfcheck import validate
 
     if args.paths:
         paths, builtin = list(args.paths), False

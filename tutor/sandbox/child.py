@@ -22,29 +22,18 @@ import time
 import traceback
 from typing import Any, NoReturn
 
-from tutor.sandbox import landlock
+from tutor.sandbox import kernel, landlock
+from tutor.sandbox.kernel import (
+    CLONE_NEWUSER, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, NAMESPACES, PR_SET_KEEPCAPS,
+    PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG,
+)
 from tutor.sandbox.layers import DEDICATED_UID_BASE
 
 SOURCE_NAME = "solution.py"
-_CLONE_NEWNS, _CLONE_NEWUTS, _CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
-_CLONE_NEWUSER, _CLONE_NEWPID, _CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
-_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_RDONLY = 2, 4, 8, 1
-_MS_REC, _MS_PRIVATE = 0x4000, 1 << 18
-_PR_SET_PDEATHSIG, _PR_SET_KEEPCAPS, _PR_SET_NO_NEW_PRIVS = 1, 8, 38
 _CAP_VERSION_3, _CAP_DAC_READ_SEARCH = 0x20080522, 2
 _MAX_MESSAGE = 4000
 _HOME_INODES = 4096  # files and directories the submission may create in its work directory
 SETUP_FAILED = 70  # exit code of a child whose confinement could not be set up
-
-
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None, use_errno=True)
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -63,12 +52,12 @@ def _enter_namespaces(rootless: bool, hide: list[str], home: str, home_bytes: in
     many files could otherwise fill the disk, or the memory where /tmp is a tmpfs), and it vanishes
     with the namespace.
     """
-    libc = _libc()
-    flags = _CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS
+    libc = kernel.libc()
+    flags = NAMESPACES
     uid, gid = os.getuid(), os.getgid()
     if rootless:
-        flags |= _CLONE_NEWUSER
-    _check(libc.unshare(flags), "unshare")
+        flags |= CLONE_NEWUSER
+    kernel.check(libc.unshare(flags), "unshare")
     if rootless:
         with open("/proc/self/setgroups", "w") as f:
             f.write("deny")
@@ -85,16 +74,16 @@ def _enter_namespaces(rootless: bool, hide: list[str], home: str, home_bytes: in
             os.kill(os.getpid(), sig)
             os._exit(128 + sig)
         os._exit(os.waitstatus_to_exitcode(status))
-    _check(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
+    kernel.check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
     # (No getppid() check: in the new namespace the parent reads as 0. Were the parent already gone,
     # the worker, a subreaper, inherits this process and kills it in its clean-up.)
-    _check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "mount(private)")
-    _check(libc.mount(b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None), "mount(/proc)")
+    kernel.check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount(private)")
+    kernel.check(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount(/proc)")
     options = f"size={int(home_bytes)},nr_inodes={_HOME_INODES},mode=0700".encode()
-    _check(libc.mount(b"tmpfs", home.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options), "mount(tmpfs on home)")
+    kernel.check(libc.mount(b"tmpfs", home.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount(tmpfs on home)")
     for path in hide:
         if os.path.exists(path):
-            _check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV, b"size=4k"),
+            kernel.check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k"),
                    f"mount(tmpfs over {path})")
 
 
@@ -130,9 +119,9 @@ def _drop_privileges(uid: int, gid: int, keep_read_search: bool) -> None:
     child import modules from a Python installed in a private home directory (e.g. pyenv under
     /root), which the unprivileged uid could not otherwise traverse. It does not survive `exec`.
     """
-    libc = _libc()
+    libc = kernel.libc()
     if keep_read_search:
-        _check(libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(KEEPCAPS)")
+        kernel.check(libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(KEEPCAPS)")
     os.setgroups([])
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)
@@ -142,8 +131,8 @@ def _drop_privileges(uid: int, gid: int, keep_read_search: bool) -> None:
         header = _CapHeader(_CAP_VERSION_3, 0)
         data = (_CapData * 2)()
         data[0].effective = data[0].permitted = 1 << _CAP_DAC_READ_SEARCH
-        _check(libc.capset(ctypes.byref(header), data), "capset")
-        _check(libc.prctl(_PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl(KEEPCAPS)")
+        kernel.check(libc.capset(ctypes.byref(header), data), "capset")
+        kernel.check(libc.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl(KEEPCAPS)")
 
 
 def _trimmed_traceback(exc: BaseException) -> str:
@@ -271,7 +260,7 @@ def _main(spec_path: str) -> int:
     _set_limits(spec)
     if uid is not None:
         _drop_privileges(uid, uid, keep_read_search=bool(spec["landlock"]))
-    _check(_libc().prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
+    kernel.check(kernel.libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
     if spec["landlock"]:
         landlock.restrict(spec["read_paths"], [home], spec["rw_files"])
     sys.path[:] = [p for p in sys.path if p not in spec["hide"]]

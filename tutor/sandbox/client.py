@@ -28,6 +28,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from tutor.sandbox import kernel
 from tutor.sandbox.layers import FALLBACK_UID, Layers, detect
 from tutor.sandbox.output import clean
 
@@ -176,11 +177,8 @@ def _undumpable() -> None:
     walking up from its parent, the worker). Any other layer already stops that (another uid, a
     private PID namespace, or Landlock's ptrace scoping). It stays set for the rest of the process.
     """
-    import ctypes
-
-    _PR_SET_DUMPABLE = 4
-    if ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
-        raise SandboxError(f"prctl(PR_SET_DUMPABLE) failed: {os.strerror(ctypes.get_errno())}")
+    if kernel.libc().prctl(kernel.PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise SandboxError(f"prctl(PR_SET_DUMPABLE) failed: {os.strerror(kernel.get_errno())}")
 
 
 def _write_private(path: str, data: bytes) -> None:
@@ -218,8 +216,13 @@ class Worker:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1"}
         self._log = tempfile.TemporaryFile()
+        # Isolated mode (-I: no PYTHONPATH, no user site), but the same `tutor` package as ours:
+        # from a git worktree on PYTHONPATH, an editable install elsewhere would otherwise win.
+        package_root = os.path.dirname(os.path.dirname(os.path.abspath(sys.modules["tutor"].__file__ or "")))
+        bootstrap = (f"import sys; sys.path.insert(0, {package_root!r}); "
+                     "from tutor.sandbox.worker import main; sys.exit(main())")
         self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "tutor.sandbox.worker"],
+            [sys.executable, "-I", "-c", bootstrap],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, env=env, cwd="/",
             start_new_session=True, close_fds=True,
         )

@@ -23,7 +23,7 @@ import functools
 import os
 from dataclasses import dataclass
 
-from tutor.sandbox import landlock
+from tutor.sandbox import kernel, landlock
 
 DEDICATED_UID_BASE = 2_000_000_000  # + child pid: a uid nothing else on the machine uses
 FALLBACK_UID = 65534  # nobody, where the dedicated range cannot be entered
@@ -73,23 +73,16 @@ class Layers:
 
 def _probe_namespaces(rootless: bool) -> str:
     """Fork a process that tries the child's unshare; '' when it works, else why not."""
-    import ctypes
-
-    from tutor.sandbox import child as child_mod
-
-    flags = (child_mod._CLONE_NEWNS | child_mod._CLONE_NEWPID | child_mod._CLONE_NEWNET
-             | child_mod._CLONE_NEWIPC | child_mod._CLONE_NEWUTS)
-    if rootless:
-        flags |= child_mod._CLONE_NEWUSER
+    flags = kernel.NAMESPACES | (kernel.CLONE_NEWUSER if rootless else 0)
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(r)
         code = 1
         try:
-            libc = ctypes.CDLL(None, use_errno=True)
+            libc = kernel.libc()
             if libc.unshare(flags) != 0:
-                os.write(w, os.strerror(ctypes.get_errno()).encode())
+                os.write(w, os.strerror(kernel.get_errno()).encode())
             else:
                 code = 0
         finally:

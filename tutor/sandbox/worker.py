@@ -1,6 +1,6 @@
 """The warm worker: torch imported once, then one fresh forked child per request.
 
-Run as `python -I -m tutor.sandbox.worker`. It speaks JSON lines: requests on stdin
+Run as `python -I -m tutor.sandbox.worker` (the client runs `main` with its own `tutor` first on the path). It speaks JSON lines: requests on stdin
 (`{"op": "run", "id", "spec", "wall_seconds", "dedicated_uid"}`, `{"op": "cancel", "id"}`), replies on
 stdout (`{"ready": ...}` once, then `{"id", "outcome", "exit_code", "signal", "wall_seconds"}`).
 The worker never runs submitted code itself and never sees expected outputs; it only forks,
@@ -20,9 +20,8 @@ import sys
 import time
 from typing import Any
 
+from tutor.sandbox import kernel
 from tutor.sandbox.layers import DEDICATED_UID_BASE
-
-_PR_SET_CHILD_SUBREAPER = 36
 
 
 def _children(ppid: int) -> list[int]:
@@ -153,7 +152,7 @@ def _run(request: dict[str, Any], reader: _Lines, pending: list[dict[str, Any]])
 def main() -> int:
     out = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # nothing but replies ever goes to the reply pipe
-    ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    ctypes.CDLL(None).prctl(kernel.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     import safetensors.torch  # noqa: F401  - the point of the warm worker: imported once, shared by fork
     import torch
 

@@ -18,6 +18,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from tutor.errors import bank_problems_line, print_bank_problems
 from tutor.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
@@ -145,8 +146,7 @@ class TutorApp(App[int]):
         except SessionError as exc:
             return str(exc)
         except BankError as exc:
-            first = exc.problems[0] if exc.problems else ""
-            return f"the question bank has {len(exc.problems)} problem(s): {first}"
+            return bank_problems_line(exc)
         self.show_current(session)
         return None
 
@@ -283,9 +283,7 @@ def run(config: "SessionConfig | None", *, store: "Store | None" = None, resume:
         print(f"tutor: {exc}", file=sys.stderr)
         return 2
     except BankError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"tutor: the question bank has {len(exc.problems)} problem(s); nothing was run", file=sys.stderr)
+        print_bank_problems(exc)
         return 1
     result = app.run()
     return int(result or 0)

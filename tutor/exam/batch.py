@@ -21,7 +21,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from tutor.session.exam import ExamError, ExamPaper, question_seed, read_paper
+from tutor.exam.paper import ExamError, ExamPaper, question_seed, read_paper
 
 GRADEBOOK_FORMAT = "attention-tutor-gradebook/1"
 SUBMISSION_GLOB = "*.submission.yaml"

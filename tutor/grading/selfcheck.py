@@ -6,6 +6,9 @@ For every question (and, for a parameterized one, each of its first variants):
 - every `examples.accept` scores 5 and every `examples.reject` is readable and does not;
 - a code question passes `tutor.grading.code.validate_question` (reference, model answer, mutants).
 Each problem points at the field that is wrong, as `file:line:column: id: message`.
+
+This is `tutor validate`'s engine (the command is `tutor.commands.validate`); it lives in
+`tutor.grading` because it grades answers with the real graders.
 """
 
 from __future__ import annotations

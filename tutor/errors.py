@@ -1,0 +1,34 @@
+"""What every front end (`tutor.commands`, `tutor.plain`, `tutor.tui`) says when a user's input is refused.
+
+- `UserError`: a mistake a user made (bad flag value, missing file); the CLI shows it as one line, exit 2.
+- `print_bank_problems` / `bank_problems_line`: the one way a bad question bank is reported, in full on
+  stderr (the CLI and the plain quiz) or as one line (the app's start screen).
+
+Nothing heavy is imported here: `tutor.bank` is referred to by type only.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from tutor.bank import BankError
+
+
+class UserError(Exception):
+    """A mistake a user made (bad flag value, missing file): shown as one line, exit 2."""
+
+
+def print_bank_problems(exc: "BankError", file: TextIO | None = None) -> None:
+    """Every problem of a bad bank, one per line, then a line saying nothing was run."""
+    out = sys.stderr if file is None else file
+    for problem in exc.problems:
+        print(problem, file=out)
+    print(f"tutor: the question bank has {len(exc.problems)} problem(s); nothing was run", file=out)
+
+
+def bank_problems_line(exc: "BankError") -> str:
+    """A bad bank in one line: how many problems, and the first."""
+    first = exc.problems[0] if exc.problems else ""
+    return f"the question bank has {len(exc.problems)} problem(s): {first}"

@@ -1,0 +1,269 @@
+"""The plain, line-based front end: the quiz and the exam answering loop on stdin/stdout.
+
+It works when piped. One answer is one line; a code answer is every line up to a line holding
+only `.` (or the end of input). `:hint`, `:skip` and `:quit` are commands wherever an answer is
+expected. The end of input ends the session with its summary. `tutor quiz --plain` and
+`tutor quiz --exam FILE` (in `tutor.commands.quiz`) parse the arguments and call `run_plain` /
+`answer_exam` here; this module sits beside `tutor.tui` and above `tutor.session` and `tutor.exam`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from tutor.errors import UserError
+from tutor.mathtext import plain_math
+
+if TYPE_CHECKING:
+    from tutor.exam.paper import ExamPaper
+    from tutor.grading.grade import Grade
+    from tutor.session.engine import Session
+
+CODE_END = "."
+MARKS = {"correct": "✓", "partial": "~", "incorrect": "✗"}
+
+
+# Control characters (C0 but tab, DEL, C1) shown as one visible character each, so text a learner
+# typed is echoed without moving the terminal's cursor or colours, and a caret under it still lines up.
+_VISIBLE = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]} | {0x1B: "\u241b"}
+
+
+def visible(text: str) -> str:
+    """`text` safe to print on one terminal line: every control character becomes a visible stand-in."""
+    return text.translate(_VISIBLE)
+
+
+def read_answer(inp: TextIO, *, code: bool, commands: tuple[str, ...] = (":hint", ":skip", ":quit")) -> str | None:
+    """One answer (or command) from input; None at the end of input.
+
+    A code answer runs up to a line holding only `CODE_END`; a command is recognised only
+    as its first line. Anything else is one line.
+    """
+    if not code:
+        line = inp.readline()
+        return line.strip() if line else None
+    lines: list[str] = []
+    while True:
+        line = inp.readline()
+        if not line:
+            return "\n".join(lines) if lines else None
+        text = line.rstrip("\n").rstrip("\r")
+        if not lines and text.strip() in commands:
+            return text.strip()
+        if text == CODE_END:
+            return "\n".join(lines)
+        lines.append(text)
+
+
+def _show_question(session: "Session", out: TextIO) -> None:
+    variant = session.current
+    assert variant is not None
+    q = variant.question
+    total = len(session.variants)
+    print(f"\n[{session.index + 1}/{total}] {q.topic} · {q.kind} · difficulty {q.difficulty} · {q.id}", file=out)
+    print(plain_math(variant.prompt.rstrip()), file=out)
+    for i, option in enumerate(variant.options):
+        print(f"  {chr(ord('a') + i)}) {option}", file=out)
+    if variant.kind == "code":
+        starter = getattr(q, "starter", "")
+        if starter:
+            print("Starter code:", file=out)
+            for line in starter.rstrip().splitlines():
+                print(f"    {line}".rstrip(), file=out)
+        print(f"Type your code, then a line with only `{CODE_END}` to submit.", file=out)
+    for n, text in enumerate(session.hints_shown(), start=1):
+        print(f"Hint {n}: {plain_math(text)}", file=out)
+    commands = ":skip, :quit"
+    cost = session.next_hint_cost()
+    if cost is not None:
+        commands = f":hint — {cost}; " + commands
+    print(f"Commands: {commands}", file=out)
+
+
+def _show_grade(result: "Grade", score: int, session: "Session", out: TextIO) -> None:
+    variant = session.current
+    assert variant is not None
+    mark = MARKS.get(result.status.value, "")
+    capped = f" (max {score} after hints)" if score < result.score else ""
+    print(f"{mark} {result.status.value} · score {score} / 5{capped}", file=out)
+    if result.interpreted and variant.kind != "code":
+        print(f"  interpreted as: {result.interpreted}", file=out)
+    for line in result.feedback:
+        print(f"  - {line}", file=out)
+    if result.status.value != "correct" and result.expected:
+        print(f"  expected: {result.expected}", file=out)
+    explanation = variant.explanation.strip()
+    if explanation:
+        print("", file=out)
+        print(plain_math(explanation), file=out)
+
+
+def _show_invalid(result: "Grade", answer: str, out: TextIO) -> None:
+    message = result.feedback[0] if result.feedback else "could not read that answer"
+    print(f"? could not read that answer: {visible(message)}", file=out)
+    if result.position is not None and "\n" not in answer:
+        print(f"    {visible(answer)}", file=out)
+        print(f"    {' ' * result.position}^", file=out)
+    for line in result.feedback[1:]:
+        print(f"  - {visible(line)}", file=out)
+    print("Try again (nothing was recorded).", file=out)
+
+
+def show_summary(session: "Session", out: TextIO) -> None:
+    summary = session.summary()
+    print("\nSummary", file=out)
+    if not summary.rows:
+        print("  No question was answered.", file=out)
+    width = max((len(r.question_id) for r in summary.rows), default=0)
+    for row in summary.rows:
+        score = "skipped" if row.score is None else f"{row.score} / 5"
+        print(f"  {row.index + 1:>2}. {row.question_id:<{width}}  {row.topic:<9} {row.kind:<10} {score}", file=out)
+    if summary.rows:
+        print(f"Mean: {summary.mean:.1f} / 5 ({summary.level})", file=out)
+        if len(summary.per_topic) > 1:
+            topics = ", ".join(f"{t} {m:.1f}" for t, m in summary.per_topic.items())
+            print(f"By topic: {topics}", file=out)
+        if summary.weakest_topic and summary.per_topic[summary.weakest_topic] < 5:
+            print(f"Practise next: tutor quiz --plain --topic {summary.weakest_topic}", file=out)
+    if not session.done:
+        print(f"Session {session.session_id} is unfinished; resume with: tutor quiz --plain --resume {session.session_id}", file=out)
+
+
+def run_plain(session: "Session", inp: TextIO, out: TextIO) -> int:
+    """Ask every remaining question of `session` on `inp`/`out`, then print the summary.
+
+    Ctrl-C also ends with the summary (exit 130); what was answered is already stored.
+    """
+    if session.index > 0:
+        print(f"Resuming session {session.session_id} at question {session.index + 1} of {len(session.variants)}.", file=out)
+    try:
+        _ask_all(session, inp, out)
+    except KeyboardInterrupt:
+        print("", file=out)
+        show_summary(session, out)
+        return 130
+    show_summary(session, out)
+    return 0
+
+
+def _ask_all(session: "Session", inp: TextIO, out: TextIO) -> None:
+    from tutor.grading.grade import Status
+
+    while not session.done:
+        _show_question(session, out)
+        while True:
+            print("> ", end="", file=out, flush=True)
+            answer = read_answer(inp, code=session.current.kind == "code")
+            if answer is None or answer == ":quit":
+                if answer is None:
+                    print("", file=out)
+                return
+            if answer == ":hint":
+                text = session.hint()
+                if text is None:
+                    print("No more hints for this question.", file=out)
+                else:
+                    print(f"Hint {session.hints_used}: {plain_math(text)}", file=out)
+                    cost = session.next_hint_cost()
+                    if cost is not None:
+                        print(f"(another hint {cost})", file=out)
+                continue
+            if answer == ":skip":
+                print("Skipped.", file=out)
+                session.skip()
+                break
+            if not answer.strip():
+                print("Type an answer, or :hint, :skip, :quit.", file=out)
+                continue
+            result = session.submit(answer)
+            if result.status is Status.INVALID:
+                _show_invalid(result, answer, out)
+                continue
+            attempt = session.current_attempt
+            _show_grade(result, attempt.score if attempt else result.score, session, out)
+            session.advance()
+            break
+
+
+# -- answering an exam: `tutor quiz --exam FILE` ---------------------------------------------------
+
+
+def _bank_questions(paper: "ExamPaper") -> dict[str, Any]:
+    """The exam's questions from the built-in bank and the exam's banks that exist here; used only to re-ask unreadable answers."""
+    from tutor.bank import BankError, bank_paths_from_env, load_bank
+
+    paths = [Path(p) for p in paper.banks if Path(p).exists()] + list(bank_paths_from_env())
+    try:
+        bank = load_bank(paths)
+    except BankError:
+        return {}
+    found = {}
+    for q in paper.questions:
+        try:
+            found[q.id] = bank.get(q.id)
+        except KeyError:
+            continue
+    return found
+
+
+def answer_exam(exam_file: str, submission: str | None, inp: TextIO, out: TextIO) -> int:
+    """Ask every unanswered question of an exam file; each answer is saved to the submission file at once.
+
+    No feedback or score is shown; an answer that cannot be read is asked again.
+    Running it again continues where the submission file left off.
+    """
+    from tutor.bank.variant import make_variant
+    from tutor.grading import Status, grade
+    from tutor.exam.paper import ExamError, read_paper, submission_file, write_atomic
+
+    exam_path = Path(exam_file)
+    target = Path(submission) if submission else submission_file(exam_path)
+    try:
+        paper = read_paper(target) if target.exists() else read_paper(exam_path)
+    except ExamError as exc:
+        raise UserError(str(exc)) from None
+    questions = _bank_questions(paper)
+    total = len(paper.questions)
+    print(f"Exam {paper.exam} for {paper.name or paper.student}: {total} questions. No feedback until it is graded.", file=out)
+    print(f"Answers are saved to {target} as you go. Commands: :skip (leave blank for now), :quit.", file=out)
+    for index, item in enumerate(paper.questions):
+        if item.answer:
+            continue
+        print(f"\n[{index + 1}/{total}] {item.kind} · {item.id}", file=out)
+        print(plain_math(item.prompt.rstrip()), file=out)
+        for i, option in enumerate(item.options):
+            print(f"  {chr(ord('A') + i)}) {plain_math(option)}", file=out)
+        if item.kind == "code":
+            print(f"Type your code, then a line with only `{CODE_END}`.", file=out)
+        while True:
+            print("> ", end="", file=out, flush=True)
+            answer = read_answer(inp, code=item.kind == "code", commands=(":skip", ":quit"))
+            if answer is None or answer == ":quit":
+                return _finish(paper, target, out)
+            if answer == ":skip" or not answer.strip():
+                break
+            question = questions.get(item.id)
+            if question is not None and item.kind != "code":
+                result = grade(make_variant(question, item.seed), answer)
+                if result.status is Status.INVALID:
+                    print(f"? could not read that answer: {result.feedback[0] if result.feedback else ''}", file=out)
+                    print("Try again.", file=out)
+                    continue
+            paper = paper.with_answer(index, answer)
+            write_atomic(target, paper.to_yaml())
+            print("Saved.", file=out)
+            break
+    return _finish(paper, target, out)
+
+
+def _finish(paper: "ExamPaper", target: Path, out: TextIO) -> int:
+    from tutor.exam.paper import write_atomic
+
+    if not target.exists():
+        write_atomic(target, paper.to_yaml())
+    answered = sum(1 for q in paper.questions if q.answer)
+    print(f"\nAnswered {answered} of {len(paper.questions)}. Hand in {target}.", file=out)
+    if answered < len(paper.questions):
+        print(f"Run `tutor quiz --exam {target}` again to answer the rest.", file=out)
+    return 0
