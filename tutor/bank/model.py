@@ -220,7 +220,9 @@ class MultiQuestion(QuestionBase):
 
     kind: Literal["multi"]
     options: list[str] = Field(min_length=3)
-    answer: list[str] = Field(min_length=1, description="The texts of every right option.")
+    answer: list[str] = Field(
+        min_length=1, description="The texts of every right option; at most half of the options."
+    )
     shuffle: bool = True
 
     _distinct = field_validator("options")(ChoiceQuestion._distinct.__func__)  # type: ignore[attr-defined]
@@ -232,8 +234,11 @@ class MultiQuestion(QuestionBase):
             raise ValueError("an option is listed twice in the answer")
         checked = ChoiceQuestion._answer_in_options.__func__(cls, answer, info)  # type: ignore[attr-defined]
         options = info.data.get("options")
-        if options is not None and len(answer) == len(options):
-            raise ValueError("every option is right: leave at least one wrong option")
+        if options is not None and 2 * len(answer) > len(options):
+            raise ValueError(
+                f"{len(answer)} of the {len(options)} options are right: give at least as many wrong options as right"
+                " ones, so that picking everything earns nothing"
+            )
         return checked
 
 

@@ -296,6 +296,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
       - The KV cache
       - The query projection matrix
       - The output projection matrix
+      - The number of attention-score FLOPs
     answer:                  # every right option's text (at least one, not all)
       - The key projection matrix
       - The value projection matrix

@@ -107,7 +107,11 @@ def _read(answer: str, options: Sequence[str]) -> list[int]:
         text.startswith("(") and text.endswith(")") and re.search(r"[,;]", text)
     ):  # a list of picks: [A, C], (1, 3), ['MQA', 'GQA']
         text = text[1:-1].strip()
+    whole = _whole_options(text, by_text, options)  # option texts that themselves hold commas
     for splitter in (_COMMAS, _AND):
+        if whole is not None:
+            items = whole
+            break
         items = [s for s in splitter.split(text) if s]
         if all(_resolve(item, by_text, options) is not None for item in items):
             break
@@ -125,6 +129,30 @@ def _read(answer: str, options: Sequence[str]) -> list[int]:
     if not picks:
         raise ChoiceError(f"no option chosen: {_valid_choices(options)}", 0)
     return picks
+
+
+def _whole_options(text: str, by_text: dict[str, int], options: Sequence[str]) -> list[str] | None:
+    """The answer cut at commas into whole options, where some option's text holds a comma itself.
+
+    `keys, values, the KV cache` with an option `keys, values` reads as two picks, not three
+    pieces; None when no option holds a comma or no such reading names only options.
+    """
+    if not any("," in t or ";" in t for t in by_text):
+        return None
+    pieces = [p for p in _COMMAS.split(text) if p]
+    best: list[list[str] | None] = [[]] + [None] * len(pieces)
+    for end in range(1, len(pieces) + 1):
+        for start in range(end):
+            if best[start] is None:
+                continue
+            item = ", ".join(pieces[start:end])
+            try:
+                found = _resolve(item, by_text, options)
+            except ChoiceError:
+                found = None
+            if found is not None and (best[end] is None or len(best[start]) + 1 < len(best[end])):
+                best[end] = [*best[start], item]
+    return best[-1]
 
 
 def _resolve(item: str, by_text: dict[str, int], options: Sequence[str]) -> int | None:

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from tutor.bank.errors import Problem
 from tutor.bank.loader import Bank, load_bank_with_problems, locate_field
-from tutor.bank.model import EinsumQuestion, NumericQuestion, QuestionBase
+from tutor.bank.model import EinsumQuestion, NumericQuestion, QuestionBase, TextQuestion
 from tutor.bank.variant import Variant, is_parameterized, make_variant, placeholders, render
 
 DEFAULT_VARIANTS = 5
@@ -130,6 +130,8 @@ class _Checker:
             if code:
                 self._code()
             return
+        if isinstance(q, TextQuestion):
+            self._contradictions(q)
         if isinstance(q, EinsumQuestion):
             broken = einsum_form_problems(q)
             for message in broken:
@@ -149,6 +151,15 @@ class _Checker:
             self._own_answer(grading, variant, suffix)
             self._feedback(grading, variant, suffix)
             self._examples(grading, variant, suffix)
+
+    def _contradictions(self, q: TextQuestion) -> None:
+        """The model answer must not seem to say a wrong claim: the warning would fire on the right answer."""
+        from tutor.grading.text import normalise, suggestions
+
+        for i in suggestions(q, normalise(q.answer))["contradictions"]:
+            self.problem(("contradictions", i, "match"),
+                         f"the model answer matches contradiction {i + 1} ({q.contradictions[i].statement!r}):"
+                         " its warning would be shown on a right answer")
 
     # Each fixture is reported once, at its first failing variant.
     def _once(self, key: tuple[Any, ...]) -> bool:

@@ -30,6 +30,7 @@ from tutor.bank.variant import Variant
 from tutor.grading.grade import ASSESSED_SELF, Grade
 
 MAX_LENGTH = 5000
+CONTRADICTION_LEAD = 'your answer seems to say "'  # a warning line about a contradiction that seems said
 COPY_WORDS = 8  # a run of this many words found in the prompt is copied, not the learner's own
 # Words that hold a sentence together. An answer with none of them is a list of keywords
 # (`variance saturate gradient`), which a rubric of patterns would otherwise reward in full.
@@ -129,7 +130,7 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
     said = [question.contradictions[i] for i in seen["contradictions"]]
     mean_weight = total / len(question.rubric)
     fraction = max(0.0, sum(p.weight for p in made) - mean_weight * len(said)) / total
-    lines = [f"seems to say, which is wrong: {c.statement} ({c.why})" for c in said]
+    lines = [f"{CONTRADICTION_LEAD}{c.statement.rstrip('.')}\", which is wrong because {c.why}" for c in said]
     lines += [f"seems present: {p.point}" for p in made] + [f"seems missing: {p.point}" for p in missing]
     if copied:
         lines.append("words copied from the question earn no points: say it in your own words")
@@ -172,7 +173,7 @@ def assess(variant: Variant, reviewed: Grade, confirmed: Iterable[int], *, by: s
     fraction = sum(question.rubric[i].weight for i in chosen) / total
     who = "you" if by == ASSESSED_SELF else "the instructor"
     lines = [f"{'confirmed' if i in chosen else 'not confirmed'} by {who}: {p.point}" for i, p in enumerate(question.rubric)]
-    lines += [line for line in reviewed.feedback if line.startswith("seems to say")]
+    lines += [line for line in reviewed.feedback if line.startswith(CONTRADICTION_LEAD)]
     graded = Grade.of(
         min(1.0, fraction),
         interpreted=reviewed.interpreted,
