@@ -22,6 +22,8 @@ class ModelConfig:
     n_kv_heads: int
     head_dim: int
     vocab: int | None = None
+    # Hidden size of the MLP (`intermediate_size`); None where a question never needs it.
+    d_ff: int | None = None
 
     @property
     def kind(self) -> str:
@@ -38,23 +40,53 @@ MODELS: dict[str, ModelConfig] = {
     m.name: m
     for m in (
         # meta-llama/Meta-Llama-3-8B config.json: num_hidden_layers 32, hidden_size 4096,
-        # num_attention_heads 32, num_key_value_heads 8, vocab_size 128256 (head_dim 4096/32).
-        ModelConfig("Llama-3-8B", 32, 4096, 32, 8, 128, 128256),
+        # num_attention_heads 32, num_key_value_heads 8, vocab_size 128256 (head_dim 4096/32),
+        # intermediate_size 14336 (SwiGLU MLP).
+        ModelConfig("Llama-3-8B", 32, 4096, 32, 8, 128, 128256, d_ff=14336),
         # meta-llama/Meta-Llama-3-70B config.json: 80 layers, hidden 8192, 64 heads, 8 KV heads,
-        # vocab 128256.
-        ModelConfig("Llama-3-70B", 80, 8192, 64, 8, 128, 128256),
+        # vocab 128256, intermediate_size 28672 (SwiGLU MLP).
+        ModelConfig("Llama-3-70B", 80, 8192, 64, 8, 128, 128256, d_ff=28672),
         # meta-llama/Llama-2-7b-hf config.json: 32 layers, hidden 4096, 32 heads and 32 KV heads
-        # (plain MHA), vocab 32000.
-        ModelConfig("Llama-2-7B", 32, 4096, 32, 32, 128, 32000),
+        # (plain MHA), vocab 32000, intermediate_size 11008 (SwiGLU MLP).
+        ModelConfig("Llama-2-7B", 32, 4096, 32, 32, 128, 32000, d_ff=11008),
         # mistralai/Mistral-7B-v0.1 config.json and Jiang et al. 2023, Table 1: 32 layers,
-        # dim 4096, 32 heads, 8 KV heads, head_dim 128, vocab 32000.
-        ModelConfig("Mistral-7B", 32, 4096, 32, 8, 128, 32000),
+        # dim 4096, 32 heads, 8 KV heads, head_dim 128, vocab 32000, hidden_dim 14336 (SwiGLU MLP).
+        ModelConfig("Mistral-7B", 32, 4096, 32, 8, 128, 32000, d_ff=14336),
         # tiiuae/falcon-7b config.json: n_layer 32, hidden_size 4544, n_head 71, multi_query true
         # (one KV head), head_dim 4544/71 = 64, vocab_size 65024.
         ModelConfig("Falcon-7B", 32, 4544, 71, 1, 64, 65024),
         # Chowdhery et al. 2022, "PaLM", Table 1 and section 2: 118 layers, d_model 18432,
         # 48 heads of size 256 (so H*D = 12288 != d_model), multi-query attention. The paper gives the vocabulary only as "256k", so vocab is left unset.
         ModelConfig("PaLM-540B", 118, 18432, 48, 1, 256, None),
+    )
+}
+
+
+@dataclass(frozen=True)
+class MLAConfig:
+    """The attention shape of a multi-head latent attention (MLA) model: what its cache holds."""
+
+    name: str
+    n_layers: int
+    d_model: int
+    n_heads: int
+    kv_lora_rank: int  # the latent c_KV cached per token and layer (keys and values together)
+    qk_rope_head_dim: int  # the decoupled rotary key, cached per token and layer, shared by all heads
+    qk_nope_head_dim: int  # per-head key/query size without position, reconstructed from the latent
+    v_head_dim: int
+
+
+MLA_MODELS: dict[str, MLAConfig] = {
+    m.name: m
+    for m in (
+        # deepseek-ai/DeepSeek-V3 config.json: num_hidden_layers 61, hidden_size 7168,
+        # num_attention_heads 128, kv_lora_rank 512, qk_rope_head_dim 64, qk_nope_head_dim 128,
+        # v_head_dim 128.
+        MLAConfig("DeepSeek-V3", 61, 7168, 128, 512, 64, 128, 128),
+        # deepseek-ai/DeepSeek-V2 config.json: num_hidden_layers 60, hidden_size 5120,
+        # num_attention_heads 128, kv_lora_rank 512, qk_rope_head_dim 64, qk_nope_head_dim 128,
+        # v_head_dim 128.
+        MLAConfig("DeepSeek-V2", 60, 5120, 128, 512, 64, 128, 128),
     )
 }
 

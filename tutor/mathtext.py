@@ -114,3 +114,60 @@ def plain_math(text: str) -> str:
         return latex_to_unicode(math[2:-2] if math.startswith("$$") else math[1:-1])
 
     return _SPANS.sub(replace, text)
+
+
+def math_problems(text: str) -> list[tuple[int, str]]:
+    """What would show broken math when `text` (params already filled in) is displayed, as (line, message).
+
+    Uses the same span rules as the renderers above: a `$...$` span must open and close on
+    one line (else its LaTeX is shown raw), braces inside a span must balance (`}}` in a
+    bank file is shown as a single `}`), and no brace may be left over outside math and
+    code. Fenced code blocks and code spans are ignored. Lines count from 1.
+    """
+    lines: list[str] = []
+    in_fence: str | None = None
+    for line in text.splitlines(keepends=True):
+        fence = _FENCE.match(line.lstrip())
+        if in_fence is None and fence:
+            in_fence = fence.group(1)
+            lines.append("\n")
+        elif in_fence is not None:
+            if line.lstrip().startswith(in_fence):
+                in_fence = None
+            lines.append("\n")
+        else:
+            lines.append(line)
+    body = "".join(lines)
+    out: list[tuple[int, str]] = []
+
+    def blank(match: re.Match[str]) -> str:
+        math = match.group("math")
+        if math is not None:
+            inner = math[2:-2] if math.startswith("$$") else math[1:-1]
+            if not _balanced(inner):
+                line = body.count("\n", 0, match.start()) + 1
+                out.append((line, f"math {math!r} has unbalanced braces as a learner sees it"
+                                  " (`{{` and `}}` in a bank file are shown as single braces)"))
+        return re.sub(r"[^\n]", " ", match.group(0))
+
+    masked = _SPANS.sub(blank, body)
+    for number, line in enumerate(masked.splitlines(), start=1):
+        if "$" in line:
+            out.append((number, "a `$` opens math that is not closed on the same line: a `$...$` span"
+                                " must not cross a line break (its LaTeX would be shown raw)"))
+        stray = re.sub(r"\\[{}]", "", line)
+        if "{" in stray or "}" in stray:
+            out.append((number, "a brace is left over outside math and code (`{{`/`}}` are shown as single"
+                                " braces, `{name}` is replaced by a param)"))
+    return sorted(out)
+
+
+def _balanced(latex: str) -> bool:
+    depth = 0
+    for token in re.findall(r"\\[{}]|[{}]", latex):
+        if token in ("\\{", "\\}"):
+            continue
+        depth += 1 if token == "{" else -1
+        if depth < 0:
+            return False
+    return depth == 0

@@ -29,13 +29,22 @@ from tutor.grading import grade
 ROOT = Path(__file__).resolve().parents[2]
 BANK_DIR = ROOT / "question_bank"
 SEEDS = range(8)
-SEED_FILES = {
-    "000_ea2c0032c6d737df.txt",
-    "001_7f44cd519ac95871.txt",
-    "002_061f482a3194326c.txt",
-    "003_6d451b9505cd8a43.txt",
-    "004_4702cf4d3a78edd1.txt",
+# The documents the bank was started from, each named by what a learner can look up: a
+# distinctive part of the citation its questions' `source` carries (title, author, URL).
+SOURCE_DOCUMENTS = {
+    "worked MQA problem set": "'Problem 4 – Multi-Query Attention (MQA) and Complexity Analysis'",
+    "KV-cache notebook": "https://github.com/ajayrfhp/LearningDeepLearning/blob/main/multiQueryAttention.ipynb",
+    "MQA coding exercise": "'Multi-Query Attention (MQA)', a coding-exercise page",
+    "MQA interview notes": "'Multi-Query Attention (MQA)' study notes",
+    "MHA/MQA/GQA article": "Yue Shui 2025, 'Attention Mechanisms in Transformers: Comparing MHA, MQA, and GQA', "
+                           "https://syhya.github.io/posts/2025-01-16-group-query-attention/",
 }
+# What a learner has never seen: the internal names of those documents and of this project's files.
+INTERNAL_NAME = re.compile(
+    r"\bseeds?\b|\d{3}_[0-9a-f]{16}|reference_impl|question_bank|\btutor/|"
+    r"\b[\w-]+\.(?:txt|yaml|yml)\b",
+    re.IGNORECASE,
+)
 
 BANK = load_bank([BANK_DIR], builtin=False)
 QUESTIONS: list[QuestionBase] = list(BANK)
@@ -94,9 +103,9 @@ def test_the_seed_problem_and_quiz_are_all_there() -> None:
         assert any(i.startswith(f"quiz{n}-") for i in BANK.ids), n
 
 
-@pytest.mark.parametrize("seed_file", sorted(SEED_FILES))
-def test_every_seed_document_is_drawn_on(seed_file: str) -> None:
-    assert sum(seed_file in q.source for q in QUESTIONS) >= 3, seed_file
+@pytest.mark.parametrize("document", sorted(SOURCE_DOCUMENTS))
+def test_every_source_document_is_drawn_on(document: str) -> None:
+    assert sum(SOURCE_DOCUMENTS[document] in q.source for q in QUESTIONS) >= 3, document
 
 
 def test_the_seed_mistakes_are_questions() -> None:
@@ -120,8 +129,36 @@ def test_every_question_has_explanation_hint_and_source(question: QuestionBase) 
     assert question.explanation.strip()
     assert question.hints and all(h.strip() for h in question.hints)
     assert question.source.strip()
-    for name in re.findall(r"\d{3}_[0-9a-f]{16}\.txt", question.source):
-        assert name in SEED_FILES, name
+
+
+def _learner_texts(question: QuestionBase) -> list[tuple[str, str]]:
+    """Every text a learner is shown: prompt, hints, explanation, source, options, feedback, rubric, diagnoses."""
+    out = [("prompt", question.prompt), ("explanation", question.explanation), ("source", question.source)]
+    out += [("hint", h) for h in question.hints]
+    out += [("feedback", rule.message) for rule in question.feedback]
+    out += [("option", o) for o in getattr(question, "options", None) or []]
+    out += [("rubric", point.point) for point in getattr(question, "rubric", None) or []]
+    out += [("diagnosis", m.diagnosis) for m in getattr(question, "mutants", None) or []]
+    if question.kind == "text":
+        out.append(("model answer", question.answer))  # type: ignore[attr-defined]
+    return out
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=_ids(QUESTIONS))
+def test_no_text_a_learner_sees_names_a_seed_or_an_internal_file(question: QuestionBase) -> None:
+    """Prompts are self-contained and sources are what a learner can look up (issue 15)."""
+    for field, text in _learner_texts(question):
+        found = INTERNAL_NAME.search(text)
+        assert found is None, (field, found.group(), text)
+
+
+def test_the_internal_name_check_catches_each_class() -> None:
+    for bad in ("the seed notebook", "004_4702cf4d3a78edd1.txt", "see reference_impl.cost", "notes.txt",
+                "question_bank/gqa.yaml", "Seeds 000 and 002"):
+        assert INTERNAL_NAME.search(bad), bad
+    for fine in ("meta-llama/Meta-Llama-3-8B config.json on Hugging Face", "https://arxiv.org/abs/1911.02150",
+                 "the variant's random draw", "llama/model.py"):
+        assert INTERNAL_NAME.search(fine) is None, fine
 
 
 @pytest.mark.parametrize(
@@ -264,6 +301,77 @@ def test_deepseek_v3_and_mistral_window_figures() -> None:
     assert BANK.get("model-mistral-window-cache").params["W"] == 4096  # sliding_window
 
 
+def _crossover_tokens(model: str, batch: int, mlp_width: int | None) -> float:
+    """Context length at which one layer's K/V bytes read in a decoding step equal its weight bytes."""
+    m = get_model(model)
+    weights = cost.attention_params(m.d_model, m.n_heads, m.n_kv_heads, m.head_dim)
+    if mlp_width is not None:
+        weights += 3 * m.d_model * mlp_width  # gate, up and down projections of a SwiGLU MLP
+    per_token = cost.kv_cache_bytes_per_token(1, m.n_kv_heads, m.head_dim, 1)  # one layer, per element
+    return weights / (batch * per_token)
+
+
+def test_the_crossover_explanation_figures() -> None:
+    """kvc-crossover-symbolic: 20,480 tokens for the attention weights alone; ~106k (B=1), ~6.7k (B=16) with the MLP."""
+    text = " ".join(BANK.get("kvc-crossover-symbolic").explanation.split())
+    assert _crossover_tokens("Llama-3-8B", 1, None) == 20_480 and "20,480 tokens" in text
+    assert "3 \\cdot 4096 \\cdot 14336" in text  # Llama-3-8B's intermediate_size
+    with_mlp = _crossover_tokens("Llama-3-8B", 1, 14_336)
+    assert with_mlp == 106_496 and "about 106,000 tokens at $B = 1$" in text
+    assert round(_crossover_tokens("Llama-3-8B", 16, 14_336), -2) == 6_700 and "about 6,700" in text
+
+
+def test_the_scale_explanation_lists_each_drawn_head_count() -> None:
+    q = BANK.get("attn-scale-numeric")
+    text = " ".join(q.explanation.split())
+    for h in q.params["H"]:
+        head = q.params["d"] // h
+        assert f"give a head size of {head} and a scale of {1 / math.sqrt(head):.4f}" in text or (
+            f"give {head} and {1 / math.sqrt(head):.4f}" in text
+        ), h
+    for seed in range(4):  # the drawn H is what the explanation names
+        v = make_variant(q, seed)
+        assert f"$d/H = {v.params['d']}/{v.params['H']}$" in v.explanation
+
+
+def test_the_benchmark_flop_bound_is_1_7_to_1_8() -> None:
+    """attn-benchmark-*: MHA vs MQA forward FLOPs per token at 512-1536 tokens (Llama-3-8B attention)."""
+    d, h = 4096, 32
+    ratios = [
+        cost.prefill_flops(1, s, d, h, h) / cost.prefill_flops(1, s, d, h, 1) for s in (512, 1024, 1536)
+    ]
+    assert all(1.65 <= r <= 1.85 for r in ratios), ratios
+    mqa_projections = cost.attention_params(d, h, 1) / d**2
+    assert round(mqa_projections, 1) == 2.1  # x2 FLOPs per weight: 4.1d² + ...; MHA's 4d² weights give 8d²
+    for qid in ("attn-benchmark-choice", "attn-benchmark-text"):
+        text = " ".join(BANK.get(qid).explanation.split())
+        assert "1.7–1.8×" in text and "$8d^2$" in text and "$4.1d^2$" in text, qid
+
+
+def test_the_mqa_training_share_is_17_percent() -> None:
+    d, h = 4096, 32
+    kv_projections = cost.attention_params(d, h, h) - 2 * d * d  # 2d²
+    layer = cost.attention_params(d, h, h) + 2 * d * (4 * d)  # four projections + a 4d-wide MLP
+    assert kv_projections / cost.attention_params(d, h, h) == 0.5
+    assert round(100 * kv_projections / layer) == 17
+    text = " ".join(BANK.get("mqa-training-vs-inference").explanation.split())
+    assert "about 17% of a layer's matmul FLOPs" in text
+
+
+def test_the_tens_of_megabytes_options_are_each_a_real_slip() -> None:
+    options = BANK.get("mqa-tens-of-megabytes").options
+    right = cost.kv_cache_bytes(1, 100_000, 80, 1, 128, 2)
+    one_layer = cost.kv_cache_bytes(1, 100_000, 1, 1, 128, 2)
+    keys_only = right // 2
+    mha = cost.kv_cache_bytes(1, 100_000, 80, 64, 128, 2)
+    unit = {"MB": 1e6, "GB": 1e9}
+    for size, label in ((right, "About 4 GB"), (one_layer, "About 51 MB"), (keys_only, "About 2 GB"),
+                        (mha, "About 262 GB")):
+        assert any(o.startswith(label + ":") for o in options), label
+        _, number, suffix = label.split()
+        assert abs(int(number) * unit[suffix] - size) / size < 0.03, (label, size)
+
+
 def test_the_tens_of_megabytes_claim_is_about_4_gb() -> None:
     total = cost.kv_cache_bytes(1, 100_000, 80, 1, 128, 2)
     assert total == 4_096_000_000
@@ -389,3 +497,160 @@ def test_tutor_validate_is_clean_over_the_bank() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 problems" in done.stdout
+
+
+# --------------------------------------------------------------------------- serving-era questions
+#
+# Paged and quantised caches, tensor parallelism, the roofline, FlashAttention, RoPE, sliding
+# windows, speculative decoding and MLA: every number recomputed from the serving part of
+# `reference_impl.cost`, added to the tables above so the same tests grade them.
+
+SERVING_TAGS = ("paged-kv", "flash", "quantisation", "tensor-parallel", "roofline", "speculative")
+# The three requests of the paged-cache questions (tokens held by each).
+_REQUESTS = (1000, 3000, 517)
+
+
+def _llama3_8b_token_bytes() -> int:
+    m = get_model("Llama-3-8B")
+    return cost.kv_cache_bytes_per_token(m.n_layers, m.n_kv_heads, m.head_dim)
+
+
+NUMERIC.update({
+    # paged-kv
+    "paged-blocks-per-sequence": lambda p: cost.paged_blocks(p["T"], p["b"]),
+    "paged-internal-fragmentation": lambda p: (
+        cost.paged_cache_bytes(_REQUESTS, p["b"], p["L"], p["G"], p["D"], p["e"])
+        - sum(_REQUESTS) * cost.kv_cache_bytes_per_token(p["L"], p["G"], p["D"], p["e"])
+    ),
+    "paged-vs-contiguous-reservation": lambda p: (
+        cost.kv_cache_bytes(len(_REQUESTS), p["M"], p["L"], p["G"], p["D"], p["e"])
+        - sum(_REQUESTS) * cost.kv_cache_bytes_per_token(p["L"], p["G"], p["D"], p["e"])
+    ),
+    "paged-prefix-sharing-blocks": lambda p: cost.shared_prefix_blocks(p["P"], p["N"], p["n"], p["b"]),
+    # flash
+    "flash-scores-bytes": lambda p: cost.attention_scores_bytes(p["B"], p["H"], p["S"], p["e"]),
+    "flash-causal-tiles": lambda p: cost.flash_tiles(p["T"], p["b"], p["b"], causal=True),
+    "flash-q-reads": lambda p: math.ceil(p["N"] / cost.flash_block_sizes(p["M"], p["d"])[1]),
+    "flash-online-softmax-merge": lambda p: cost.online_softmax_merge(p["m1"], p["l1"], p["m2"], p["l2"])[1],
+})
+MODEL_OF.update({
+    "paged-internal-fragmentation": "Llama-3-8B",
+    "paged-vs-contiguous-reservation": "Llama-3-8B",
+})
+
+
+def test_the_paged_questions_name_the_requests_the_numbers_use() -> None:
+    for qid in ("paged-internal-fragmentation", "paged-vs-contiguous-reservation"):
+        prompt = BANK.get(qid).prompt.replace(",", "")
+        assert all(str(t) in prompt for t in _REQUESTS), qid
+
+
+@pytest.mark.parametrize("tag", SERVING_TAGS)
+def test_each_serving_topic_has_four_questions_of_two_kinds(tag: str) -> None:
+    tagged = [q for q in QUESTIONS if tag in q.tags]
+    assert len(tagged) >= 4, (tag, _ids(tagged))
+    assert len({q.kind for q in tagged}) >= 2, (tag, _ids(tagged))
+
+
+NUMERIC.update({
+    # quantisation
+    "quant-int8-bytes-per-token": lambda p: cost.quantised_kv_bytes_per_token(p["L"], p["G"], p["D"], 8),
+    "quant-int4-group-bytes-per-token": lambda p: cost.quantised_kv_bytes_per_token(
+        p["L"], p["G"], p["D"], 4, p["g"], 2, zero_point=True
+    ),
+    # bits per cached number = bytes per token * 8 / numbers per token
+    "quant-effective-bits": lambda p: (
+        cost.quantised_kv_bytes_per_token(1, 1, 128, 4, p["g"], 2, zero_point=True) * 8 / (2 * 128)
+    ),
+    "quant-capacity-gain": lambda p: (
+        cost.kv_cache_bytes_per_token(1, 1, p["D"], 2)
+        / cost.quantised_kv_bytes_per_token(1, 1, p["D"], 4, p["g"], 2, zero_point=True)
+    ),
+    # tensor-parallel
+    "tp-per-gpu-cache-replicated": lambda p: cost.kv_cache_bytes_per_token_per_gpu(p["L"], p["G"], p["D"], p["t"], p["e"]),
+    "tp-kv-replication": lambda p: cost.kv_head_replication(p["G"], p["t"]),
+    "tp-llama3-70b-capacity": lambda p: cost.max_sequences(
+        80 * 10**9, 2 * p["N"] // p["t"], p["T"], cost.kv_cache_bytes_per_token_per_gpu(p["L"], p["G"], p["D"], p["t"])
+    ),
+})
+MODEL_OF.update({"tp-llama3-70b-capacity": "Llama-3-70B"})
+
+
+def _llama_param_count(name: str) -> int:
+    """Every weight of a Llama-style checkpoint: layers with their two norms, final norm, embedding, LM head."""
+    m = get_model(name)
+    assert m.d_ff is not None and m.vocab is not None
+    per_layer = cost.attention_params(m.d_model, m.n_heads, m.n_kv_heads, m.head_dim) + cost.mlp_params(m.d_model, m.d_ff)
+    return m.n_layers * (per_layer + 2 * m.d_model) + m.d_model + 2 * m.vocab * m.d_model
+
+
+def test_the_capacity_questions_use_the_published_parameter_counts() -> None:
+    assert BANK.get("tp-llama3-70b-capacity").params["N"] == _llama_param_count("Llama-3-70B") == 70_553_706_496
+
+
+def _quant_symbolic() -> sympy.Expr:
+    f, _ = _s({"n_layers": "L", "n_kv_heads": "G", "head_dim": "D", "bits": "b", "group_size": "g",
+               "scale_bytes": "s"})
+    return f["quantised_kv_bytes_per_token"]
+
+
+def _tp_symbolic() -> sympy.Expr:
+    f, _ = _s({"n_layers": "L", "n_kv_heads": "G", "head_dim": "D", "bytes_per_element": "e", "tp": "t"})
+    return f["kv_cache_bytes_per_token_per_gpu"]
+
+
+SYMBOLIC.update({
+    "quant-bytes-per-token-symbolic": _quant_symbolic,
+    "tp-per-gpu-cache-symbolic": _tp_symbolic,
+})
+
+
+def _llama_decode_bytes(name: str) -> int:
+    """Bytes of every weight one decoding step of a published model reads, in bf16."""
+    m = get_model(name)
+    assert m.d_ff is not None and m.vocab is not None
+    return 2 * cost.decode_weight_params(m.n_layers, m.d_model, m.n_heads, m.n_kv_heads, m.d_ff, m.vocab, m.head_dim)
+
+
+NUMERIC.update({
+    # roofline
+    "roofline-ridge-point": lambda p: cost.ridge_point(p["P"] * 1e12, p["W"] * 1e12),
+    # the batch before rounding up: compute_bound_batch rounds; the question asks "about"
+    "roofline-compute-bound-batch": lambda p: cost.ridge_point(p["P"] * 1e12, p["W"] * 1e12) * p["e"] / 2,
+    "roofline-decode-floor-llama3-8b": lambda p: 1000 * cost.decode_step_floor(
+        _llama_decode_bytes("Llama-3-8B"), cost.kv_cache_bytes(p["B"], p["S"], p["L"], p["G"], p["D"], 2), p["bw"]
+    ),
+    "roofline-llama3-8b-capacity": lambda p: cost.max_sequences(
+        80 * 10**9, 2 * p["N"], p["T"], cost.kv_cache_bytes_per_token(p["L"], p["G"], p["D"], 2)
+    ),
+    # speculative
+    "spec-expected-tokens": lambda p: cost.speculative_expected_tokens(p["a"], p["k"]),
+    # verification appends k + 1 entries; the rejected k - n drafts are rolled back
+    "spec-cache-rollback": lambda p: p["S"] + (p["k"] + 1) - (p["k"] - p["n"]),
+    "spec-speedup": lambda p: cost.speculative_speedup(p["a"], p["k"], p["c"]),
+})
+MODEL_OF.update({"roofline-decode-floor-llama3-8b": "Llama-3-8B", "roofline-llama3-8b-capacity": "Llama-3-8B"})
+
+
+def test_the_decode_floor_question_reads_the_published_mlp_and_vocab() -> None:
+    p = BANK.get("roofline-decode-floor-llama3-8b").params
+    m = get_model("Llama-3-8B")
+    assert (p["F"], p["V"]) == (m.d_ff, m.vocab)
+    assert BANK.get("roofline-llama3-8b-capacity").params["N"] == _llama_param_count("Llama-3-8B") == 8_030_261_248
+
+
+def _compute_bound_batch() -> sympy.Expr:
+    f, _ = _s({"peak_flops_per_s": "P", "bandwidth_bytes_per_s": "W", "bytes_per_element": "e"})
+    return f["compute_bound_batch"]
+
+
+def _verify_intensity() -> sympy.Expr:
+    # k verified positions reuse every cached byte: k times one position's FLOPs per byte
+    f, _ = _s({"n_heads": "H", "n_kv_heads": "G", "bytes_per_element": "e"})
+    return sympy.Symbol("k", positive=True) * f["arithmetic_intensity"]
+
+
+SYMBOLIC.update({
+    "roofline-compute-bound-batch-symbolic": _compute_bound_batch,
+    "spec-verify-intensity-symbolic": _verify_intensity,
+})

@@ -187,15 +187,6 @@ def test_variants_are_checked_and_reported_once(tmp_path: Path) -> None:
     assert len(problems) == 1 and "accepted example" in problems[0].message and "variant seed" in problems[0].message
 
 
-def test_a_missing_grader_is_a_problem_line_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write(tmp_path, "clean.yaml", CLEAN)
-    question = load_file(path)[0]
-    monkeypatch.setitem(sys.modules, "tutor.grading.shape", None)  # makes `import tutor.grading.shape` fail
-    [problem] = check_question(question, str(path))
-    assert "cannot grade shape questions: tutor.grading.shape is not available" in problem.message
-    assert problem.line == 3  # the `kind:` line
-
-
 def test_paths_must_not_reuse_builtin_ids(tmp_path: Path) -> None:
     taken = load_bank().questions[0]
     path = write(tmp_path, "mine.yaml", f"""
@@ -368,3 +359,111 @@ def test_the_documented_examples_validate_clean(tmp_path: Path) -> None:
         paths.append(str(write(tmp_path, f"doc{i}.yaml", block)))
     report = validate(paths, builtin=False, code=False)
     assert report.questions == len(blocks) and report.problems == (), "\n".join(map(str, report.problems))
+
+
+# --- what a learner reads (issue 15): math that renders, sources one can look up, fair options ------
+
+READING = r"""
+questions:
+  - id: r-braces
+    kind: symbolic
+    topic: attention
+    prompt: Scale?
+    symbols: [d_head]
+    answer: 1/sqrt(d_head)
+    explanation: |
+      The scale is $1/\sqrt{d_{head}} = \sqrt{H/d}$.
+  - id: r-span
+    kind: numeric
+    topic: attention
+    prompt: "FLOPs for {T} tokens?"
+    params: {T: [4, 8]}
+    answer: 2*T
+    hints:
+      - |
+        Count $2 \cdot
+        T$ for the pairs.
+    explanation: |
+      Attention: $2 \cdot T
+      \cdot 1$ FLOPs.
+  - id: r-stray
+    kind: numeric
+    topic: attention
+    prompt: "Heads: {H} and {Hx}?"
+    params: {H: 4}
+    answer: H
+  - id: r-source
+    kind: numeric
+    topic: attention
+    prompt: Two?
+    answer: 2
+    source: "Vaswani et al. 2017; 004_4702cf4d3a78edd1.txt"
+  - id: r-source-ok
+    kind: numeric
+    topic: attention
+    prompt: Two?
+    answer: 2
+    source: "meta-llama/Meta-Llama-3-8B config.json on Hugging Face; https://example.org/notes.txt"
+  - id: r-long-key
+    kind: choice
+    topic: kv-cache
+    prompt: Why does a KV cache work?
+    options:
+      - "A causal mask makes each token's key and value depend only on earlier tokens, so they never change"
+      - "Frozen weights"
+      - "The softmax"
+      - "Position embeddings"
+    answer: "A causal mask makes each token's key and value depend only on earlier tokens, so they never change"
+"""
+
+
+def test_rendering_sources_and_option_lengths_are_checked(tmp_path: Path) -> None:
+    path = write(tmp_path, "reading.yaml", READING)
+    report = validate([str(path)], builtin=False, variants=2)
+    by_id: dict[str, list[str]] = {}
+    for p in report.problems:
+        by_id.setdefault(p.question_id or "", []).append(p.message)
+    # `}}` is shown as `}`: the math span is left unbalanced, at the explanation's line.
+    [braces] = by_id["r-braces"]
+    assert "line 1 of the explanation" in braces and "unbalanced braces" in braces
+    assert [p.line for p in report.problems if p.question_id == "r-braces"] == [8]  # the `explanation:` key
+    # A `$...$` span across a line break, in a hint and in the explanation.
+    spans = by_id["r-span"]
+    assert any("hint 1" in m and "must not cross a line break" in m for m in spans), spans
+    assert any("explanation" in m and "must not cross a line break" in m for m in spans), spans
+    # An unknown `{name}` is left in the prompt as a learner sees it.
+    assert any("brace is left over" in m for m in by_id["r-stray"]), by_id["r-stray"]
+    # A bare file name as (part of) a source is refused; a config named with its model, or a URL, is not.
+    assert any("'004_4702cf4d3a78edd1.txt' is a bare file name" in m for m in by_id["r-source"])
+    assert "r-source-ok" not in by_id
+    # The keyed option ~6x longer than the distractors: a warning, not a problem.
+    assert "r-long-key" not in by_id
+    [warning] = [w for w in report.warnings if w.question_id == "r-long-key"]
+    assert "warning: the keyed option is" in warning.message and "1.6x" in warning.message
+    assert LINE.match(str(warning))
+    assert "1 warning" in report.summary()
+
+
+def test_a_warning_alone_does_not_fail_validate(tmp_path: Path) -> None:
+    text = READING[READING.index("  - id: r-long-key"):]
+    path = write(tmp_path, "warn.yaml", "questions:\n" + text)
+    done = tutor("validate", str(path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "warning: the keyed option" in done.stdout
+    assert "0 problems, 1 warning" in done.stdout
+    data = json.loads(tutor("validate", "--json", str(path)).stdout)
+    assert data["ok"] is True and len(data["warnings"]) == 1
+
+
+def test_the_audited_rendering_defects_would_be_caught() -> None:
+    """attn-scale-symbolic's `}}` and attn-causal-prefill-flops' line-crossing span, as they were."""
+    from tutor.grading.lint import rendering_problems
+
+    bank = load_bank()
+    scale = bank.get("attn-scale-symbolic")
+    old = scale.model_copy(update={"explanation": scale.explanation.replace(r"d_{head} }", "d_{head}}")})
+    assert any("unbalanced braces" in m for _, m in rendering_problems(old, [{}]))
+    flops = bank.get("attn-causal-prefill-flops")
+    broken = flops.model_copy(update={"explanation": "Attention $2 \\cdot 2 \\cdot BH\n\\cdot d/H$."})
+    assert any("cross a line break" in m for _, m in rendering_problems(broken, [{}]))
+    assert rendering_problems(scale, [{}]) == [] and rendering_problems(flops, [{}]) == []

@@ -145,6 +145,27 @@ def test_list_filters_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert rows and all(r["topic"] == "mqa" and r["kind"] == "shape" for r in rows)
 
 
+def test_list_by_tag_shows_only_tagged_questions_with_their_tags(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli("list", "--tag", "mla", "--json", capsys=capsys)
+    rows = json.loads(out)
+    assert code == 0
+    assert rows and all("mla" in r["tags"] for r in rows)
+    code, out, _ = run_cli("list", "--tag", "mla", "--tag", "flash", "--json", capsys=capsys)
+    either = json.loads(out)
+    assert {r["id"] for r in rows} <= {r["id"] for r in either}
+    assert all({"mla", "flash"} & set(r["tags"]) for r in either)
+    code, out, _ = run_cli("list", "--tag", "mla", capsys=capsys)
+    assert code == 0 and out.strip().endswith(f"{len(rows)} question(s)")
+
+
+def test_list_unknown_tag_is_named_with_the_closest(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli("list", "--tag", "pagedkv", capsys=capsys)
+    assert code == 2
+    assert out == ""
+    assert "unknown tag 'pagedkv'" in err and "did you mean 'paged-kv'" in err
+    assert "Traceback" not in err
+
+
 def test_list_plain_counts(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli("list", capsys=capsys)
     assert code == 0

@@ -68,7 +68,9 @@ def test_symbolic_forms_equal_the_functions(model: str) -> None:
         "min_step_time": cost.min_step_time(10**9, 2 * 10**12),
         "arithmetic_intensity": cost.arithmetic_intensity(m.n_heads, m.n_kv_heads),
     }
-    assert set(exprs) == set(expected)
+    # the serving formulas are checked in test_cost_serving.py, which also checks that the two
+    # tests together cover every key
+    assert set(expected) <= set(exprs)
     for name, value in expected.items():
         assert exprs[name].subs(at) == sympy.nsimplify(value), name
 

@@ -166,3 +166,33 @@ def test_session_package_never_imports_textual():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_interpret_grades_as_submit_does_and_records_nothing(bank, store):
+    """The app's live "interpreted as" line reads answers through the session, as `submit` grades them."""
+    session = Session.start(SessionConfig(question_ids=("t-mqa-params", "t-kv-bytes"), seed=3), bank, store)
+    variant = session.current
+    for answer in (UNREADABLE[variant.id], WRONG[variant.id], RIGHT[variant.id]):
+        before = store.attempts(session.session_id)
+        answered = session.answered
+        preview = session.interpret(answer)
+        assert preview is not None
+        assert store.attempts(session.session_id) == before
+        assert session.answered == answered and session.index == 0
+        submitted = session.submit(answer)
+        assert (preview.status, preview.interpreted, preview.position) == (
+            submitted.status, submitted.interpreted, submitted.position)
+    session.advance()
+    session.advance()
+    assert session.done and session.interpret("4096") is None
+
+
+def test_importing_the_engine_leaves_the_code_grader_and_sandbox_unloaded():
+    """Only a code answer needs the sandbox client; the engine loads it when one is graded."""
+    code = (
+        "import sys, tutor.session.engine as e; "
+        "bad = sorted(m for m in sys.modules if m.startswith(('tutor.sandbox', 'tutor.grading.code'))); "
+        "print(bad); assert e.GradingCancelled.__module__ == 'tutor.grading.code'; sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -131,7 +131,7 @@ def test_two_processes_writing_at_once(tmp_path: Path):
     with Store(path) as store:
         assert store._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert len(store.attempts("one")) == count and len(store.attempts("two")) == count
-        assert store.cards_count() == 7
+        assert store._conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0] == 7
 
 
 def test_session_lookup_by_prefix(tmp_path: Path):
@@ -169,3 +169,31 @@ def test_a_session_left_before_its_first_answer_is_not_offered_for_resume(tmp_pa
         store.create_session("begun", mode="quiz", seed=2, config={"n": 2}, variants=[("q0", 1), ("q1", 2)])
         _attempt(store, "begun", 0)
         assert [r.id for r in store.unfinished_sessions()] == ["begun"]
+
+
+def test_an_attempt_reads_back_field_for_field(tmp_path: Path):
+    """One mapping between rows and `AttemptRecord`: every field comes back as written, with its type."""
+    with Store(tmp_path / "h.sqlite3") as store:
+        store.create_session("s1", mode="quiz", seed=3, config={}, variants=[("q0", 1), ("q1", 2)])
+        values = dict(position=1, question_id="q1", topic="gqa", kind="symbolic", seed=2, answer="2*d",
+                      status="incorrect", grade_score=2, score=2, fraction=0.25, hints_used=1, skipped=True,
+                      interpreted="2·d", feedback=["one", "two"], expected="3·d")
+        row_id = store.record_attempt("s1", **values)
+        (a,) = store.attempts("s1")
+        assert a.id == row_id and a.session_id == "s1" and a.created > 0
+        assert {k: getattr(a, k) for k in values} == values | {"feedback": ("one", "two")}
+        assert type(a.skipped) is bool and type(a.feedback) is tuple
+        with pytest.raises(TypeError):
+            store.record_attempt("s1", **values, colour="blue")
+
+
+def test_first_attempts_are_the_scoring_answers_per_session_and_position(tmp_path: Path):
+    with Store(tmp_path / "h.sqlite3") as store:
+        for sid in ("a", "b"):
+            store.create_session(sid, mode="quiz", seed=1, config={}, variants=[("q0", 1), ("q1", 2)])
+        _attempt(store, "a", 0, score=2)
+        _attempt(store, "b", 0, score=5)
+        _attempt(store, "a", 0, score=5)  # practice after the first answer: not the score
+        _attempt(store, "a", 1, score=3)
+        assert [(x.session_id, x.position, x.score) for x in store.first_attempts("a")] == [("a", 0, 2), ("a", 1, 3)]
+        assert [(x.session_id, x.position, x.score) for x in store.first_attempts()] == [("a", 0, 2), ("b", 0, 5), ("a", 1, 3)]

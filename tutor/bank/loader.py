@@ -79,13 +79,16 @@ class Bank:
         topics: Iterable[str] = (),
         kinds: Iterable[str] = (),
         difficulty: tuple[int, int] = (1, 5),
+        tags: Iterable[str] = (),
     ) -> tuple[QuestionBase, ...]:
-        """Questions of any of `topics` and any of `kinds` (empty: all), difficulty within the bounds.
+        """Questions of any of `topics`, any of `kinds` and carrying any of `tags` (each empty: all),
+        difficulty within the bounds.
 
-        An unknown topic or kind is a ValueError naming the closest one, not an empty result.
+        An unknown topic or kind, or a tag no question carries, is a ValueError naming the closest
+        one, not an empty result.
         """
-        topics, kinds = tuple(topics), tuple(kinds)
-        for name, given, known in (("topic", topics, TOPICS), ("kind", kinds, KINDS)):
+        topics, kinds, tags = tuple(topics), tuple(kinds), tuple(tags)
+        for name, given, known in (("topic", topics, TOPICS), ("kind", kinds, KINDS), ("tag", tags, self.tags)):
             for value in given:
                 if value not in known:
                     raise ValueError(
@@ -95,8 +98,16 @@ class Bank:
         return tuple(
             q
             for q in self.questions
-            if (not topics or q.topic in topics) and (not kinds or q.kind in kinds) and low <= q.difficulty <= high
+            if (not topics or q.topic in topics)
+            and (not kinds or q.kind in kinds)
+            and (not tags or not set(tags).isdisjoint(q.tags))
+            and low <= q.difficulty <= high
         )
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """Every tag some question carries, sorted."""
+        return tuple(sorted({t for q in self.questions for t in q.tags}))
 
     def location(self, question_id: str) -> tuple[str, int]:
         """(file, line) where the question starts."""

@@ -57,7 +57,7 @@ class QuestionBase(_Strict):
     tags: list[str] = Field(default_factory=list)
     hints: list[str] = Field(default_factory=list, description="Shown one at a time.")
     explanation: str = Field(default="", description="Markdown, shown after grading.")
-    source: str = Field(default="", description="A seed file, paper or model card.")
+    source: str = Field(default="", description="What a learner can look up: a paper, an article or notebook by title, author and URL, a model card; not a bare file name.")
     params: dict[ParamName, ParamValue] = Field(
         default_factory=dict,
         description="name -> number, or name -> list of numbers; a variant draws one per list from its seed.",

@@ -71,7 +71,3 @@ def make_variant(question: QuestionBase, seed: int = 0) -> Variant:
 
 def is_parameterized(question: QuestionBase) -> bool:
     return any(isinstance(v, list) and len(v) > 1 for v in question.params.values())
-
-
-def param_values(variant: Variant) -> dict[str, Any]:
-    return dict(variant.params)

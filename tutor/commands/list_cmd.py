@@ -1,15 +1,23 @@
-"""`tutor list`: the questions in the bank, filtered by topic and kind."""
+"""`tutor list`: the questions in the bank, filtered by topic, kind and tag."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
+from tutor.cli import UserError
 from tutor.commands._common import add_bank_option, add_filter_options, load_bank_or_exit
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_filter_options(parser)
+    parser.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="only questions with this tag, e.g. paged-kv, flash, rope (repeatable: any of them)",
+    )
     add_bank_option(parser)
     parser.add_argument("--json", action="store_true", help="one JSON list of questions")
 
@@ -21,7 +29,10 @@ def _first_line(text: str, width: int) -> str:
 
 def run(args: argparse.Namespace) -> int:
     bank = load_bank_or_exit(args)
-    questions = bank.select(topics=tuple(args.topic), kinds=tuple(args.kind))
+    try:
+        questions = bank.select(topics=tuple(args.topic), kinds=tuple(args.kind), tags=tuple(args.tag))
+    except ValueError as exc:  # a tag no question carries: named, with the closest ones
+        raise UserError(str(exc)) from None
     if args.json:
         rows = [
             {

@@ -7,7 +7,6 @@ passes before a single line is changed (a test checks this for every kind).
 from __future__ import annotations
 
 import argparse
-import difflib
 import re
 import sys
 
@@ -341,9 +340,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"name a kind: tutor new KIND (one of {', '.join(KINDS)}; tutor new --list)")
     kind = args.kind.strip().lower()
     if kind not in TEMPLATES:
-        close = difflib.get_close_matches(kind, KINDS, n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise UserError(f"unknown kind {args.kind!r}{hint} (kinds: {', '.join(KINDS)})")
+        from tutor.bank.errors import did_you_mean  # deferred: only a misspelt kind needs it
+
+        raise UserError(f"unknown kind {args.kind!r}{did_you_mean(kind, KINDS)}; kinds: {', '.join(KINDS)}")
     if args.question_id is not None and not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", args.question_id):
         raise UserError(f"--id {args.question_id!r}: use lower-case letters, digits, '.', '_' and '-'")
     sys.stdout.write(template(kind, args.question_id))

@@ -4,7 +4,10 @@ For every question (and, for a parameterized one, each of its first variants):
 - its own `answer`, typed as a learner would, scores 5;
 - every `feedback` answer is readable, does not score 5, and gets its own message;
 - every `examples.accept` scores 5 and every `examples.reject` is readable and does not;
-- a code question passes `tutor.grading.code.validate_question` (reference, model answer, mutants).
+- a code question passes `tutor.grading.code.validate_question` (reference, model answer, mutants);
+- every text a learner reads renders (`tutor.grading.lint`): math spans close on their line, braces
+  balance; the `source` is not a bare file name; a choice question whose keyed option is much longer
+  than its distractors gets a warning (reported, but `tutor validate` still succeeds).
 Each problem points at the field that is wrong, as `file:line:column: id: message`.
 
 This is `tutor validate`'s engine (the command is `tutor.commands.validate`); it lives in
@@ -13,7 +16,6 @@ This is `tutor validate`'s engine (the command is `tutor.commands.validate`); it
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,8 @@ from tutor.bank.errors import Problem
 from tutor.bank.loader import Bank, load_bank_with_problems, locate_field
 from tutor.bank.model import EinsumQuestion, NumericQuestion, QuestionBase, TextQuestion
 from tutor.bank.variant import Variant, is_parameterized, make_variant, placeholders, render
+from tutor import grading
+from tutor.grading import lint
 
 DEFAULT_VARIANTS = 5
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -36,6 +40,7 @@ class Report:
     files: int
     problems: tuple[Problem, ...]
     code_skipped: int = 0  # code questions checked for format only (`--no-code`)
+    warnings: tuple[Problem, ...] = ()  # worth a look, but not wrong: they do not fail validation
 
     @property
     def ok(self) -> bool:
@@ -46,15 +51,21 @@ class Report:
         q = "question" if self.questions == 1 else "questions"
         f = "file" if self.files == 1 else "files"
         skipped = f" ({self.code_skipped} code question(s) not run: --no-code)" if self.code_skipped else ""
-        return f"validated {self.questions} {q} in {self.files} {f}: {len(self.problems)} {noun}{skipped}"
+        warned = ""
+        if self.warnings:
+            warned = f", {len(self.warnings)} warning" + ("" if len(self.warnings) == 1 else "s")
+        return f"validated {self.questions} {q} in {self.files} {f}: {len(self.problems)} {noun}{warned}{skipped}"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "ok": self.ok,
             "questions": self.questions,
             "files": self.files,
             "problems": [p.to_json() for p in self.problems],
         }
+        if self.warnings:  # only when there are some, so that a clean report stays as it was
+            out["warnings"] = [p.to_json() for p in self.warnings]
+        return out
 
 
 def validate(
@@ -72,17 +83,23 @@ def validate(
     """
     bank, load_problems = load_bank_with_problems(paths, builtin=builtin)
     problems = list(load_problems)
+    warnings: list[Problem] = []
     if not builtin:
         problems.extend(_clashes_with_builtin(bank))
     for index, question in enumerate(bank):
         if progress is not None:
             progress(index, len(bank), question)
         file, _line = bank.location(question.id)
-        problems.extend(check_question(question, file, code=code, variants=variants))
+        checker = _Checker(question, file)
+        checker.run(code=code, variants=variants)
+        problems.extend(checker.problems)
+        warnings.extend(checker.warnings)
     order = {name: i for i, name in enumerate(bank.files)}
     problems.sort(key=lambda p: (order.get(p.path, -1), p.line, p.column))
+    warnings.sort(key=lambda p: (order.get(p.path, -1), p.line, p.column))
     skipped = 0 if code else sum(1 for q in bank if q.kind == "code")
-    return Report(questions=len(bank), files=len(bank.files), problems=tuple(problems), code_skipped=skipped)
+    return Report(questions=len(bank), files=len(bank.files), problems=tuple(problems), code_skipped=skipped,
+                  warnings=tuple(warnings))
 
 
 def _clashes_with_builtin(bank: Bank) -> list[Problem]:
@@ -118,13 +135,19 @@ class _Checker:
         self.q = question
         self.file = file
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self._failed: set[tuple[Any, ...]] = set()
 
     def problem(self, path: Sequence[str | int], message: str) -> None:
         line, column = locate_field(self.file, self.q.id, tuple(path))
         self.problems.append(Problem(self.file, line, column, self.q.id, message))
 
+    def warning(self, path: Sequence[str | int], message: str) -> None:
+        line, column = locate_field(self.file, self.q.id, tuple(path))
+        self.warnings.append(Problem(self.file, line, column, self.q.id, f"warning: {message}"))
+
     def run(self, *, code: bool, variants: int) -> None:
+        self._reading(variants)
         q = self.q
         if q.kind == "code":
             if code:
@@ -138,12 +161,6 @@ class _Checker:
                 self.problem(("answer",), message)
             if broken:
                 return  # every grading of this question would fail on the broken answer key
-        try:
-            grading = importlib.import_module("tutor.grading")
-            importlib.import_module(f"tutor.grading.{q.kind}")
-        except ImportError as exc:
-            self.problem(("kind",), f"cannot grade {q.kind} questions: tutor.grading.{q.kind} is not available ({exc})")
-            return
         seeds = range(max(1, variants)) if is_parameterized(q) else range(1)
         for seed in seeds:
             variant = make_variant(q, seed)
@@ -160,6 +177,19 @@ class _Checker:
             self.problem(("contradictions", i, "match"),
                          f"the model answer matches contradiction {i + 1} ({q.contradictions[i].statement!r}):"
                          " its warning would be shown on a right answer")
+
+    def _reading(self, variants: int) -> None:
+        """What a learner reads: rendering of every text, a source one can look up, fair option lengths."""
+        seeds = range(max(1, variants)) if is_parameterized(self.q) else range(1)
+        shown = [make_variant(self.q, seed).params for seed in seeds]
+        for path, message in lint.rendering_problems(self.q, shown):
+            self.problem(path, message)
+        bad_source = lint.source_problem(self.q)
+        if bad_source:
+            self.problem(("source",), bad_source)
+        long_key = lint.option_length_warning(self.q)
+        if long_key:
+            self.warning(("answer",), long_key)
 
     # Each fixture is reported once, at its first failing variant.
     def _once(self, key: tuple[Any, ...]) -> bool:
@@ -253,19 +283,10 @@ class _Checker:
                                            " a reject example must be a readable wrong answer")
 
     def _code(self) -> None:
+        from tutor.grading.code import validate_question  # deferred: the sandbox client only for code questions
+
         try:
-            module = importlib.import_module("tutor.grading.code")
-        except ImportError as exc:
-            self.problem(("kind",), f"cannot check code questions: tutor.grading.code is not available ({exc});"
-                                    " use --no-code to skip them")
-            return
-        check = getattr(module, "validate_question", None)
-        if check is None:
-            self.problem(("kind",), "cannot check code questions: tutor.grading.code has no validate_question;"
-                                    " use --no-code to skip them")
-            return
-        try:
-            messages = list(check(self.q))
+            messages = list(validate_question(self.q))
         except Exception as exc:  # reported at the question, like any other failed check
             messages = [f"checking the code question failed: {type(exc).__name__}: {exc}"]
         for message in messages:

@@ -35,15 +35,26 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
 from tutor.bank.variant import Variant, make_variant, render
-from tutor.grading.code import GradingCancelled  # re-exported: what `submit` raises when cancelled
 from tutor.grading.grade import Grade, Status
 from tutor.session.levels import describe
 
 if TYPE_CHECKING:
+    from tutor.bank.loader import Bank
+    from tutor.bank.model import QuestionBase
     from tutor.session.store import SessionRecord, Store
 
 MAX_SCORE = 5
 SEED_RANGE = 2**31
+
+
+def __getattr__(name: str) -> Any:
+    """`GradingCancelled` (what `submit` raises when cancelled) re-exported on first use, so importing the
+    engine does not load the code grader and the sandbox client."""
+    if name == "GradingCancelled":
+        from tutor.grading.code import GradingCancelled
+
+        return GradingCancelled
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class SessionError(Exception):
@@ -123,16 +134,7 @@ def max_score_after(hints_used: int) -> int:
     return max(1, MAX_SCORE - hints_used)
 
 
-def _matches(question: Any, config: SessionConfig) -> bool:
-    low, high = config.difficulty
-    return (
-        (not config.topics or question.topic in config.topics)
-        and (not config.kinds or question.kind in config.kinds)
-        and low <= question.difficulty <= high
-    )
-
-
-def _by_id(bank: Any, question_ids: Iterable[str]) -> list[Any]:
+def _by_id(bank: "Bank", question_ids: Iterable[str]) -> list["QuestionBase"]:
     out = []
     for qid in question_ids:
         try:
@@ -142,11 +144,14 @@ def _by_id(bank: Any, question_ids: Iterable[str]) -> list[Any]:
     return out
 
 
-def select_questions(bank: Any, config: SessionConfig, seed: int, store: "Store | None" = None) -> list[Any]:
+def select_questions(bank: "Bank", config: SessionConfig, seed: int, store: "Store | None" = None) -> list["QuestionBase"]:
     """The questions of a new session, in order (see the module docstring)."""
     if config.question_ids:
         return _by_id(bank, config.question_ids)
-    pool = sorted((q for q in bank.questions if _matches(q, config)), key=lambda q: q.id)
+    try:
+        pool = sorted(bank.select(topics=config.topics, kinds=config.kinds, difficulty=config.difficulty), key=lambda q: q.id)
+    except ValueError as exc:  # a topic or kind this bank does not know (e.g. from an old stored session)
+        raise SessionError(str(exc)) from None
     if not pool:
         raise SessionError("no question matches the chosen topics, kinds and difficulty")
     rng = random.Random(seed)
@@ -156,14 +161,14 @@ def select_questions(bank: Any, config: SessionConfig, seed: int, store: "Store 
     return pool[: max(config.n, 1)]
 
 
-def _review_order(pool: list[Any], store: "Store", rng: random.Random) -> list[Any]:
+def _review_order(pool: list["QuestionBase"], store: "Store", rng: random.Random) -> list["QuestionBase"]:
     """Due questions first (most overdue first), then the rest by weakest topic, then weakest question."""
     due_rank = {qid: i for i, (qid, _) in enumerate(store.due_questions())}
     topic_scores: dict[str, list[int]] = defaultdict(list)
     question_scores: dict[str, list[int]] = defaultdict(list)
-    for _sid, qid, topic, _kind, score, _t in store.question_scores():
-        topic_scores[topic].append(score)
-        question_scores[qid].append(score)
+    for attempt in store.first_attempts():
+        topic_scores[attempt.topic].append(attempt.score)
+        question_scores[attempt.question_id].append(attempt.score)
 
     def mean(values: list[int]) -> float:
         return sum(values) / len(values) if values else 0.0  # never practised: as weak as it gets
@@ -177,7 +182,7 @@ def _review_order(pool: list[Any], store: "Store", rng: random.Random) -> list[A
     return due + rest
 
 
-def _load_bank(banks: tuple[str, ...]) -> Any:
+def _load_bank(banks: tuple[str, ...]) -> "Bank":
     from tutor.bank import load_bank  # deferred: YAML parsing only when a session starts
 
     return load_bank(list(banks))
@@ -212,7 +217,7 @@ class Session:
     # -- building ----------------------------------------------------------------------------
 
     @classmethod
-    def start(cls, config: SessionConfig, bank: Any | None = None, store: "Store | None" = None) -> "Session":
+    def start(cls, config: SessionConfig, bank: "Bank | None" = None, store: "Store | None" = None) -> "Session":
         """Select the questions, draw their variants and record the new session in `store`."""
         bank = bank if bank is not None else _load_bank(config.banks)
         seed = config.seed if config.seed is not None else secrets.randbelow(SEED_RANGE)
@@ -230,7 +235,7 @@ class Session:
         return cls(config=config, variants=variants, session_id=session_id, seed=seed, store=store)
 
     @classmethod
-    def resume(cls, session_id: str, store: "Store", bank: Any | None = None) -> "Session":
+    def resume(cls, session_id: str, store: "Store", bank: "Bank | None" = None) -> "Session":
         """Rebuild a stored session (same variants from its stored seeds), positioned at its first unanswered question."""
         record = store.session(session_id)
         if record is None:
@@ -238,16 +243,15 @@ class Session:
         return cls.from_record(record, store, bank)
 
     @classmethod
-    def from_record(cls, record: "SessionRecord", store: "Store", bank: Any | None = None) -> "Session":
+    def from_record(cls, record: "SessionRecord", store: "Store", bank: "Bank | None" = None) -> "Session":
         """`resume` from an already looked-up record (the app's list of unfinished sessions)."""
         config = SessionConfig.from_json(record.config)
         bank = bank if bank is not None else _load_bank(config.banks)
         questions = _by_id(bank, [qid for qid, _ in record.variants])
         variants = tuple(make_variant(q, seed) for q, (_, seed) in zip(questions, record.variants))
-        answered: dict[int, int | None] = {}
-        for attempt in store.attempts(record.id):  # oldest first: the first answer to a position is its score
-            if attempt.position not in answered and attempt.position < len(variants):
-                answered[attempt.position] = None if attempt.skipped else attempt.score
+        answered = {
+            a.position: None if a.skipped else a.score for a in store.first_attempts(record.id) if a.position < len(variants)
+        }
         return cls(config=config, variants=variants, session_id=record.id, seed=record.seed, store=store, answered=answered)
 
     # -- where we are ------------------------------------------------------------------------
@@ -330,6 +334,8 @@ class Session:
         variant = self._require_current()
         result = _grade(variant, answer, cancel_event)
         if cancel_event is not None and cancel_event.is_set():
+            from tutor.grading.code import GradingCancelled  # deferred: the sandbox client only when needed
+
             raise GradingCancelled("grading was cancelled")
         if result.status is Status.INVALID:
             return result
@@ -375,6 +381,18 @@ class Session:
             if first:
                 self._scores[self.index] = score
                 self._review(variant.id, score)
+
+    def interpret(self, answer: str) -> Grade | None:
+        """How `answer` to the current question reads: graded exactly as `submit` grades it, recording nothing.
+
+        For a live "interpreted as" line while the learner types; callers show `interpreted`, or the
+        message and `position` of an invalid answer, never the verdict. None when the session is over
+        or for a code answer (that would run the sandbox on every keystroke).
+        """
+        variant = self.current
+        if variant is None or variant.kind == "code":
+            return None
+        return _grade(variant, answer, None)
 
     def _first_hints(self) -> int:
         first = self.current_attempt

@@ -5,24 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tutor.session.engine import SummaryRow, summarize
-from tutor.session.store import AttemptRecord, SessionRecord, iso_time
+from tutor.session.store import SessionRecord, iso_time
 
 if TYPE_CHECKING:
     from tutor.session.store import Store
 
 
-def first_attempts(attempts: list[AttemptRecord]) -> dict[int, AttemptRecord]:
-    """The answer that scored each position (the first one)."""
-    out: dict[int, AttemptRecord] = {}
-    for a in attempts:
-        out.setdefault(a.position, a)
-    return out
-
-
 def report_json(record: SessionRecord, store: "Store", prompts: dict[str, str] | None = None) -> dict[str, Any]:
     """The session, each question's scoring answer (and any later practice answers), and the summary."""
     attempts = store.attempts(record.id)
-    firsts = first_attempts(attempts)
+    firsts = {a.position: a for a in store.first_attempts(record.id)}
     rows = tuple(
         SummaryRow(index=i, question_id=a.question_id, topic=a.topic, kind=a.kind, score=None if a.skipped else a.score)
         for i, a in sorted(firsts.items())
@@ -35,7 +27,7 @@ def report_json(record: SessionRecord, store: "Store", prompts: dict[str, str] |
             entry["prompt"] = prompts[qid]
         first = firsts.get(position)
         entry["answer"] = first.to_json() if first else None
-        entry["later_answers"] = [a.to_json() for a in attempts if a.position == position and a is not first]
+        entry["later_answers"] = [a.to_json() for a in attempts if a.position == position and (first is None or a.id != first.id)]
         questions.append(entry)
     return {
         "session": record.id,

@@ -81,11 +81,11 @@ def compute(store: "Store", now: float | None = None) -> Stats:
     by_kind: dict[str, list[int]] = defaultdict(list)
     by_session: dict[str, list[int]] = {}
     all_scores: list[int] = []
-    for session_id, _qid, topic, kind, score, _t in store.question_scores():
-        by_topic[topic].append(score)
-        by_kind[kind].append(score)
-        by_session.setdefault(session_id, []).append(score)
-        all_scores.append(score)
+    for attempt in store.first_attempts():
+        by_topic[attempt.topic].append(attempt.score)
+        by_kind[attempt.kind].append(attempt.score)
+        by_session.setdefault(attempt.session_id, []).append(attempt.score)
+        all_scores.append(attempt.score)
     topics, kinds = _areas("topic", by_topic), _areas("kind", by_kind)
     weakest = tuple(sorted((a for a in topics + kinds if a.mean < 5), key=lambda a: (a.mean, a.area, a.name))[:WEAKEST])
     trend = tuple(sum(v) / len(v) for v in list(by_session.values())[-TREND_SESSIONS:])

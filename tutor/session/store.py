@@ -14,10 +14,10 @@ import json
 import shutil
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -359,37 +359,12 @@ class Store:
 
     # -- attempts --------------------------------------------------------------------------
 
-    def record_attempt(
-        self,
-        session_id: str,
-        *,
-        position: int,
-        question_id: str,
-        topic: str,
-        kind: str,
-        seed: int,
-        answer: str,
-        status: str,
-        grade_score: int,
-        score: int,
-        fraction: float,
-        hints_used: int,
-        skipped: bool,
-        interpreted: str,
-        feedback: Iterable[str],
-        expected: str,
-        assessed: str = "",
-    ) -> int:
-        """Store one answer and commit it; returns its row id."""
+    def record_attempt(self, session_id: str, **values: Any) -> int:
+        """Store one answer (every `AttemptRecord` field but `id`, `session_id` and `created`) and commit it; returns its row id."""
+        record = AttemptRecord(id=0, session_id=session_id, created=time.time(), **values)
+        row = _attempt_row(record)
         cursor = self._write(
-            "INSERT INTO attempts (session_id, position, question_id, topic, kind, seed, answer, status, grade_score,"
-            " score, fraction, hints_used, skipped, interpreted, feedback, expected, created, assessed)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                session_id, position, question_id, topic, kind, seed, answer, status, grade_score, score,
-                fraction, hints_used, int(skipped), interpreted, json.dumps(list(feedback)), expected, time.time(),
-                assessed,
-            ),
+            f"INSERT INTO attempts ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", row.values()
         )
         return int(cursor.lastrowid)
 
@@ -405,15 +380,21 @@ class Store:
         out = [_attempt(r) for r in rows]
         return out[-limit:] if limit else out
 
-    def question_scores(self) -> Iterator[tuple[str, str, str, str, int, float]]:
-        """(session id, question id, topic, kind, score, time) of each question's first answer in each session."""
-        rows = self._conn.execute(
-            "SELECT session_id, question_id, topic, kind, score, created FROM attempts a WHERE id = ("
+    def first_attempts(self, session_id: str | None = None) -> list[AttemptRecord]:
+        """The answer that scored each question of a session (its first; a skip included), in the order given.
+
+        One session's, or every session's. The one rule "a question's score is its first answer",
+        used by resuming, the report, the stats and the review order.
+        """
+        sql = (
+            "SELECT * FROM attempts a WHERE id = ("
             " SELECT MIN(id) FROM attempts b WHERE b.session_id = a.session_id AND b.position = a.position)"
-            " ORDER BY id"
         )
-        for r in rows:
-            yield r["session_id"], r["question_id"], r["topic"], r["kind"], r["score"], r["created"]
+        params: tuple[Any, ...] = ()
+        if session_id is not None:
+            sql += " AND a.session_id = ?"
+            params = (session_id,)
+        return [_attempt(r) for r in self._conn.execute(sql + " ORDER BY id", params).fetchall()]
 
     # -- review cards ----------------------------------------------------------------------
 
@@ -435,9 +416,6 @@ class Store:
         rows = self._conn.execute("SELECT question_id, due FROM cards WHERE due <= ? ORDER BY due, question_id", (now,))
         return [(r["question_id"], r["due"]) for r in rows]
 
-    def cards_count(self) -> int:
-        return self._conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0]
-
 
 def _looks_corrupt(exc: sqlite3.DatabaseError) -> bool:
     """A damaged file (move it aside) rather than a lock or a permission problem (leave it alone)."""
@@ -449,25 +427,22 @@ def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+# The one mapping between an attempts row and `AttemptRecord`: the columns are the dataclass's fields
+# (same names); these two are stored differently.
+_ATTEMPT_TO_ROW: dict[str, Any] = {"skipped": int, "feedback": lambda lines: json.dumps(list(lines))}
+_ATTEMPT_FROM_ROW: dict[str, Any] = {"skipped": bool, "feedback": lambda text: tuple(json.loads(text))}
+
+
+def _attempt_row(record: AttemptRecord) -> dict[str, Any]:
+    """The column values of a new attempts row (`id` is the database's)."""
+    return {
+        f.name: _ATTEMPT_TO_ROW.get(f.name, _same)(getattr(record, f.name)) for f in fields(AttemptRecord) if f.name != "id"
+    }
+
+
 def _attempt(r: sqlite3.Row) -> AttemptRecord:
-    return AttemptRecord(
-        id=r["id"],
-        session_id=r["session_id"],
-        position=r["position"],
-        question_id=r["question_id"],
-        topic=r["topic"],
-        kind=r["kind"],
-        seed=r["seed"],
-        answer=r["answer"],
-        status=r["status"],
-        grade_score=r["grade_score"],
-        score=r["score"],
-        fraction=r["fraction"],
-        hints_used=r["hints_used"],
-        skipped=bool(r["skipped"]),
-        interpreted=r["interpreted"],
-        feedback=tuple(json.loads(r["feedback"])),
-        expected=r["expected"],
-        created=r["created"],
-        assessed=r["assessed"],
-    )
+    return AttemptRecord(**{f.name: _ATTEMPT_FROM_ROW.get(f.name, _same)(r[f.name]) for f in fields(AttemptRecord)})
+
+
+def _same(value: Any) -> Any:
+    return value

@@ -3,6 +3,10 @@
 The app is a thin shell over `tutor.session.engine.Session`: it shows the current
 question, hands answers to the session in a worker thread and moves on. It never
 imports sympy or torch itself; graders do, in threads, when they are first used.
+
+Navigation lives here alone: screens never call the app; they post messages (`StartScreen.Begin`,
+`QuestionScreen.Answered`, `SummaryScreen.Practise`, ...) or `dismiss` a result, and the
+`on_*` handlers below decide which screen comes next.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from tutor.tui.screens.confirm import ConfirmScreen
 if TYPE_CHECKING:
     from tutor.session.engine import Session, SessionConfig
     from tutor.session.store import SessionRecord, Store
+    from tutor.tui.screens.question import QuestionScreen
+    from tutor.tui.screens.start import StartScreen
+    from tutor.tui.screens.summary import SummaryScreen
 
 # Environment variable naming a file the app appends "first question shown in N ms" to (bench/startup.py).
 TIMING_ENV = "TUTOR_TIMING"
@@ -96,7 +103,7 @@ class TutorApp(App[int]):
         from tutor.tui.screens.start import StartScreen
 
         self.session = None
-        self._show(StartScreen())
+        self._show(StartScreen(resumable=self.resumable(), banks=self.banks))
 
     def show_current(self, session: "Session") -> None:
         """The session's current question, or its summary once it is done."""
@@ -109,6 +116,43 @@ class TutorApp(App[int]):
             from tutor.tui.screens.question import QuestionScreen
 
             self._show(QuestionScreen(session))
+
+    # ---- what the screens hand back: the app navigates ------------------------------------------
+
+    def on_start_screen_begin(self, message: "StartScreen.Begin") -> None:
+        self._report_to_start(self.begin(message.config))
+
+    def on_start_screen_resume(self, message: "StartScreen.Resume") -> None:
+        self._report_to_start(self.resume(message.record))
+
+    def _report_to_start(self, problem: str | None) -> None:
+        from tutor.tui.screens.start import StartScreen
+
+        if problem and isinstance(self.screen, StartScreen):
+            self.screen.show_problem(problem)
+
+    def on_question_screen_shown(self, message: "QuestionScreen.Shown") -> None:
+        self.question_shown(message.session, message.at, message.cpu)
+
+    def on_question_screen_answered(self, message: "QuestionScreen.Answered") -> None:
+        from tutor.tui.screens.feedback import FeedbackScreen
+
+        session = message.session
+        self.push_screen(FeedbackScreen(session, message.variant, message.grade), lambda _: self.next_question(session))
+
+    def on_question_screen_skipped(self, message: "QuestionScreen.Skipped") -> None:
+        message.session.skip()
+        self.show_current(message.session)
+
+    def on_summary_screen_practise(self, message: "SummaryScreen.Practise") -> None:
+        problem = self.begin(message.config)
+        if problem:
+            self.notify(problem, severity="error")
+
+    def on_summary_screen_new_session(self, message: "SummaryScreen.NewSession") -> None:
+        self.show_start()
+
+    # ---- sessions -------------------------------------------------------------------------------
 
     def next_question(self, session: "Session") -> None:
         session.advance()
@@ -159,25 +203,21 @@ class TutorApp(App[int]):
 
     # ---- start-up timing and background loading ---------------------------------------------------
 
-    def question_shown(self) -> None:
-        """Called after a question screen's first paint: log the start-up time once, then warm the graders."""
+    def question_shown(self, session: "Session", at: float, cpu: float) -> None:
+        """A question screen's first paint (at `at`, after `cpu` CPU seconds): log the start-up time once, then warm the graders."""
         if self.first_question_ms is None:
-            self.first_question_ms = (time.time() - self.launched_at) * 1000
+            self.first_question_ms = (at - self.launched_at) * 1000
             # CPU time as well: on a busy machine the wall-clock figure mostly measures the other load.
-            message = (
-                f"first question shown in {self.first_question_ms:.0f} ms"
-                f" (cpu {time.process_time() * 1000:.0f} ms)"
-            )
+            message = f"first question shown in {self.first_question_ms:.0f} ms (cpu {cpu * 1000:.0f} ms)"
             self.log.info(message)
             path = os.environ.get(TIMING_ENV)
             if path:
                 with open(path, "a", encoding="utf-8") as f:
                     f.write(message + "\n")
-        if self.session is not None:
-            kinds = {v.kind for v in self.session.variants if v.kind in PRELOAD_KINDS} - self._preloaded
-            if kinds:
-                self._preloaded |= kinds
-                self.preload_graders(sorted(kinds))
+        kinds = {v.kind for v in session.variants if v.kind in PRELOAD_KINDS} - self._preloaded
+        if kinds:
+            self._preloaded |= kinds
+            self.preload_graders(sorted(kinds))
 
     @work(thread=True, exit_on_error=False, group="preload")
     def preload_graders(self, kinds: Iterable[str]) -> None:

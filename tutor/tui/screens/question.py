@@ -1,8 +1,13 @@
-"""The question screen: the prompt, the answer widget for its kind, hints, and grading in a worker."""
+"""The question screen: the prompt, the answer widget for its kind, hints, and grading in a worker.
+
+It navigates nowhere itself: it posts `Shown`, `Answered` (a graded answer) and `Skipped`, and the
+app decides what comes next (the feedback, the next question, the summary).
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -10,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
@@ -22,11 +28,35 @@ from tutor.tui.widgets.answers import LineAnswer, answer_widget
 
 if TYPE_CHECKING:
     from tutor.grading.grade import Grade
-    from tutor.tui.app import TutorApp
 
 
 class QuestionScreen(Screen[None]):
-    """One question of the session; a graded answer opens the feedback, an invalid one stays here."""
+    """One question of the session; a graded answer is posted to the app (`Answered`), an invalid one stays here."""
+
+    class Shown(Message):
+        """The question was painted for the first time (`at`: epoch seconds; `cpu`: process CPU seconds)."""
+
+        def __init__(self, session: Any, at: float, cpu: float) -> None:
+            super().__init__()
+            self.session = session
+            self.at = at
+            self.cpu = cpu
+
+    class Answered(Message):
+        """The current question was graded (and recorded by the session): show `grade`, then move on."""
+
+        def __init__(self, session: Any, variant: Any, grade: "Grade") -> None:
+            super().__init__()
+            self.session = session
+            self.variant = variant
+            self.grade = grade
+
+    class Skipped(Message):
+        """The learner confirmed skipping the current question."""
+
+        def __init__(self, session: Any) -> None:
+            super().__init__()
+            self.session = session
 
     AUTO_FOCUS = None
     BINDINGS = [
@@ -39,8 +69,6 @@ class QuestionScreen(Screen[None]):
     ]
 
     grading: reactive[bool] = reactive(False, bindings=True)
-
-    app: "TutorApp"
 
     def __init__(self, session: Any) -> None:
         variant = session.current
@@ -75,7 +103,7 @@ class QuestionScreen(Screen[None]):
         with VerticalScroll(id="prompt-scroll"):
             yield Markdown(prompt_markdown(self.variant.prompt), id="prompt", open_links=False)
             yield Static(self._hints_text(), id="hints", markup=False)
-        yield answer_widget(self.variant)
+        yield answer_widget(self.variant, self.session.interpret)
         yield Static("", id="answer-error", markup=False)
         with Horizontal(id="grading"):
             yield Static("Grading… (esc cancels)", id="grading-label", markup=False)
@@ -87,7 +115,7 @@ class QuestionScreen(Screen[None]):
         self.call_after_refresh(self._shown)
 
     def _shown(self) -> None:
-        self.app.question_shown()
+        self.post_message(self.Shown(self.session, time.time(), time.process_time()))
         if self.variant.kind == "code":
             self.warm_code_sandbox()
 
@@ -181,12 +209,7 @@ class QuestionScreen(Screen[None]):
             self._show_error(f"{message}  (nothing recorded; fix it and submit again)", position=result.position)
             self.answer.show_problem(result.position)
             return
-        from tutor.tui.screens.feedback import FeedbackScreen
-
-        self.app.push_screen(FeedbackScreen(self.session, self.variant, result), self._after_feedback)
-
-    def _after_feedback(self, _: object = None) -> None:
-        self.app.next_question(self.session)
+        self.post_message(self.Answered(self.session, self.variant, result))
 
     def _show_error(self, message: str, position: int | None = None) -> None:
         error = self.query_one("#answer-error", Static)
@@ -236,5 +259,4 @@ class QuestionScreen(Screen[None]):
         if not yes:
             self.answer.focus_answer()
             return
-        self.session.skip()
-        self.app.show_current(self.session)
+        self.post_message(self.Skipped(self.session))

@@ -1,4 +1,8 @@
-"""The start screen: pick topics, kinds, how many questions, a difficulty range and a seed; start."""
+"""The start screen: pick topics, kinds, how many questions, a difficulty range and a seed; start.
+
+It posts `Begin` (a new session's config) or `Resume` (a stored session) and the app opens the
+session; when it cannot, the app hands the reason back with `show_problem`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, SelectionList, Static
 
@@ -14,7 +19,8 @@ from tutor.bank.model import KINDS, TOPICS
 from tutor.tui.labels import kind_name, topic_name
 
 if TYPE_CHECKING:
-    from tutor.tui.app import TutorApp
+    from tutor.session.engine import SessionConfig
+    from tutor.session.store import SessionRecord
 
 
 class StartScreen(Screen[None]):
@@ -25,7 +31,24 @@ class StartScreen(Screen[None]):
         Binding("ctrl+r", "resume", "Resume", priority=True),
     ]
 
-    app: "TutorApp"
+    class Begin(Message):
+        """Start a new session from `config`."""
+
+        def __init__(self, config: "SessionConfig") -> None:
+            super().__init__()
+            self.config = config
+
+    class Resume(Message):
+        """Continue the stored session `record` where it stopped."""
+
+        def __init__(self, record: "SessionRecord") -> None:
+            super().__init__()
+            self.record = record
+
+    def __init__(self, *, resumable: "SessionRecord | None" = None, banks: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.resumable = resumable  # the newest unfinished session, offered by the Resume button
+        self.banks = banks  # the extra bank paths a new session loads
 
     def compose(self) -> ComposeResult:
         yield Static("Attention Tutor  ·  practise MHA, MQA, GQA and the KV cache", id="title-bar", markup=False)
@@ -58,7 +81,7 @@ class StartScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#topics").focus()
-        record = self.app.resumable()
+        record = self.resumable
         button = self.query_one("#resume", Button)
         button.display = record is not None
         if record is not None:
@@ -78,11 +101,14 @@ class StartScreen(Screen[None]):
 
     def action_resume(self) -> None:
         """Continue the newest unfinished session where it stopped (nothing answered is lost)."""
-        record = self.app.resumable()
-        if record is None:
+        if self.resumable is None:
             return
-        problem = self.app.resume(record)
-        self.query_one("#start-error", Static).update(problem or "")
+        self.show_problem("")
+        self.post_message(self.Resume(self.resumable))
+
+    def show_problem(self, message: str) -> None:
+        """Say why the session could not be opened (empty: clear it)."""
+        self.query_one("#start-error", Static).update(message)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -124,7 +150,7 @@ class StartScreen(Screen[None]):
             n=n,
             seed=seed,
             difficulty=(low, high),
-            banks=self.app.banks,
+            banks=self.banks,
         )
-        problem = self.app.begin(config)
-        error.update(problem or "")
+        error.update("")
+        self.post_message(self.Begin(config))

@@ -1,4 +1,7 @@
-"""The end of a session: every question's score, the mean and what it means, per-topic scores, what next."""
+"""The end of a session: every question's score, the mean and what it means, per-topic scores, what next.
+
+What next is posted to the app: `Practise` (a new session on the weakest topic) or `NewSession`.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Static
 
 from tutor.tui.labels import kind_name, topic_name
 
 if TYPE_CHECKING:
-    from tutor.tui.app import TutorApp
+    from tutor.session.engine import SessionConfig
 
 
 def score_bar(value: float, width: int = 10) -> str:
@@ -32,7 +36,15 @@ class SummaryScreen(Screen[None]):
         Binding("q", "app.quit", "Quit", show=False),
     ]
 
-    app: "TutorApp"
+    class Practise(Message):
+        """Start a new session from `config` (this one's weakest topic)."""
+
+        def __init__(self, config: "SessionConfig") -> None:
+            super().__init__()
+            self.config = config
+
+    class NewSession(Message):
+        """Open the start screen."""
 
     def __init__(self, session: Any) -> None:
         super().__init__()
@@ -83,9 +95,7 @@ class SummaryScreen(Screen[None]):
         return True
 
     def action_practise(self) -> None:
-        problem = self.app.begin(self.session.retry_weakest())
-        if problem:
-            self.notify(problem, severity="error")
+        self.post_message(self.Practise(self.session.retry_weakest()))
 
     def action_new(self) -> None:
-        self.app.show_start()
+        self.post_message(self.NewSession())

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from typing import Callable
+
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -23,6 +25,11 @@ from tutor.bank.variant import Variant
 # Each kind's widget class is imported where it is built, so the first question loads only its own.
 if TYPE_CHECKING:
     from textual.widgets import Input, TextArea
+
+    from tutor.grading.grade import Grade
+
+# Reads an answer as the session would grade it, recording nothing (`Session.interpret`).
+Interpreter = Callable[[str], "Grade | None"]
 
 LINE_KINDS = ("shape", "einsum", "numeric", "symbolic", "complexity")
 # How long typing must pause before the answer is read again (seconds).
@@ -38,29 +45,38 @@ _PLACEHOLDERS = {
 }
 
 
-def interpretation(variant: Variant, text: str) -> Content:
-    """What the answer so far was read as, or where it stops making sense; never whether it is right."""
-    from tutor.grading import Status, grade_against  # deferred: grader modules load sympy
+def interpretation(text: str, result: "Grade | None") -> Content:
+    """What the answer so far was read as, or where it stops making sense; never whether it is right.
 
-    if not text.strip():
+    The place an invalid answer stops making sense comes from `result.position` (data, not the message):
+    the character there is highlighted in an echo of the answer.
+    """
+    if result is None or not text.strip():
         return Content("")
-    result = grade_against(variant, text)
-    if result.status is Status.INVALID:
+    if result.status.value == "invalid":
         message = result.feedback[0] if result.feedback else "cannot read this answer"
-        says_where = "column" in message or "character" in message
-        where = f" (at character {result.position + 1})" if result.position is not None and not says_where else ""
-        return Content.assemble(("✗ ", "$text-warning"), (f"{message}{where}", "$text-warning"))
+        parts: list[tuple[str, str] | str] = [("✗ ", "$text-warning"), (message, "$text-warning")]
+        position = result.position
+        if position is not None and "\n" not in text and 0 <= position <= len(text):
+            at = text[position : position + 1] or " "
+            parts += [("  ·  ", "$text-muted"), text[:position], (at, "reverse $text-warning"), text[position + 1 :]]
+        return Content.assemble(*parts)
     return Content.assemble(("interpreted as ", "$text-muted"), (result.interpreted, "bold"))
 
 
 class LineAnswer(Vertical):
-    """A one-line input with a live "interpreted as" line under it (shapes, einsum, numbers, formulas, big-O)."""
+    """A one-line input with a live "interpreted as" line under it (shapes, einsum, numbers, formulas, big-O).
+
+    The line is read by `interpret` (the session's `Session.interpret`: the same grading as a submitted
+    answer, recording nothing), in a worker thread, after typing pauses.
+    """
 
     DEFAULT_CLASSES = "answer"
 
-    def __init__(self, variant: Variant, *, id: str | None = None) -> None:
+    def __init__(self, variant: Variant, interpret: Interpreter | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.variant = variant
+        self._interpret = interpret
         self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -93,12 +109,14 @@ class LineAnswer(Vertical):
 
     def _interpret_now(self) -> None:
         self._debounce = None
-        self.interpret(self.input.value)
+        if self._interpret is not None:
+            self.interpret(self.input.value)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="interpret")
     def interpret(self, text: str) -> None:
         """Read the answer in a thread: the first reading may import sympy, which must not block typing."""
-        content = interpretation(self.variant, text)
+        assert self._interpret is not None
+        content = interpretation(text, self._interpret(text) if text.strip() else None)
         self.app.call_from_thread(self._show_interpretation, text, content)
 
     def _show_interpretation(self, text: str, content: Content) -> None:
@@ -203,10 +221,10 @@ class EditorAnswer(Vertical):
         editor.cursor_location = (row, col)
 
 
-def answer_widget(variant: Variant) -> Widget:
-    """The answer widget that fits the variant's kind."""
+def answer_widget(variant: Variant, interpret: Interpreter | None = None) -> Widget:
+    """The answer widget that fits the variant's kind; a one-line one reads answers live with `interpret`."""
     if variant.kind in LINE_KINDS:
-        return LineAnswer(variant, id="answer")
+        return LineAnswer(variant, interpret, id="answer")
     if variant.kind == "choice":
         return ChoiceAnswer(variant, id="answer")
     return EditorAnswer(variant, id="answer")
