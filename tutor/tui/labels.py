@@ -19,6 +19,8 @@ KIND_NAMES = {
     "choice": "choice",
     "text": "written",
     "code": "code",
+    "statements": "true/false",
+    "multi": "select all",
 }
 
 STATUS_BADGES = {
@@ -26,6 +28,7 @@ STATUS_BADGES = {
     "partial": ("◐ Partly right", "warning"),
     "incorrect": ("✘ Not right", "error"),
     "invalid": ("? Could not read the answer", "warning"),
+    "needs_review": ("✎ Needs review: a person decides", "warning"),
 }
 
 

@@ -89,6 +89,8 @@ class FeedbackScreen(Screen[None]):
 
     def _score_line(self) -> str:
         line = f"score {self.score} / 5"
+        if self.grade.assessed == "self":
+            line += "  ·  self-assessed (your checklist)"
         if self.hints_used:
             line += f"  ·  {self.hints_used} hint{'s' if self.hints_used != 1 else ''} used"
         if self.score < self.grade.score:
