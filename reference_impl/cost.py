@@ -408,6 +408,18 @@ def mla_gqa_equivalent_groups(kv_lora_rank: int, rope_head_dim: int, head_dim: i
     return (kv_lora_rank + rope_head_dim) / (2 * head_dim)
 
 
+def mla_absorbed_flops_per_position(kv_lora_rank: int, rope_head_dim: int) -> int:
+    """Attention FLOPs one head spends per cached position in MLA decoding with absorbed weights.
+
+    With ``W_UK`` folded into the query and ``W_UV`` into the output, a head scores its latent query
+    against the cached latent (``c`` numbers) plus its rotary query against the shared rotary key
+    (``r``), then sums the cached latents: ``2*(c + r) + 2*c`` FLOPs (2 per multiply-add). The
+    up-projections run once per head and step, not once per position, and are not counted.
+    """
+    _positive("kv_lora_rank", kv_lora_rank)
+    _positive("rope_head_dim", rope_head_dim)
+    return 2 * (kv_lora_rank + rope_head_dim) + 2 * kv_lora_rank
+
 def speculative_expected_tokens(alpha: float, gamma: int) -> float:
     """Expected tokens one verification step yields: ``(1 - a^(g+1)) / (1 - a)`` (``g + 1`` at a = 1).
 
@@ -473,6 +485,20 @@ def sliding_window_pairs(seq_len: int, window: int) -> int:
         return seq_len * (seq_len + 1) // 2
     return window * (window + 1) // 2 + (seq_len - window) * window
 
+def rope_wavelength(head_dim: int, base: float, pair: int) -> float:
+    """Positions it takes dimension pair ``i`` of RoPE to turn a full circle: ``2*pi * base^(2i/D)``.
+
+    Pair ``i`` (0-based, ``i < D/2``) rotates by ``theta_i = base^(-2i/D)`` radians per position
+    (Su et al. 2021); the slowest pair is ``i = D/2 - 1``.
+    """
+    _positive("head_dim", head_dim)
+    if head_dim % 2:
+        raise ValueError(f"head_dim must be even for RoPE, got {head_dim}")
+    _positive_number("base", base)
+    if isinstance(pair, bool) or not isinstance(pair, int) or not 0 <= pair < head_dim // 2:
+        raise ValueError(f"pair must be an integer in [0, {head_dim // 2}), got {pair!r}")
+    return 2 * math.pi * base ** (2 * pair / head_dim)
+
 def attention_scores_bytes(batch: int, n_heads: int, seq_len: int, bytes_per_element: int = 2) -> int:
     """Bytes of one layer's full score (or probability) matrix, ``B * H * T * T * e``.
 
@@ -529,6 +555,16 @@ def online_softmax_merge(
         raise ValueError(f"sums of exponentials are not negative, got {running_sum!r} and {block_sum!r}")
     m = max(running_max, block_max)
     return m, running_sum * math.exp(running_max - m) + block_sum * math.exp(block_max - m)
+
+def float_max(exponent_bits: int, mantissa_bits: int) -> float:
+    """The largest finite value of an IEEE-style binary float: ``(2 - 2^-m) * 2^(2^(e-1) - 1)``.
+
+    fp16 (5, 10) gives 65,504, bf16 (8, 7) about 3.39e38: why a mask value that is safe in bf16 or
+    fp32 can overflow to ``-inf`` in fp16.
+    """
+    _positive("exponent_bits", exponent_bits)
+    _positive("mantissa_bits", mantissa_bits)
+    return (2 - 2.0**-mantissa_bits) * 2.0 ** (2 ** (exponent_bits - 1) - 1)
 
 def symbolic(rename: dict[str, str] | None = None) -> dict[str, sympy.Expr]:
     """The same formulas as sympy expressions over positive symbols, keyed by function name.

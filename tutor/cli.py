@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("stats", "your progress: mean score by topic and kind, trend, weakest areas"),
     "history": ("history", "list your recorded answers"),
     "report": ("report", "export a session (Markdown or JSON)"),
+    "explore": ("explore", "the KV-cache explorer: cache size and decode-step bytes of real models (--plain: as text)"),
     "exam": ("exam", "instructor tools: write one exam file per student (`tutor exam make`)"),
     "grade": ("grade", "grade submission files into a gradebook (parallel; --shard/--merge for clusters)"),
 }

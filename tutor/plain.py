@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from tutor.bank.variant import render
 from tutor.errors import UserError
-from tutor.mathtext import plain_math
+from tutor.notation.latex import plain_math
 
 if TYPE_CHECKING:
     from tutor.exam.paper import ExamPaper

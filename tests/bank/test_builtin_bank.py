@@ -20,7 +20,7 @@ import pytest
 import sympy
 
 from reference_impl import cost
-from reference_impl.models import get_model
+from reference_impl.models import MLA_MODELS, get_model
 from tutor.bank.loader import load_bank
 from tutor.bank.model import NumericQuestion, QuestionBase, SymbolicQuestion
 from tutor.bank.variant import is_parameterized, make_variant
@@ -505,7 +505,8 @@ def test_tutor_validate_is_clean_over_the_bank() -> None:
 # windows, speculative decoding and MLA: every number recomputed from the serving part of
 # `reference_impl.cost`, added to the tables above so the same tests grade them.
 
-SERVING_TAGS = ("paged-kv", "flash", "quantisation", "tensor-parallel", "roofline", "speculative")
+SERVING_TAGS = ("paged-kv", "flash", "quantisation", "tensor-parallel", "roofline", "rope", "sliding-window",
+                "speculative", "mla")
 # The three requests of the paged-cache questions (tokens held by each).
 _REQUESTS = (1000, 3000, 517)
 
@@ -653,4 +654,64 @@ def _verify_intensity() -> sympy.Expr:
 SYMBOLIC.update({
     "roofline-compute-bound-batch-symbolic": _compute_bound_batch,
     "spec-verify-intensity-symbolic": _verify_intensity,
+})
+
+
+NUMERIC.update({
+    # rope
+    "rope-left-padding-position": lambda p: p["n"],  # real tokens took positions 0 .. n - 1
+    "rope-slowest-wavelength": lambda p: cost.rope_wavelength(p["D"], p["b"], p["D"] // 2 - 1),
+    # sliding-window
+    "window-rolling-slot": lambda p: cost.sliding_window_slot(p["p"], p["W"]),
+    "window-receptive-field": lambda p: cost.sliding_window_span(p["L"], p["W"]),
+    "window-prefill-pairs": lambda p: cost.sliding_window_pairs(p["T"], p["W"]),
+})
+
+
+def test_the_window_and_rope_questions_use_published_figures() -> None:
+    assert BANK.get("window-receptive-field").params == {"L": 32, "W": 4096}  # Mistral-7B-v0.1
+    assert get_model("Mistral-7B").n_layers == 32
+    assert set(BANK.get("rope-slowest-wavelength").params["b"]) == {10_000, 500_000}  # Llama 2 and 3 rope_theta
+
+
+def _mla_full_over_latent(p: dict) -> float:
+    """Every head's full key (k_n + k_r) and value (v) against MLA's latent and rotary key, one layer."""
+    full = p["H"] * (p["kn"] + p["kr"] + p["v"])
+    return full / (cost.mla_cache_bytes_per_token(1, p["c"], p["kr"], 1))
+
+
+NUMERIC.update({
+    # mla
+    "mla-vs-mha-cache-ratio": _mla_full_over_latent,
+    "mla-absorbed-flops": lambda p: cost.mla_absorbed_flops_per_position(p["c"], p["r"]),
+})
+
+
+def _mla_groups() -> sympy.Expr:
+    f, _ = _s({"kv_lora_rank": "c", "rope_head_dim": "r", "head_dim": "D"})
+    return f["mla_gqa_equivalent_groups"]
+
+
+SYMBOLIC.update({"mla-gqa-equivalent-symbolic": _mla_groups})
+
+
+def test_the_mla_questions_use_deepseek_v3s_config() -> None:
+    m = MLA_MODELS["DeepSeek-V3"]
+    ratio = BANK.get("mla-vs-mha-cache-ratio").params
+    assert ratio == {"H": m.n_heads, "kn": m.qk_nope_head_dim, "kr": m.qk_rope_head_dim, "v": m.v_head_dim,
+                     "c": m.kv_lora_rank}
+    flops = BANK.get("mla-absorbed-flops").params
+    assert flops == {"c": m.kv_lora_rank, "r": m.qk_rope_head_dim, "kn": m.qk_nope_head_dim, "v": m.v_head_dim}
+
+
+def test_the_serving_questions_take_the_bank_past_180() -> None:
+    serving = [q for q in QUESTIONS if "serving" in q.tags]
+    assert len(serving) >= 60, len(serving)
+    assert len(QUESTIONS) >= 180, len(QUESTIONS)
+    assert all(set(q.tags) & set(SERVING_TAGS) for q in serving), [q.id for q in serving if not set(q.tags) & set(SERVING_TAGS)]
+
+
+NUMERIC.update({
+    # masking
+    "mask-fp16-max": lambda p: cost.float_max(p["e"], p["m"]),
 })

@@ -74,7 +74,8 @@ def test_stats_history_and_report_after_a_quiz(env, capsys, monkeypatch):
     assert stats["trend"] == [3.0, 3.0] and stats["sparkline"] == "▅▅"
     assert stats["weakest"][0] == {"area": "topic", "name": "gqa", "mean": 1.0, "count": 2}
     code, out, _ = run_main(["stats"], capsys, monkeypatch)
-    assert "mean 3.0 / 5" in out and "Trend" in out and "tutor quiz --plain --topic gqa" in out
+    assert "mean 3.0 / 5" in out and "Trend" in out and "tutor quiz --topic GQA" in out  # one vocabulary (issue 14)
+    assert "r reviews what is due" in out  # and what to press in the app
 
     code, out, _ = run_main(["history", "--json"], capsys, monkeypatch)
     history = json.loads(out)
@@ -91,7 +92,7 @@ def test_stats_history_and_report_after_a_quiz(env, capsys, monkeypatch):
     assert "query heads share one K/V head" in report["questions"][1]["prompt"]
     code, out, _ = run_main(["report", report["session"][:17], "--format", "md"], capsys, monkeypatch)
     assert out.startswith(f"# Attention Tutor session {report['session']}")
-    assert "| 2 | `t-prog-gqa-groups` | gqa | numeric | skipped |" in out
+    assert "| 2 | `t-prog-gqa-groups` | GQA | number | skipped |" in out
     code, out, err = run_main(["report", "nope"], capsys, monkeypatch)
     assert code == 2 and "no session 'nope'" in err
 

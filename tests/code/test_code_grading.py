@@ -55,8 +55,13 @@ def test_correct_answer_reports_time_against_reference(code_questions):
     q = code_questions["code.gqa-decode"]
     g = code.grade(make_variant(q, 1), q.answer)
     assert g.status is Status.CORRECT and g.score == 5
-    assert g.details["timing"]["submission_seconds"] >= 0 and g.details["timing"]["reference_seconds"] > 0
-    assert any(line.startswith("Time on the largest case") for line in g.feedback)
+    timing = g.details["timing"]
+    # Both medians of repeated runs, or (on a machine too loaded to measure) nothing at all.
+    if timing:
+        assert timing["submission_seconds"] >= 0 and timing["reference_seconds"] > 0
+        assert any(line.startswith("Time on the largest case (") for line in g.feedback)
+    else:
+        assert "Time on the largest case: not shown, the measurements varied too much to compare." in g.feedback
 
 
 def test_expected_overrides_the_reference(code_questions):

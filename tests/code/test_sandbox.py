@@ -180,11 +180,20 @@ def test_results_are_not_read_through_symlinks_or_fifos(tmp_path):
     weak = layers.Layers(root=found.root, privilege_drop="", namespaces=found.namespaces,
                          namespaces_detail="as found", landlock_abi=0, seccomp=False)
     w = client.Worker(weak)
+    # Requests in a directory any uid may search: under pytest's 0700 one the namespace view would
+    # cover the result directory and the swap could not even be tried.
+    import tempfile
+
+    reachable = tempfile.mkdtemp(prefix="tutor-swap-", dir="/tmp")
+    os.chmod(reachable, 0o755)
+    saved, tempfile.tempdir = tempfile.tempdir, reachable
     try:
         result = w.run([f"SECRET = {str(secret)!r}\n" + SWAP_RESULT_FILES], "f", {"c0.x": torch.ones(1)}, CASES,
                        client.Limits(wall_seconds=10))
     finally:
+        tempfile.tempdir = saved
         w.close()
+        os.rmdir(reachable)
     assert result.outcome == "exited"
     assert "SECRET" not in result.output
     assert result.programs is None  # the status is a FIFO now: no status, no verdict

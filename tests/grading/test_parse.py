@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sympy
 
-from tutor.grading.parse import MathMax, MathMin, MathSyntaxError, parse_big_o, parse_math
-from tutor.grading.render_math import to_text
+from tutor.grading.parse import MathMax, MathMin, MathSyntaxError, parse_math, parse_math_full
+from tutor.notation.sympy_text import to_text
 
 SYMBOLS = ["b", "n", "d", "G", "H", "h", "k", "d_model", "n_kv"]
 S = {name: sympy.Symbol(name, positive=True) for name in SYMBOLS}
@@ -120,10 +120,13 @@ def test_rejects_with_position(text: str, position: int | None, fragment: str) -
         assert info.value.position == position
 
 
-def test_caret_points_at_the_character() -> None:
+def test_error_span_is_data() -> None:
     with pytest.raises(MathSyntaxError) as info:
-        parse_math("2*b + x", SYMBOLS)
-    assert info.value.caret("2*b + x") == "2*b + x\n      ^"
+        parse_math("2*b + xyz", SYMBOLS)
+    assert (info.value.position, info.value.end) == (6, 9)  # the whole unknown word
+    with pytest.raises(MathSyntaxError) as info:
+        parse_math("2*b + #", SYMBOLS)
+    assert (info.value.position, info.value.end) == (6, 7)
 
 
 def test_thousands_separator_not_inside_function_arguments() -> None:
@@ -132,9 +135,11 @@ def test_thousands_separator_not_inside_function_arguments() -> None:
 
 def test_big_o_forms() -> None:
     for text in ("O(b n d)", r"\mathcal{O}(bnd)", r"\mathcal O(b n d)", "𝒪(bnd)"):
-        assert parse_big_o(text, SYMBOLS) == (b * n * d, True)
-    assert parse_big_o("b n d", SYMBOLS) == (b * n * d, False)
-    assert parse_big_o("O(b d^2) + O(b n d)", SYMBOLS)[0] == b * d**2 + b * n * d
+        parsed = parse_math_full(text, SYMBOLS, allow_big_o=True)
+        assert (parsed.expr, parsed.had_big_o) == (b * n * d, True)
+    parsed = parse_math_full("b n d", SYMBOLS, allow_big_o=True)
+    assert (parsed.expr, parsed.had_big_o) == (b * n * d, False)
+    assert parse_math("O(b d^2) + O(b n d)", SYMBOLS, allow_big_o=True) == b * d**2 + b * n * d
 
 
 def test_declared_multi_letter_symbol_wins_over_splitting() -> None:

@@ -108,3 +108,40 @@ def test_model_table() -> None:
         assert cost.attention_params(m.d_model, m.n_heads, m.n_kv_heads, m.head_dim) > 0
     with pytest.raises(KeyError, match="unknown model 'GPT-5'"):
         get_model("GPT-5")
+
+
+def test_sliding_window_caps_the_cache() -> None:
+    from reference_impl.models import cache_bytes
+
+    mistral = get_model("Mistral-7B")
+    assert mistral.sliding_window == 4096
+    per_token = cost.kv_cache_bytes_per_token(32, 8, 128)
+    assert cache_bytes(mistral, 2, 1000) == 2 * 1000 * per_token
+    assert cache_bytes(mistral, 2, 32768) == 2 * 4096 * per_token  # flat after the window
+    assert cache_bytes(mistral, 2, 32768, window=False) == cost.kv_cache_bytes(2, 32768, 32, 8, 128)
+    assert cache_bytes(mistral, 2, 32768, n_kv_heads=32, window=False) == cost.kv_cache_bytes(2, 32768, 32, 32, 128)
+    with pytest.raises(ValueError, match="batch must be a positive integer"):
+        cache_bytes(mistral, 0, 10)
+
+
+def test_mla_cache_counts_the_latent_and_the_rope_key() -> None:
+    from reference_impl.models import MLA_MODELS, cache_bytes, cache_bytes_per_token
+
+    ds = MLA_MODELS["DeepSeek-V3"]
+    assert ds.kind == "MLA"
+    assert cache_bytes_per_token(ds, 2) == cost.mla_cache_bytes_per_token(61, 512, 64, 2) == 61 * 576 * 2
+    # the MHA cache MLA replaces: keys of 128 + 64, values of 128, for each of the 128 heads
+    assert cache_bytes_per_token(ds, 2, n_kv_heads=128) == 61 * 128 * (192 + 128) * 2
+    assert cache_bytes(ds, 1, 1000, 1) == 1000 * 61 * 576
+
+
+def test_weight_bytes_reads_the_activated_parameters() -> None:
+    from reference_impl.models import MLA_MODELS, all_models, weight_bytes
+
+    assert weight_bytes(get_model("Llama-3-8B"), 2) == 2 * 8_030_261_248
+    assert weight_bytes(MLA_MODELS["DeepSeek-V3"], 1) == 37_000_000_000  # mixture of experts
+    assert all(weight_bytes(m) > 0 for m in all_models().values() if m.n_params)
+    # the published count agrees with the formula over the config to within embeddings and norms
+    llama = get_model("Llama-3-8B")
+    formula = cost.decode_weight_params(32, 4096, 32, 8, 14336, vocab=128256, head_dim=128)
+    assert 0 < llama.n_params - formula == 128256 * 4096 + 65 * 4096  # input embedding + 65 norm vectors

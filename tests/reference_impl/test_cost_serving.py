@@ -256,6 +256,32 @@ def test_deepseek_v3_mla_is_70272_bytes_per_token() -> None:
     assert cost.mla_cache_bytes_per_token(m.n_layers, m.kv_lora_rank, m.qk_rope_head_dim) == 70_272
 
 
+def test_mla_absorption_gives_the_same_output_and_its_flops_are_counted() -> None:
+    """Tiny MLA decode step both ways: decompressed K/V per head, and W_UK/W_UV absorbed."""
+    torch.manual_seed(0)
+    h, c, r, kn, dv, n = 3, 8, 4, 5, 6, 7
+    latent = torch.randn(n, c, dtype=torch.float64)  # cached c_KV
+    k_rope = torch.randn(n, r, dtype=torch.float64)  # cached rotary key, shared by heads
+    w_uk = torch.randn(h, c, kn, dtype=torch.float64)
+    w_uv = torch.randn(h, c, dv, dtype=torch.float64)
+    q_nope = torch.randn(h, kn, dtype=torch.float64)
+    q_rope = torch.randn(h, r, dtype=torch.float64)
+    # decompressed: per-head keys and values for every position
+    keys = torch.einsum("nc,hck->hnk", latent, w_uk)
+    values = torch.einsum("nc,hcv->hnv", latent, w_uv)
+    scores = torch.einsum("hk,hnk->hn", q_nope, keys) + torch.einsum("hr,nr->hn", q_rope, k_rope)
+    out = torch.einsum("hn,hnv->hv", scores.softmax(-1), values)
+    # absorbed: the query moves into the latent space, the output leaves it once per head
+    q_latent = torch.einsum("hk,hck->hc", q_nope, w_uk)
+    scores_abs = torch.einsum("hc,nc->hn", q_latent, latent) + torch.einsum("hr,nr->hn", q_rope, k_rope)
+    out_latent = torch.einsum("hn,nc->hc", scores_abs.softmax(-1), latent)
+    out_abs = torch.einsum("hc,hcv->hv", out_latent, w_uv)
+    assert torch.allclose(out, out_abs)
+    # multiply-adds per head and cached position in the three per-position einsums above
+    macs = (q_latent.shape[1] * latent.shape[0] + q_rope.shape[1] * k_rope.shape[0] + latent.numel()) / n
+    assert cost.mla_absorbed_flops_per_position(c, r) == 2 * macs == 2 * (2 * c + r)
+
+
 # --------------------------------------------------------------------------- speculative decoding
 
 
@@ -305,6 +331,32 @@ def test_sliding_window_span_is_mistrals_131k() -> None:
     assert L * (W - 1) < cost.sliding_window_span(L, W)
 
 
+# --------------------------------------------------------------------------- RoPE
+
+
+@pytest.mark.parametrize("D,base", [(8, 10_000.0), (128, 10_000.0), (128, 500_000.0)])
+def test_rope_wavelength_is_where_the_rotation_comes_round(D: int, base: float) -> None:
+    """Rotate a 2-d pair position by position (as RoPE does) and time a full turn of its angle."""
+    for pair in (0, 1, D // 2 - 1):
+        theta = base ** (-2 * pair / D)
+        rotation = torch.tensor([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]],
+                                dtype=torch.float64)
+        wavelength = cost.rope_wavelength(D, base, pair)
+        if wavelength > 2e3:
+            # too many positions to step through: check one position's turn times the wavelength
+            assert theta * wavelength == pytest.approx(2 * math.pi)
+            continue
+        x = torch.tensor([1.0, 0.0], dtype=torch.float64)
+        turned, m = 0.0, 0
+        while turned < 2 * math.pi:
+            y = rotation @ x
+            turned += math.atan2(x[0] * y[1] - x[1] * y[0], x @ y)
+            x, m = y, m + 1
+        assert m - 1 < wavelength <= m
+    with pytest.raises(ValueError, match="pair must be an integer"):
+        cost.rope_wavelength(128, 10_000.0, 64)
+
+
 # --------------------------------------------------------------------------- FlashAttention
 
 
@@ -347,6 +399,18 @@ def test_flash_block_sizes_fill_the_sram() -> None:
     br, bc = cost.flash_block_sizes(65_536, 64)
     # Q_i, K_j, V_j and O_i blocks together stay within M
     assert br * 64 + 2 * bc * 64 + br * 64 <= 65_536
+
+
+# --------------------------------------------------------------------------- masking
+
+
+@pytest.mark.parametrize("dtype,bits", [(torch.float16, (5, 10)), (torch.bfloat16, (8, 7)), (torch.float32, (8, 23))])
+def test_float_max_is_torchs_finfo(dtype: torch.dtype, bits: tuple[int, int]) -> None:
+    assert cost.float_max(*bits) == torch.finfo(dtype).max
+    # one step further overflows: adding the mask value twice in fp16 gives -inf
+    if dtype == torch.float16:
+        m = torch.tensor(-cost.float_max(*bits), dtype=dtype)
+        assert torch.isinf(m + m)
 
 
 # --------------------------------------------------------------------------- the sympy forms

@@ -140,3 +140,15 @@ class TestReasoningWidgets:
             await steady(pilot)
 
         assert snap_compare(self._app("tui-written", "tui-claims"), terminal_size=(80, 24), run_before=answer)
+
+
+@pytest.mark.parametrize("size", SIZES)
+class TestExplorerScreen:
+    """The KV-cache explorer on a sliding-window model: the GQA line flattens at the window."""
+
+    def test_explorer(self, snap_compare: Any, bank: Any, size: tuple[int, int]) -> None:
+        from tutor.explore import Settings
+        from tutor.tui.app import TutorApp
+
+        app = TutorApp(bank=bank, explore=Settings("Mistral-7B", context=8192))
+        assert snap_compare(app, terminal_size=size, run_before=steady)

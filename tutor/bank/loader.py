@@ -23,6 +23,7 @@ from tutor.bank.errors import BankError, Problem, UnknownQuestion, did_you_mean
 from tutor.bank.explain import describe, dotted, explain
 from tutor.bank.model import KINDS, MODEL_FOR_KIND, TOPICS, ChoiceQuestion, QuestionBase
 from tutor.bank.variant import placeholders
+from tutor.notation.spans import MATH_OR_CODE, PLACEHOLDER
 
 # libyaml's parser is several times faster than the pure-Python one; both keep marks.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -35,8 +36,6 @@ QUESTION_KEYS: tuple[str, ...] = tuple(dict.fromkeys(k for m in MODEL_FOR_KIND.v
 # `defaults:` may set any of them but `id` (unique) and `kind` (each question says what it is).
 DEFAULT_KEYS: tuple[str, ...] = tuple(k for k in QUESTION_KEYS if k not in ("id", "kind"))
 
-_MATH_OR_CODE = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$|```.*?```|`[^`\n]+`", re.DOTALL)
-_PLACEHOLDER_AT = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 
 
 # --- the loaded bank ---------------------------------------------------------------------------
@@ -462,8 +461,8 @@ def format_checks(question: QuestionBase) -> list[tuple[tuple[str | int, ...], s
     found: list[tuple[tuple[str | int, ...], str, bool]] = []
     params = question.params
     for path, text in _texts(question):
-        shielded = [m.span() for m in _MATH_OR_CODE.finditer(text)] if ("$" in text or "`" in text) else []
-        for match in _PLACEHOLDER_AT.finditer(text):
+        shielded = [m.span() for m in MATH_OR_CODE.finditer(text)] if ("$" in text or "`" in text) else []
+        for match in PLACEHOLDER.finditer(text):
             name = match.group(1)
             if name in params or any(a <= match.start() < b for a, b in shielded):
                 continue

@@ -308,6 +308,28 @@ class CodeQuestion(QuestionBase):
     memory_limit: int = Field(default=4096, gt=0, description="MiB of address space for the child.")
     mutants: list[Mutant] = Field(default_factory=list)
     answer: str = Field(description="A model solution (Python), shown after grading; must pass.")
+    length: str | None = Field(
+        default=None,
+        description="The dimension that is a sequence length (e.g. `s`): `tutor validate` checks the cases cover "
+        "length 1, 2-4, a middle one and one >= 16 for every head layout; the drawn case varies it.",
+    )
+    vary: dict[str, Annotated[list[int], Field(min_length=2, max_length=2)]] = Field(
+        default_factory=dict,
+        description="Dimensions redrawn in the extra case made at grading time, as [low, high] (inclusive); "
+        "the other dimensions come from a case picked at random. Default: `length` from 1 to the longest "
+        "case's length + 8.",
+    )
+
+    @model_validator(mode="after")
+    def _dims_known(self) -> "CodeQuestion":
+        names = set.intersection(*(set(c.dims) for c in self.cases))
+        for name in ([self.length] if self.length else []) + list(self.vary):
+            if name not in names:
+                raise ValueError(f"{name!r} is not a dimension of every case (they have {sorted(names)})")
+        for name, (low, high) in self.vary.items():
+            if not 0 <= low <= high:
+                raise ValueError(f"vary.{name}: need 0 <= low <= high, got [{low}, {high}]")
+        return self
 
 
 Question = Annotated[

@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.bank.model import ChoiceQuestion, MultiQuestion, QuestionBase
-
-_PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
+from tutor.notation.numbers import format_param
+from tutor.notation.spans import PLACEHOLDER
 
 
 def placeholders(text: str) -> list[str]:
     """Names of `{name}` placeholders in a prompt (`{{` and `}}` are literal braces)."""
-    return _PLACEHOLDER.findall(text)
-
-
-def _format_number(value: int | float) -> str:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
+    return PLACEHOLDER.findall(text)
 
 
 def render(text: str, params: dict[str, int | float]) -> str:
     """Replace `{name}` with the param's value; `{{`/`}}` become single braces."""
-    out = _PLACEHOLDER.sub(lambda m: _format_number(params[m.group(1)]) if m.group(1) in params else m.group(0), text)
+    out = PLACEHOLDER.sub(lambda m: format_param(params[m.group(1)]) if m.group(1) in params else m.group(0), text)
     return out.replace("{{", "{").replace("}}", "}")
 
 

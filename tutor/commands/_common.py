@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from tutor.bank.model import KINDS, TOPICS
+from tutor.bank.names import flag_value, kind_name, parse_kind, parse_topic, topic_name
 from tutor.errors import print_bank_problems
 
 
@@ -21,8 +22,32 @@ def add_bank_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--topic", action="append", default=[], choices=TOPICS, help="only this topic (repeatable)")
-    parser.add_argument("--kind", action="append", default=[], choices=KINDS, help="only this kind (repeatable)")
+    topics = ", ".join(flag_value(topic_name(t)) for t in TOPICS)
+    kinds = ", ".join(kind_name(k) for k in KINDS)
+    parser.add_argument(
+        "--topic", action="append", default=[], type=topic_arg, metavar="TOPIC",
+        help=f"only this topic (repeatable): {topics}; the YAML keys (kv-cache) work too",
+    )
+    parser.add_argument(
+        "--kind", action="append", default=[], type=kind_arg, metavar="KIND",
+        help=f"only this kind (repeatable): {kinds}; the YAML keys (numeric, complexity, ...) work too",
+    )
+
+
+def topic_arg(text: str) -> str:
+    """argparse type for --topic: any accepted spelling -> the YAML key."""
+    try:
+        return parse_topic(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def kind_arg(text: str) -> str:
+    """argparse type for --kind: any accepted spelling -> the YAML key."""
+    try:
+        return parse_kind(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def bank_paths(args: argparse.Namespace) -> tuple[str, ...]:

@@ -27,7 +27,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="the variant's seed (default 0): it draws the question's params; "
         "(`tutor quiz --seed` is a session's seed, from which each question's variant seed is drawn)",
     )
-    parser.add_argument("--json", action="store_true", help="print JSON: id, status, score, fraction, interpreted, feedback, expected")
+    parser.add_argument(
+        "--values-seed", type=int, default=None, metavar="N",
+        help="code questions: replay a grading with these case values (a grade's details.values_seed); "
+        "by default the values are drawn fresh for every grading",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON: id, status, score, fraction, interpreted, "
+                        "feedback, expected (and details, with values_seed for code)")
     add_bank_option(parser)
 
 
@@ -40,11 +46,15 @@ def _read_text(path: str) -> str:
         raise UserError(f"{path} is not UTF-8 text") from None
 
 
-def _grade_one(bank: Any, question_id: str, answer: str, seed: int) -> dict[str, Any]:
+def _grade_one(bank: Any, question_id: str, answer: str, seed: int, values_seed: int | None = None) -> dict[str, Any]:
     from tutor.bank.variant import make_variant
     from tutor.grading import grade
 
     question = bank.get(question_id)  # raises UnknownQuestion (a KeyError) with a did-you-mean
+    if question.kind == "code":
+        from tutor.grading import code  # deferred: the sandbox only for code
+
+        return code.grade(make_variant(question, seed), answer, values_seed=values_seed).to_json(question_id)
     return grade(make_variant(question, seed), answer).to_json(question_id)
 
 
@@ -107,7 +117,7 @@ def _run_batch(args: argparse.Namespace) -> int:
             raise UserError(f"{args.answers}: entry {number}: seed must be an integer, got {seed!r}")
         qid = str(entry["id"])
         try:
-            results.append(_grade_one(bank, qid, answer_text(entry.get("answer")), seed))
+            results.append(_grade_one(bank, qid, answer_text(entry.get("answer")), seed, args.values_seed))
         except KeyError as exc:
             errors += 1
             results.append(_unknown(qid, exc))
@@ -133,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     answer = _read_text(args.answer_file) if args.answer_file else args.answer
     bank = load_bank_or_exit(args)
     try:
-        result = _grade_one(bank, args.id, answer, args.seed)
+        result = _grade_one(bank, args.id, answer, args.seed, args.values_seed)
     except KeyError as exc:
         raise UserError(str(exc.args[0]) if exc.args else f"unknown question {args.id!r}") from None
     if args.json:

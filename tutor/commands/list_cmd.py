@@ -54,10 +54,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     width = max(len(q.id) for q in questions)
     from tutor.bank.variant import make_variant
-    from tutor.mathtext import plain_math
+    from tutor.notation.latex import plain_math
+
+    from tutor.bank.names import kind_name, topic_name
 
     for q in questions:
         preview = plain_math(make_variant(q, 0).prompt)  # as a learner sees it: params filled in, math as unicode
-        print(f"{q.id:<{width}}  {q.kind:<10} {q.topic:<9} d{q.difficulty}  {_first_line(preview, 60)}")
+        print(f"{q.id:<{width}}  {kind_name(q.kind):<10} {topic_name(q.topic):<9} d{q.difficulty}  {_first_line(preview, 60)}")
     print(f"{len(questions)} question(s)")
     return 0

@@ -19,6 +19,7 @@ def _bar(mean: float, width: int = 20) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tutor.bank.names import flag_value, kind_name, topic_name
     from tutor.session.levels import level_name
     from tutor.session.stats import compute
 
@@ -35,15 +36,19 @@ def run(args: argparse.Namespace) -> int:
         return 0
     assert stats.mean is not None
     print(f"{stats.answers} questions answered in {stats.sessions} sessions; mean {stats.mean:.1f} / 5 ({level_name(stats.mean)})")
-    for title, areas in (("By topic", stats.by_topic), ("By kind", stats.by_kind)):
+    for title, areas, namer in (("By topic", stats.by_topic, topic_name), ("By kind", stats.by_kind, kind_name)):
         print(f"\n{title}")
         for a in areas:
-            print(f"  {a.name:<11} {_bar(a.mean)} {a.mean:.1f} / 5  ({a.count})")
+            print(f"  {namer(a.name):<11} {_bar(a.mean)} {a.mean:.1f} / 5  ({a.count})")
     print(f"\nTrend (mean per session, last {len(stats.trend)}, 1 ▁ … █ 5): {stats.sparkline}")
     if stats.weakest:
         print("\nWeakest areas")
         for a in stats.weakest:
             flag = "--topic" if a.area == "topic" else "--kind"
-            print(f"  {a.area} {a.name}: {a.mean:.1f} / 5  ->  tutor quiz --plain {flag} {a.name}")
-    print(f"\nDue for review: {stats.due}" + ("  ->  tutor quiz --plain --review" if stats.due else ""))
+            name = topic_name(a.name) if a.area == "topic" else kind_name(a.name)
+            print(f"  {a.area} {name}: {a.mean:.1f} / 5  ->  tutor quiz {flag} {flag_value(name)}")
+    print(f"\nDue for review: {stats.due}" + ("  ->  tutor quiz --review" if stats.due else ""))
+    # App users practise from the start screen; the same commands work line by line with --plain.
+    print("\nIn the app (tutor): r reviews what is due, f3 shows this progress and starts its suggestions;")
+    print("line by line: add --plain to any of the commands above.")
     return 0

@@ -17,20 +17,6 @@ from tutor.grading.grade import Grade, Status, score_for
 
 __all__ = ["Grade", "Status", "answer_text", "grade", "grade_against", "score_for"]
 
-_MODULES = {
-    "shape": "shape",
-    "einsum": "einsum",
-    "numeric": "numeric",
-    "symbolic": "symbolic",
-    "complexity": "complexity",
-    "choice": "choice",
-    "text": "text",
-    "code": "code",
-    "statements": "statements",
-    "multi": "multi",
-}
-
-
 def answer_text(value: Any) -> str:
     """An answer written in a YAML file (a list for a shape, a number) as the text a learner types."""
     if value is None:
@@ -41,7 +27,7 @@ def answer_text(value: Any) -> str:
 
 
 def _module(kind: str):
-    return importlib.import_module(f"tutor.grading.{_MODULES[kind]}")
+    return importlib.import_module(f"tutor.grading.{kind}")  # each kind's grader is the module of that name
 
 
 # Typed-answer look-alikes mapped one character to one, so every position a grader reports still

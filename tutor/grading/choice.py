@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 from tutor.bank.model import ChoiceQuestion, MultiQuestion
 from tutor.bank.variant import Variant, render
-from tutor.grading.grade import Grade
+from tutor.grading.grade import Grade, invalid_from
 
 MAX_LENGTH = 2000
 _COMMAS = re.compile(r"\s*[,;]\s*")
@@ -29,10 +29,13 @@ _TOKEN = re.compile(r"^\(?([A-Za-z]|\d{1,3})[.)]?$")
 class ChoiceError(ValueError):
     """An answer naming no option; `token` is the offending piece, used to find `position`."""
 
-    def __init__(self, message: str, position: int | None = None, token: str | None = None) -> None:
+    def __init__(
+        self, message: str, position: int | None = None, token: str | None = None, end: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.position = position
+        self.end = end  # just past the part that broke; None: the one character at `position`
         self.token = token
 
 
@@ -87,7 +90,8 @@ def read_answer(answer: str, options: Sequence[str]) -> list[int]:
         return _read(answer, options)
     except ChoiceError as exc:
         if exc.position is None and exc.token is not None:
-            raise ChoiceError(exc.message, _find(answer, exc.token)) from None
+            at = _find(answer, exc.token)
+            raise ChoiceError(exc.message, at, end=None if at is None else at + len(exc.token)) from None
         raise
 
 
@@ -222,7 +226,7 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
     try:
         picks = read_answer(answer, options)
     except ChoiceError as exc:
-        return Grade.invalid(exc.message, expected=expected_text, position=exc.position)
+        return invalid_from(exc, expected=expected_text)
     interpreted = "; ".join(_label(options, i) for i in sorted(picks))
     hits = [i for i in sorted(picks) if i in right]
     misses = [i for i in sorted(picks) if i not in right]

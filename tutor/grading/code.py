@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import math
 import operator
 import threading
 import time
@@ -35,16 +34,18 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from tutor.bank.model import CodeQuestion, TensorArg
+from tutor.bank.model import CodeCase, CodeQuestion, TensorArg
 from tutor.bank.variant import Variant
 from tutor.grading.grade import Grade, Status
 from tutor.sandbox.client import Cancelled, Limits, RunResult, SandboxError, shared_worker
 from tutor.sandbox.layers import detect
+from tutor.sandbox.timing import robust_time
 
 __all__ = ["GradingCancelled", "SandboxError", "WeakSandboxError", "grade", "prestart", "validate_question"]
 
 _MAX_SOURCE = 100_000
 _MAX_OUTPUT_LINES = 40
+OUTPUT_PREFIX = "  │ "  # marks every line the submission printed
 
 
 class GradingCancelled(Exception):
@@ -113,7 +114,8 @@ class Prepared:
     descriptions: list[str]  # per case: "x [2, 5, 16], num_heads=4"
     labels: list[str]
     largest: int  # index of the largest case
-    reference_seconds: float  # the reference on the largest case
+    reference_seconds: float | None  # median of the timed repetitions on the largest case; None: too noisy
+    values_seed: int = 0  # the tensor values (and the drawn case's sizes) come from this
 
 
 def pick_device() -> str:
@@ -122,8 +124,15 @@ def pick_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def _seed(question: CodeQuestion, seed: int, case: int, arg: int) -> int:
-    return zlib.crc32(f"{question.id}:{seed}:{case}:{arg}".encode())
+def new_values_seed() -> int:
+    """A fresh, non-reproducible seed for the case values of one grading (recorded in the grade)."""
+    import secrets
+
+    return secrets.randbelow(1 << 31)
+
+
+def _seed(question: CodeQuestion, seed: int, values_seed: int, case: int, arg: int) -> int:
+    return zlib.crc32(f"{question.id}:{seed}:{values_seed}:{case}:{arg}".encode())
 
 
 def _reference(question: CodeQuestion) -> Callable[..., Any]:
@@ -138,8 +147,82 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def prepare(question: CodeQuestion, seed: int, device: str) -> Prepared:
-    """Make the inputs of every case (deterministic, on the CPU) and the reference's outputs."""
+def vary_ranges(question: CodeQuestion) -> dict[str, tuple[int, int]]:
+    """The dimensions the drawn case redraws, and their ranges (see `CodeQuestion.vary`)."""
+    if question.vary:
+        return {k: (v[0], v[1]) for k, v in question.vary.items()}
+    if question.length:
+        return {question.length: (1, max(c.dims[question.length] for c in question.cases) + 8)}
+    return {}
+
+
+def drawn_cases(question: CodeQuestion, values_seed: int, tries: int = 20) -> list[CodeCase]:
+    """Candidates for the case drawn at grading time, first choice first (all from `values_seed`).
+
+    Each takes the sizes of a case picked at random (not a zero case) and redraws the `vary`
+    dimensions; the first candidate whose shapes are valid and on which the reference runs is used.
+    """
+    import random
+
+    ranges = vary_ranges(question)
+    if not ranges:
+        return []
+    rng = random.Random(values_seed)
+    templates = [c for c in question.cases if not c.zero] or list(question.cases)
+    out = []
+    for _ in range(tries):
+        template = rng.choice(templates)
+        dims = dict(template.dims)
+        dims.update({k: rng.randint(low, high) for k, (low, high) in ranges.items()})
+        label = "drawn now: " + ", ".join(f"{k}={dims[k]}" for k in ranges)
+        out.append(CodeCase(label=label, dims=dims))
+    return out
+
+
+def _make_case(question: CodeQuestion, seed: int, values_seed: int, i: int, case: CodeCase, device: str,
+               reference: Callable[..., Any]) -> tuple[dict[str, Any], list[list[Any]], Any, str, int]:
+    import torch
+
+    inputs: dict[str, Any] = {}
+    call: list[list[Any]] = []
+    args: list[Any] = []
+    parts: list[str] = []
+    size = 0
+    for a, arg in enumerate(question.args):
+        if isinstance(arg, TensorArg):
+            shape = [_int_dim(s, case.dims) for s in arg.shape]
+            gen = torch.Generator().manual_seed(_seed(question, seed, values_seed, i, a))
+            if arg.name in case.zero:
+                t = torch.zeros(shape, dtype=torch.float32)
+            else:
+                t = torch.randn(shape, generator=gen, dtype=torch.float32) * arg.scale
+            t = t.to(getattr(torch, arg.dtype))
+            key = f"c{i}.{arg.name}"
+            inputs[key] = t
+            call.append(["tensor", key])
+            args.append(t.to(device))
+            parts.append(f"{arg.name} {list(shape)}")
+            size += t.numel()
+        else:
+            value = eval_dim(arg.value, case.dims)
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            call.append(["value", value])
+            args.append(value)
+            parts.append(f"{arg.name}={value}")
+    with torch.no_grad():
+        out = reference(*args)
+    if type(out) is not torch.Tensor:
+        raise ValueError(f"{question.id}: the reference returned {type(out).__name__} on case {i + 1}")
+    return inputs, call, out.detach().to("cpu"), ", ".join(parts), size
+
+
+def prepare(question: CodeQuestion, seed: int, device: str, values_seed: int = 0) -> Prepared:
+    """Make the inputs of every case (on the CPU, values from `values_seed`) and the reference's outputs.
+
+    The bank's cases come first, then one case whose sizes are drawn from `values_seed` (see
+    `drawn_cases`); `seed` (the variant's) and `values_seed` together fix every tensor value.
+    """
     import torch
 
     reference = _reference(question)
@@ -147,53 +230,31 @@ def prepare(question: CodeQuestion, seed: int, device: str) -> Prepared:
     cases: list[list[list[Any]]] = []
     expected: list[Any] = []
     descriptions: list[str] = []
+    labels: list[str] = []
     sizes: list[int] = []
+
+    def add(i: int, case: CodeCase) -> None:
+        made = _make_case(question, seed, values_seed, i, case, device, reference)
+        inputs.update(made[0])
+        cases.append(made[1])
+        expected.append(made[2])
+        descriptions.append(made[3])
+        sizes.append(made[4])
+        labels.append(case.label or f"case {i + 1}")
+
     for i, case in enumerate(question.cases):
-        call: list[list[Any]] = []
-        args: list[Any] = []
-        parts: list[str] = []
-        size = 0
-        for a, arg in enumerate(question.args):
-            if isinstance(arg, TensorArg):
-                shape = [_int_dim(s, case.dims) for s in arg.shape]
-                gen = torch.Generator().manual_seed(_seed(question, seed, i, a))
-                if arg.name in case.zero:
-                    t = torch.zeros(shape, dtype=torch.float32)
-                else:
-                    t = torch.randn(shape, generator=gen, dtype=torch.float32) * arg.scale
-                t = t.to(getattr(torch, arg.dtype))
-                key = f"c{i}.{arg.name}"
-                inputs[key] = t
-                call.append(["tensor", key])
-                args.append(t.to(device))
-                parts.append(f"{arg.name} {list(shape)}")
-                size += t.numel()
-            else:
-                value = eval_dim(arg.value, case.dims)
-                if isinstance(value, float) and value.is_integer():
-                    value = int(value)
-                call.append(["value", value])
-                args.append(value)
-                parts.append(f"{arg.name}={value}")
-        with torch.no_grad():
-            out = reference(*args)
-        if type(out) is not torch.Tensor:
-            raise ValueError(f"{question.id}: the reference returned {type(out).__name__} on case {i + 1}")
-        expected.append(out.detach().to("cpu"))
-        cases.append(call)
-        descriptions.append(", ".join(parts))
-        sizes.append(size)
+        add(i, case)
+    for candidate in drawn_cases(question, values_seed):
+        try:
+            add(len(question.cases), candidate)
+            break
+        except Exception:  # the drawn sizes do not suit the reference (e.g. a position past the cache): next
+            continue
     largest = max(range(len(sizes)), key=sizes.__getitem__)
     args = [inputs[v].to(device) if kind == "tensor" else v for kind, v in cases[largest]]
     with torch.no_grad():
-        reference(*args)  # warm
-        _sync(device)
-        start = time.perf_counter()
-        reference(*args)
-        _sync(device)
-        reference_seconds = time.perf_counter() - start
-    labels = [c.label or f"case {i + 1}" for i, c in enumerate(question.cases)]
-    return Prepared(device, inputs, cases, expected, descriptions, labels, largest, reference_seconds)
+        reference_seconds = robust_time(lambda: reference(*args), lambda: _sync(device))
+    return Prepared(device, inputs, cases, expected, descriptions, labels, largest, reference_seconds, values_seed)
 
 
 # --- comparing one output with the expected one ---
@@ -259,7 +320,8 @@ def _run(question: CodeQuestion, prepared: Prepared, programs: list[str],
     expected_bytes = sum(e.numel() * e.element_size() for e in prepared.expected) * len(programs)
     try:
         return shared_worker().run(programs, question.entry, prepared.inputs, prepared.cases,
-                                   _limits(question, expected_bytes), prepared.device, cancel_event)
+                                   _limits(question, expected_bytes), prepared.device, cancel_event,
+                                   timed_case=prepared.largest)
     except Cancelled:
         raise GradingCancelled() from None
 
@@ -272,11 +334,11 @@ def _outputs(result: RunResult, program: int, n_cases: int) -> list[Any]:
 
 _CACHE_SIZE = 16
 _cache_lock = threading.Lock()
-_prepared_cache: dict[tuple[str, int, str], tuple[CodeQuestion, Prepared]] = {}
-_mutant_cache: dict[tuple[str, int, str], tuple[CodeQuestion, list[list[Any]]]] = {}
+_prepared_cache: dict[tuple[str, int, int, str], tuple[CodeQuestion, Prepared]] = {}
+_mutant_cache: dict[tuple[str, int, int, str], tuple[CodeQuestion, list[list[Any]]]] = {}
 
 
-def _cached(cache: dict, key: tuple[str, int, str], question: CodeQuestion, make: Callable[[], Any]) -> Any:
+def _cached(cache: dict, key: tuple[str, int, int, str], question: CodeQuestion, make: Callable[[], Any]) -> Any:
     with _cache_lock:
         hit = cache.get(key)
         if hit is not None and hit[0] is question:
@@ -289,8 +351,9 @@ def _cached(cache: dict, key: tuple[str, int, str], question: CodeQuestion, make
     return value
 
 
-def _prepared(question: CodeQuestion, seed: int, device: str) -> Prepared:
-    return _cached(_prepared_cache, (question.id, seed, device), question, lambda: prepare(question, seed, device))
+def _prepared(question: CodeQuestion, seed: int, device: str, values_seed: int) -> Prepared:
+    return _cached(_prepared_cache, (question.id, seed, values_seed, device), question,
+                   lambda: prepare(question, seed, device, values_seed))
 
 
 def _mutant_outputs(question: CodeQuestion, seed: int, prepared: Prepared,
@@ -302,7 +365,7 @@ def _mutant_outputs(question: CodeQuestion, seed: int, prepared: Prepared,
 
     if not question.mutants:
         return []
-    return _cached(_mutant_cache, (question.id, seed, prepared.device), question, make)
+    return _cached(_mutant_cache, (question.id, seed, prepared.values_seed, prepared.device), question, make)
 
 
 # --- the grade ---
@@ -406,8 +469,13 @@ def _diagnose(question: CodeQuestion, actual: list[Any], passed: list[bool],
 
 def grade(variant: Variant, answer: str, expected: Any | None = None, *,
           cancel_event: threading.Event | None = None, require_strong_sandbox: bool = False,
-          allow_weak_sandbox: bool = False, device: str | None = None) -> Grade:
-    """Grade a code answer (see the module docstring for cancelling and the sandbox flags)."""
+          allow_weak_sandbox: bool = False, device: str | None = None, values_seed: int | None = None) -> Grade:
+    """Grade a code answer (see the module docstring for cancelling and the sandbox flags).
+
+    `values_seed` fixes the tensor values and the drawn case's sizes; None draws a fresh one (from
+    `secrets`), so a table of outputs precomputed for some seed does not pass. It is recorded in
+    `details["values_seed"]`: grading again with it replays the same cases.
+    """
     question = variant.question
     if not isinstance(question, CodeQuestion):
         raise TypeError(f"{question.id} is a {question.kind} question, not a code question")
@@ -415,12 +483,15 @@ def grade(variant: Variant, answer: str, expected: Any | None = None, *,
         raise WeakSandboxError(
             "only the base sandbox layer is available here (no namespaces, no Landlock), which is too weak "
             "for grading other people's code; run `tutor doctor` for details, or pass --allow-weak-sandbox")
+    answer = answer.removeprefix("\ufeff")  # a byte-order mark some editors write: not part of the code
     invalid = _syntax_check(question, answer)
     if invalid is not None:
         return invalid
     shared_worker()  # starts the worker (if cold) so that its torch import overlaps ours
     device = device or pick_device()
-    prepared = _prepared(question, variant.seed, device)
+    if values_seed is None:
+        values_seed = new_values_seed()
+    prepared = _prepared(question, variant.seed, device, values_seed)
     expected_outputs = prepared.expected
     if expected is not None:
         model = _run(question, prepared, [str(expected)], cancel_event)
@@ -479,24 +550,31 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
             if diagnosis:
                 feedback.append(f"Diagnosis: {diagnosis}")
     if result.output.strip():
+        # Every printed line carries a prefix, so printed text cannot pass for the grader's own lines.
         feedback.append("Your code printed:")
         lines = result.output.rstrip("\n").splitlines()
-        feedback.extend("  " + line for line in lines[:_MAX_OUTPUT_LINES])
+        feedback.extend(OUTPUT_PREFIX + line for line in lines[:_MAX_OUTPUT_LINES])
         if len(lines) > _MAX_OUTPUT_LINES:
             feedback.append(f"  ... ({len(lines) - _MAX_OUTPUT_LINES} more lines)")
-    timing: dict[str, float] = {"reference_seconds": prepared.reference_seconds}
+    timing: dict[str, float] = {}
     if report is not None and not report.load_error and passed[prepared.largest]:
         mine = report.cases[prepared.largest].seconds
-        if mine is not None:
-            timing["submission_seconds"] = mine
-            ratio = mine / prepared.reference_seconds if prepared.reference_seconds > 0 else math.inf
+        ref = prepared.reference_seconds
+        if mine is not None and ref is not None and ref > 0:  # both steady medians, else no time at all
+            timing = {"submission_seconds": mine, "reference_seconds": ref}
             feedback.append(f"Time on the largest case ({prepared.labels[prepared.largest]}): yours "
-                            f"{mine * 1e3:.2f} ms, the reference {prepared.reference_seconds * 1e3:.2f} ms ({ratio:.1f}x).")
+                            f"{mine * 1e3:.2f} ms, the reference {ref * 1e3:.2f} ms ({mine / ref:.1f}x; "
+                            "medians of repeated runs).")
+        else:
+            feedback.append("Time on the largest case: not shown, the measurements varied too much to compare.")
+    feedback.append(f"Case values drawn with values seed {prepared.values_seed} "
+                    f"(replay: --values-seed {prepared.values_seed}).")
     details = {
         "cases": [{"label": prepared.labels[i], "passed": passed[i], "reason": comparisons[i].reason}
                   for i in range(n)],
         "device": prepared.device,
         "timing": timing,
+        "values_seed": prepared.values_seed,
         "diagnosis": diagnosis,
         "sandbox": detect().names(),
         "run": {"outcome": result.outcome, "exit_code": result.exit_code, "signal": result.signal,
@@ -535,7 +613,7 @@ def validate_question(question: CodeQuestion, device: str | None = None) -> list
         return problems + [f"{where}: reference {question.reference!r} cannot be loaded: {exc}"]
     device = device or pick_device()
     try:
-        prepared = _prepared(question, 0, device)
+        prepared = _prepared(question, 0, device, 0)
     except Exception as exc:  # the reference or a case is broken: report it, keep validating the bank
         return problems + [f"{where}: the reference fails to run on the cases: {type(exc).__name__}: {exc}"]
     import torch
@@ -545,20 +623,36 @@ def validate_question(question: CodeQuestion, device: str | None = None) -> list
             problems.append(f"{where}: the reference gives non-finite values on {prepared.labels[i]}")
     variant = make_variant(question, 0)
     tol = question.tolerance.cuda if device == "cuda" else question.tolerance.cpu
-    g = grade(variant, question.answer, device=device)
+    g = grade(variant, question.answer, device=device, values_seed=0)
     if g.status is not Status.CORRECT:
         problems.append(f"{where}: the model answer does not pass: " + " / ".join(g.feedback[:4]))
+    problems += _drawn_case_problems(question, device)
     if question.mutants:
         for mutant, outs in zip(question.mutants, _mutant_outputs(question, 0, prepared, None)):
-            if all(o is not None and compare(o, e, tol.rtol, tol.atol).ok for o, e in zip(outs, prepared.expected)):
+            fixed = len(question.cases)  # the bank's own cases must reject it; the drawn one is a bonus
+            if all(o is not None and compare(o, e, tol.rtol, tol.atol).ok
+                   for o, e in zip(outs[:fixed], prepared.expected[:fixed])):
                 problems.append(f"{where}: mutant {mutant.name!r} passes every case; add a case that rejects it")
     for k, code in enumerate(question.examples.accept):
-        g = grade(variant, str(code), device=device)
+        g = grade(variant, str(code), device=device, values_seed=0)
         if g.status is not Status.CORRECT:
             problems.append(f"{where}: examples.accept[{k}] does not pass: " + " / ".join(g.feedback[:4]))
     for k, code in enumerate(question.examples.reject):
-        g = grade(variant, str(code), device=device)
+        g = grade(variant, str(code), device=device, values_seed=0)
         if g.status is Status.CORRECT:
             problems.append(f"{where}: examples.reject[{k}] passes every case")
     return problems
 
+
+
+def _drawn_case_problems(question: CodeQuestion, device: str, seeds: int = 8) -> list[str]:
+    """The case drawn at grading time must exist and suit the reference for any values seed."""
+    if not vary_ranges(question):
+        return [f"{question.id}: no case is drawn at grading time: give `length:` (the sequence-length "
+                "dimension) or `vary:` (dimensions and their [low, high] ranges)"]
+    for values_seed in range(seeds):
+        if len(prepare(question, 0, device, values_seed).cases) != len(question.cases) + 1:
+            ranges = ", ".join(f"{k} in {list(v)}" for k, v in vary_ranges(question).items())
+            return [f"{question.id}: no drawn case ({ranges}) suits the reference for values seed {values_seed}; "
+                    "narrow `vary:`"]
+    return []

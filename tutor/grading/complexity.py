@@ -26,9 +26,9 @@ import sympy
 from tutor.bank.model import ComplexityQuestion
 from tutor.bank.variant import Variant
 from tutor.grading.equivalence import estimate_terms
-from tutor.grading.grade import Grade
+from tutor.grading.grade import Grade, invalid_from
 from tutor.grading.parse import MathMax, MathMin, MathSyntaxError, parse_math_full
-from tutor.grading.render_math import superscript
+from tutor.notation.scripts import superscript
 from tutor.grading.symbolic import allowed_symbols, substitute_where, where_map
 
 __all__ = ["ComplexityError", "Term", "dominant_terms", "format_big_o", "grade"]
@@ -290,7 +290,7 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     try:
         parsed = parse_math_full(answer, symbols, allow_big_o=True)
     except MathSyntaxError as err:
-        return Grade.invalid(err.message, position=err.position, expected=expected_text)
+        return invalid_from(err, expected=expected_text)
     try:
         terms = dominant_terms(substitute_where(parsed.expr, where))
     except ComplexityError as err:

@@ -24,7 +24,7 @@ from tutor.grading.einsum_analysis import (
     compare,
     parse_equation,
 )
-from tutor.grading.grade import Grade
+from tutor.grading.grade import Grade, invalid_from
 
 MAX_LENGTH = 1000
 # Keyword arguments of torch/NumPy/JAX einsum that do not change the result.
@@ -35,10 +35,13 @@ _FENCE = re.compile(r"^```[A-Za-z0-9_+-]*[ \t]*\n?(.*?)\n?```$", re.DOTALL)
 class AnswerError(ValueError):
     """An answer that cannot be read; `position` is a 0-based index into the answer text."""
 
-    def __init__(self, message: str, position: int | None = None, *, wrong_rank: bool = False) -> None:
+    def __init__(
+        self, message: str, position: int | None = None, *, wrong_rank: bool = False, end: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.position = position
+        self.end = end  # just past the part that broke; None: the one character at `position`
         self.wrong_rank = wrong_rank  # readable, but a term has the wrong number of axes: graded as wrong
 
 
@@ -88,7 +91,8 @@ def _analyse_at(equation: str, offset: int, operands: Sequence[tuple[str, Sequen
         return analyse(parse_equation(equation), operands)
     except EinsumError as exc:
         position = None if exc.position is None else offset + exc.position
-        raise AnswerError(exc.message, position, wrong_rank=isinstance(exc, RankMismatch)) from None
+        end = None if exc.end is None else offset + exc.end
+        raise AnswerError(exc.message, position, wrong_rank=isinstance(exc, RankMismatch), end=end) from None
 
 
 def _line_starts(text: str) -> list[int]:
@@ -269,7 +273,7 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
             # The equation reads fine but assumes an operand has other axes (e.g. a head axis on MQA's
             # shared V): that is the misconception under test, so it is wrong, not unreadable.
             return Grade.of(0.0, interpreted=" ".join(answer.split()), expected=expected_text, feedback=[exc.message])
-        return Grade.invalid(exc.message, expected=expected_text, position=exc.position)
+        return invalid_from(exc, expected=expected_text)
     analysis = reading.analysis
     result = compare(analysis, key)
     details = {"output": list(analysis.output_dims()), "equation": analysis.equation}

@@ -22,10 +22,11 @@ ELLIPSIS = "..."
 class EinsumError(ValueError):
     """An equation that cannot be read or cannot apply to the operands; `position` indexes the equation text."""
 
-    def __init__(self, message: str, position: int | None = None) -> None:
+    def __init__(self, message: str, position: int | None = None, end: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.position = position
+        self.end = end  # just past the part that broke; None: the one character at `position`
 
 
 class RankMismatch(EinsumError):

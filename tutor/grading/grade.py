@@ -40,8 +40,11 @@ class Grade:
 
     `interpreted` is the answer as we understood it, in canonical form; `expected`
     is the canonical expected answer. An invalid answer is not a wrong one: it
-    says where it broke (`position`, a 0-based character index into the answer
-    where known) and costs the learner nothing in the quiz.
+    says where it broke and costs the learner nothing in the quiz: `position` is
+    the 0-based index of the first character of the part that broke, `position_end`
+    the index just past its last (a span `answer[position:position_end]`), both
+    None where no one place is to blame. Front ends place a cursor or highlight
+    from these; they never parse the "at column N" of a message.
     """
 
     status: Status
@@ -51,6 +54,7 @@ class Grade:
     feedback: tuple[str, ...]
     expected: str
     position: int | None = None
+    position_end: int | None = None
     details: dict[str, Any] = field(default_factory=dict, compare=False)
     # needs_review: the pattern reading, a suggestion for the person who decides (also in `score`).
     provisional_score: int | None = None
@@ -115,10 +119,12 @@ class Grade:
         *,
         expected: str = "",
         position: int | None = None,
+        position_end: int | None = None,
         interpreted: str = "",
         feedback: list[str] | tuple[str, ...] = (),
     ) -> "Grade":
-        """An answer we could not read: score 1 where a number is required, free in the quiz."""
+        """An answer we could not read: score 1 where a number is required, free in the quiz.
+        With a `position` and no `position_end`, the span is the one character at `position`."""
         return cls(
             status=Status.INVALID,
             fraction=0.0,
@@ -127,6 +133,8 @@ class Grade:
             feedback=(message, *feedback),
             expected=expected,
             position=position,
+            position_end=(position + 1 if position_end is None else max(position_end, position + 1))
+            if position is not None else None,
         )
 
     def with_feedback_first(self, *lines: str) -> "Grade":
@@ -145,6 +153,7 @@ class Grade:
         }
         if self.position is not None:
             out["position"] = self.position
+            out["position_end"] = self.position_end
         if self.details:
             out["details"] = self.details
         if self.status is Status.NEEDS_REVIEW:
@@ -157,3 +166,10 @@ class Grade:
     def pending_review(self) -> bool:
         """A score nobody has decided yet (the machine's reading of prose is only a suggestion)."""
         return self.status is Status.NEEDS_REVIEW
+
+def invalid_from(err: Any, *, expected: str = "", interpreted: str = "") -> Grade:
+    """The invalid grade for a parse error that carries `message`, `position` and `end`."""
+    return Grade.invalid(
+        err.message, expected=expected, interpreted=interpreted,
+        position=getattr(err, "position", None), position_end=getattr(err, "end", None),
+    )

@@ -17,7 +17,7 @@ from typing import Iterator, Sequence
 
 from tutor.bank.model import ChoiceQuestion, QuestionBase
 from tutor.bank.variant import render
-from tutor.mathtext import math_problems
+from tutor.notation.latex import math_problems
 
 # Warn when the keyed option is more than this many times the mean distractor length.
 KEYED_OPTION_RATIO = 1.6

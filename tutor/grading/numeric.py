@@ -25,9 +25,9 @@ import sympy
 
 from tutor.bank.model import NumericQuestion
 from tutor.bank.variant import Variant
-from tutor.grading.grade import Grade
+from tutor.grading.grade import Grade, invalid_from
 from tutor.grading.parse import MathSyntaxError, parse_math
-from tutor.grading.render_math import format_number
+from tutor.notation.numbers import format_exact
 from tutor.grading.units import BINARY_PARTNER, Quantity, read_quantity, unit_constants
 
 __all__ = ["grade", "expected_value"]
@@ -72,7 +72,7 @@ def expected_value(question: NumericQuestion, variant: Variant, raw: object) -> 
 
 def _describe(value: sympy.Rational, unit: str | None) -> str:
     """`4,294,967,296 bytes (4 GiB)`, `2,097,152 params (≈ 2.1M)`."""
-    text = format_number(value) + _UNIT_WORD[unit]
+    text = format_exact(value) + _UNIT_WORD[unit]
     if unit is None or value.q != 1 or abs(value) < 1000:
         return text
     v = abs(int(value))
@@ -86,7 +86,7 @@ def _describe(value: sympy.Rational, unit: str | None) -> str:
     for name, size in scales:
         if v % size == 0 and v // size < 10_000:
             sep = " " if unit == "bytes" else ""
-            return f"{text} ({format_number(sympy.Integer(v // size))}{sep}{name})"
+            return f"{text} ({format_exact(sympy.Integer(v // size))}{sep}{name})"
     for name, size in decimal:
         if v >= size:
             sep = " " if unit == "bytes" else ""
@@ -141,7 +141,7 @@ def _known_factors(variant: Variant) -> list[tuple[sympy.Rational, str]]:
 
 def _how_far(value: sympy.Rational, target: sympy.Rational, variant: Variant) -> list[str]:
     if target == 0:
-        return [f"the expected value is 0; yours is {format_number(value)}"]
+        return [f"the expected value is 0; yours is {format_exact(value)}"]
     ratio = value / target
     lines: list[str] = []
     if ratio < 0:
@@ -157,10 +157,10 @@ def _how_far(value: sympy.Rational, target: sympy.Rational, variant: Variant) ->
     if names:
         lines.append(f"off by exactly a factor of {' = '.join(dict.fromkeys(names))} ({direction})")
     elif big.q == 1:
-        lines.append(f"off by exactly a factor of {format_number(big)} ({direction})")
+        lines.append(f"off by exactly a factor of {format_exact(big)} ({direction})")
     elif big < 2:
         percent = (big - 1) * 100
-        shown = f"{_approx(percent)}%" if percent >= sympy.Rational(1, 100) else f"{format_number(abs(value - target))}, {_approx(percent, 2)}%"
+        shown = f"{_approx(percent)}%" if percent >= sympy.Rational(1, 100) else f"{format_exact(abs(value - target))}, {_approx(percent, 2)}%"
         lines.append(f"off by {shown} ({direction})")
     else:
         lines.append(f"off by a factor of about {_approx(big, 4)} ({direction})")
@@ -212,7 +212,7 @@ def _unit_param_clash(
     name = hit.group(1)
     word = next((w for w in _UNIT_WORDS if constants.get(w) == constants[name] and w not in variant.params), None)
     unit_form = f"'{word}'" if word is not None else f"a unit other than {name}"
-    meaning = word if word is not None else f"×{format_number(constants[name])}"
+    meaning = word if word is not None else f"×{format_exact(constants[name])}"
     return (
         f"'{name}' at column {hit.start(1) + 1} is ambiguous: after a number it reads as the unit {name} "
         f"({meaning}), but {name} is also the param {name} = {variant.params[name]}; "
@@ -222,7 +222,7 @@ def _unit_param_clash(
 
 
 def _invalid(err: MathSyntaxError, answer: str, expected: str) -> Grade:
-    return Grade.invalid(err.message, position=err.position, expected=expected)
+    return invalid_from(err, expected=expected)
 
 
 def grade(variant: Variant, answer: str, expected: object | None = None) -> Grade:
@@ -271,7 +271,7 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
             return Grade.of(
                 1.0, interpreted=interpreted, expected=expected_text, details=details,
                 feedback=[
-                    f"note: {quantity.mantissa_text} {quantity.unit} is {format_number(quantity.value)} bytes "
+                    f"note: {quantity.mantissa_text} {quantity.unit} is {format_exact(quantity.value)} bytes "
                     f"({quantity.unit} is decimal: 10^{_DECIMAL_POWER[quantity.unit]}); "
                     f"the exact value is {expected_text}. Accepted as {quantity.mantissa_text} {binary}; "
                     f"write {binary} to be precise.",

@@ -28,6 +28,8 @@ from typing import Iterable, Mapping
 
 import sympy
 
+from tutor.notation.scripts import from_superscript, is_read_superscript
+
 __all__ = [
     "FUNCTIONS",
     "MathMax",
@@ -35,7 +37,6 @@ __all__ = [
     "MathSyntaxError",
     "ParsedMath",
     "clear_parse_cache",
-    "parse_big_o",
     "parse_math",
     "parse_math_full",
 ]
@@ -73,32 +74,23 @@ class _MinMax(sympy.Function):
 
 class MathMax(_MinMax):
     pick = staticmethod(max)
+    display_name = "max"  # how `tutor.notation.sympy_text` prints it
 
 
 class MathMin(_MinMax):
     pick = staticmethod(min)
+    display_name = "min"
 
 
 class MathSyntaxError(ValueError):
-    """An answer we cannot read: `message` says what, `position` (0-based) says where."""
+    """An answer we cannot read: `message` says what; `position` and `end` (0-based, end
+    exclusive) say where, as data: the span of the answer that broke."""
 
-    def __init__(self, message: str, position: int) -> None:
+    def __init__(self, message: str, position: int, end: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.position = max(0, position)
-
-    def caret(self, text: str) -> str:
-        """Two lines: the text (one line of it) and a `^` under the position."""
-        line_start = text.rfind("\n", 0, self.position) + 1
-        line_end = text.find("\n", self.position)
-        line = text[line_start: line_end if line_end != -1 else len(text)]
-        column = self.position - line_start
-        shown = line.replace("\t", " ")
-        if len(shown) > 100:  # keep the caret line readable: a window around the spot
-            lo = max(0, column - 50)
-            shown = ("…" if lo else "") + shown[lo: lo + 100]
-            column = column - lo + (1 if lo else 0)
-        return f"{shown}\n{' ' * column}^"
+        self.end = max(self.position + 1, end if end is not None else self.position + 1)
 
     def __str__(self) -> str:
         return self.message
@@ -115,10 +107,6 @@ class _Tok:
     value: object = None
 
 
-_SUPERSCRIPTS = {
-    "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
-    "⁸": "8", "⁹": "9", "⁻": "-", "⁺": "+", "ⁿ": "n",
-}
 _OPS = {
     "+": "+", "-": "-", "−": "-", "–": "-", "*": "*", "×": "*", "·": "*", "⋅": "*",
     "∙": "*", "∗": "*", "/": "/", "÷": "/", "∕": "/", "⁄": "/", "^": "^",
@@ -159,16 +147,13 @@ def _number_value(text: str, pos: int) -> sympy.Rational:
     digits = mantissa.replace(".", "").lstrip("0")
     if len(digits) > MAX_LITERAL_DIGITS:
         raise MathSyntaxError(
-            f"number at column {pos + 1} has too many digits ({len(digits)}; at most {MAX_LITERAL_DIGITS})", pos
+            f"number at column {pos + 1} has too many digits ({len(digits)}; at most {MAX_LITERAL_DIGITS})", pos,
+            pos + len(text),
         )
     exp = int(exponent) if exponent else 0
     if abs(exp) > 300:
-        raise MathSyntaxError(f"exponent e{exp} at column {pos + 1} is too large (at most e±300)", pos)
-    whole, _, frac = mantissa.partition(".")
-    value = sympy.Rational(int(whole or "0") * 10 ** len(frac) + int(frac or "0"), 10 ** len(frac))
-    if exp:
-        value = value * sympy.Rational(10) ** exp
-    return value
+        raise MathSyntaxError(f"exponent e{exp} at column {pos + 1} is too large (at most e±300)", pos, pos + len(text))
+    return sympy.Rational(clean)  # exact: sympy reads a decimal string digit for digit
 
 
 class _Lexer:
@@ -207,11 +192,11 @@ class _Lexer:
             elif ch == ",":
                 self.tokens.append(_Tok("comma", ",", i, i + 1))
                 i += 1
-            elif ch in _SUPERSCRIPTS:
+            elif is_read_superscript(ch):
                 j = i
-                while j < n and text[j] in _SUPERSCRIPTS:
+                while j < n and is_read_superscript(text[j]):
                     j += 1
-                raw = "".join(_SUPERSCRIPTS[c] for c in text[i:j])
+                raw = from_superscript(text[i:j])
                 self.tokens.append(_Tok("sup", raw, i, j))
                 i = j
             elif ch == "√":
@@ -264,7 +249,7 @@ class _Lexer:
                 self.tokens.append(_Tok("bigo", text[i:g.end()], i, g.end()))
                 return g.end()
             return end  # \mathbf{x}: the group is read as grouping around x
-        raise MathSyntaxError(f"unknown LaTeX command '\\{name}' at column {i + 1}", i)
+        raise MathSyntaxError(f"unknown LaTeX command '\\{name}' at column {i + 1}", i, end)
 
     def _word(self, i: int) -> int:
         text = self.text
@@ -310,12 +295,12 @@ class _Vocabulary:
         parts = self._split_pieces(word)
         if parts is None:
             if called and word == "O":
-                raise MathSyntaxError(f"O(...) at column {pos + 1} is only for big-O answers; write the expression", pos)
+                raise MathSyntaxError(f"O(...) at column {pos + 1} is only for big-O answers; write the expression", pos, end)
             if called and not any(word.startswith(s) for s in self.symbols):
                 raise MathSyntaxError(
-                    f"unknown function '{word}' at column {pos + 1}; functions: {', '.join(FUNCTIONS)}", pos
+                    f"unknown function '{word}' at column {pos + 1}; functions: {', '.join(FUNCTIONS)}", pos, end
                 )
-            raise MathSyntaxError(self.unknown_message(word, pos), pos)
+            raise MathSyntaxError(self.unknown_message(word, pos), pos, end)
         out: list[_Tok] = []
         at = pos
         for part in parts:
@@ -385,6 +370,16 @@ def _has_irrational_constant(expr: sympy.Expr) -> bool:
     return False
 
 
+def _log2(n: int) -> float:
+    """log2 of a positive whole number of any size (floats overflow past 2^1024)."""
+    shift = max(0, n.bit_length() - 64)
+    return math.log2(n >> shift) + shift
+
+
+def _digits(bits: float) -> str:
+    return f"{int(bits * math.log10(2)) + 1:,}"
+
+
 def _const_bits(value: sympy.Expr) -> int:
     if isinstance(value, sympy.Rational):
         return max(int(abs(value.p)).bit_length(), int(value.q).bit_length(), 1)
@@ -415,7 +410,7 @@ class _Parser:
     def error_at(self, tok: _Tok | None, what: str) -> MathSyntaxError:
         if tok is None:
             return MathSyntaxError(f"{what} at the end of the answer", len(self.text))
-        return MathSyntaxError(f"{what} at column {tok.pos + 1}", tok.pos)
+        return MathSyntaxError(f"{what} at column {tok.pos + 1}", tok.pos, tok.end)
 
     def enter(self, tok: _Tok | None) -> None:
         self.depth += 1
@@ -467,10 +462,10 @@ class _Parser:
                     shown = self.text[rhs.pos: self._last_end()].strip()
                     raise MathSyntaxError(
                         f"ambiguous '/ {shown}' at column {tok.pos + 1}: write /({shown}) to divide by all of it, "
-                        f"or put * between the factors", tok.pos,
+                        f"or put * between the factors", tok.pos, self._last_end(),
                     )
                 if rhs.expr == 0:
-                    raise MathSyntaxError(f"division by zero at column {tok.pos + 1}", tok.pos)
+                    raise MathSyntaxError(f"division by zero at column {tok.pos + 1}", tok.pos, tok.end)
                 factors.append(sympy.Pow(rhs.expr, -1))
             else:
                 factors.append(rhs.expr)
@@ -500,7 +495,7 @@ class _Parser:
             if nxt.kind == "num" and prev.kind in ("num", "sup"):
                 raise MathSyntaxError(
                     f"two numbers side by side at column {nxt.pos + 1}: put * between them, "
-                    "or write the number without spaces", nxt.pos,
+                    "or write the number without spaces", nxt.pos, nxt.end,
                 )
             rhs = self.power()
             factors.append(rhs.expr)
@@ -581,19 +576,26 @@ class _Parser:
         if exponent.q != 1 and _has_irrational_constant(base.expr):
             raise MathSyntaxError(
                 f"root at column {tok.pos + 1} of an expression with π, a logarithm or a root of a number: "
-                "work out the numbers first", tok.pos,
+                "work out the numbers first", tok.pos, tok.end,
             )
         if base.expr.is_number:
             if base.expr == 0 and exponent < 0:
-                raise MathSyntaxError(f"division by zero at column {tok.pos + 1}", tok.pos)
+                raise MathSyntaxError(f"division by zero at column {tok.pos + 1}", tok.pos, tok.end)
             if not isinstance(exponent, sympy.Integer):
                 if base.bits > MAX_ROOT_BASE_BITS or abs(exponent.q) > 64 or abs(exponent.p) > 4096:
-                    raise MathSyntaxError(f"power at column {tok.pos + 1} is too large to compute", tok.pos)
-            estimate = base.bits * abs(int(exponent.p)) / max(int(exponent.q), 1)
+                    raise MathSyntaxError(f"power at column {tok.pos + 1} is too large to compute", tok.pos, tok.end)
+            size = abs(int(exponent.p)) / max(int(exponent.q), 1)
+            if isinstance(base.expr, sympy.Rational) and base.expr != 0:
+                # the true size: log2 of the larger of numerator and denominator, times the power
+                estimate = _log2(max(abs(int(base.expr.p)), int(base.expr.q))) * size
+            else:
+                estimate = base.bits * size
             if estimate > MAX_CONSTANT_BITS:
                 raise MathSyntaxError(
-                    f"power at column {tok.pos + 1} is too large (a number of about {int(estimate * 0.30103)} digits)",
-                    tok.pos,
+                    f"power at column {tok.pos + 1} is too large: a number of about "
+                    f"{_digits(estimate)} digits (at most {MAX_CONSTANT_BITS:,} bits, about "
+                    f"{_digits(MAX_CONSTANT_BITS)} digits)",
+                    tok.pos, tok.end,
                 )
             bits = max(int(math.ceil(estimate)), 1)
             degree = 0
@@ -601,14 +603,14 @@ class _Parser:
             if abs(exponent) > MAX_SYMBOLIC_EXPONENT:
                 raise MathSyntaxError(
                     f"exponent {exponent} at column {tok.pos + 1} is too large (at most {MAX_SYMBOLIC_EXPONENT})",
-                    tok.pos,
+                    tok.pos, tok.end,
                 )
             bits = int(base.bits * abs(exponent)) + 1
             degree = int(math.ceil(base.degree * abs(exponent)))
         power = sympy.Pow(base.expr, exponent)
         combined = power.as_base_exp()[1]
         if isinstance(combined, sympy.Rational) and combined.q > MAX_SYMBOLIC_EXPONENT:
-            raise MathSyntaxError(f"root at column {tok.pos + 1} is too deep (at most a {MAX_SYMBOLIC_EXPONENT}th root)", tok.pos)
+            raise MathSyntaxError(f"root at column {tok.pos + 1} is too deep (at most a {MAX_SYMBOLIC_EXPONENT}th root)", tok.pos, tok.end)
         node = _Node(power, degree, bits, base.pos)
         self._check_bits(node.bits, tok)
         self._check_degree(node.degree, tok)
@@ -616,13 +618,13 @@ class _Parser:
 
     def _check_bits(self, bits: int, tok: _Tok) -> None:
         if bits > 4 * MAX_CONSTANT_BITS:
-            raise MathSyntaxError(f"numbers too large at column {tok.pos + 1}", tok.pos)
+            raise MathSyntaxError(f"numbers too large at column {tok.pos + 1}", tok.pos, tok.end)
 
     def _check_degree(self, degree: int, tok: _Tok) -> None:
         if degree > MAX_DEGREE:
             raise MathSyntaxError(
                 f"expression degree too high at column {tok.pos + 1} (powers multiply up to more than {MAX_DEGREE})",
-                tok.pos,
+                tok.pos, tok.end,
             )
 
     def group(self) -> _Node:
@@ -664,7 +666,7 @@ class _Parser:
             num = self.latex_arg(tok)
             den = self.latex_arg(tok)
             if den.expr == 0:
-                raise MathSyntaxError(f"division by zero in \\frac at column {tok.pos + 1}", tok.pos)
+                raise MathSyntaxError(f"division by zero in \\frac at column {tok.pos + 1}", tok.pos, tok.end)
             node = _Node(
                 sympy.Mul(num.expr, sympy.Pow(den.expr, -1)), num.degree + den.degree, num.bits + den.bits, tok.pos
             )
@@ -872,10 +874,3 @@ def parse_math(
         text, symbols, allow_big_o=allow_big_o, max_length=max_length, constants=constants
     ).expr
 
-
-def parse_big_o(
-    text: str, symbols: Iterable[str], *, max_length: int = MAX_LENGTH
-) -> tuple[sympy.Expr, bool]:
-    """Parse a complexity answer: `(inner expression, whether it was written as O(...))`."""
-    parsed = parse_math_full(text, symbols, allow_big_o=True, max_length=max_length)
-    return parsed.expr, parsed.had_big_o

@@ -4,7 +4,9 @@ For every question (and, for a parameterized one, each of its first variants):
 - its own `answer`, typed as a learner would, scores 5;
 - every `feedback` answer is readable, does not score 5, and gets its own message;
 - every `examples.accept` scores 5 and every `examples.reject` is readable and does not;
-- a code question passes `tutor.grading.code.validate_question` (reference, model answer, mutants);
+- a code question's cases cover lengths 1, 2-4, middle and >= 16 for every head layout
+  (`tutor.grading.code_cases`, also with `--no-code`), and it passes
+  `tutor.grading.code.validate_question` (reference, model answer, mutants, the drawn case);
 - every text a learner reads renders (`tutor.grading.lint`): math spans close on their line, braces
   balance; the `source` is not a bare file name; a choice question whose keyed option is much longer
   than its distractors gets a warning (reported, but `tutor validate` still succeeds).
@@ -150,6 +152,10 @@ class _Checker:
         self._reading(variants)
         q = self.q
         if q.kind == "code":
+            from tutor.grading.code_cases import coverage_problems  # static: no sandbox, no torch
+
+            for message in coverage_problems(q):  # type: ignore[arg-type]
+                self.problem(("cases",), message)
             if code:
                 self._code()
             return

@@ -25,8 +25,9 @@ import sympy
 from tutor.bank.model import ShapeQuestion
 from tutor.bank.variant import Variant
 from tutor.grading.equivalence import NotExact, Verdict, divides_by_zero, equivalent, evaluate_exact
-from tutor.grading.grade import Grade
+from tutor.grading.grade import Grade, invalid_from
 from tutor.grading.parse import FUNCTIONS, MathSyntaxError, parse_math
+from tutor.notation.spans import MATH_OR_CODE, code_body, math_body
 
 MAX_LENGTH = 1000
 MAX_AXES = 16
@@ -42,16 +43,16 @@ _ATOM = r"(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*|\d+)"
 _SIMPLE = re.compile(rf"{_ATOM}(?:(?:\*\*|[*/^]){_ATOM})*")
 # Functions make no sense as tensor sizes (and sympy's max/min are slow to build): refused before parsing.
 _FUNCTION = re.compile(r"\\?\b(" + "|".join(FUNCTIONS) + r"|log_\d+)\b\s*[({]|√|\\sqrt\b")
-_SPANS = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|`([^`]+)`", re.DOTALL)
 
 
 class ShapeError(ValueError):
     """An answer that cannot be read as a shape; `position` is a 0-based index into it."""
 
-    def __init__(self, message: str, position: int | None = None) -> None:
+    def __init__(self, message: str, position: int | None = None, end: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.position = position
+        self.end = end  # just past the part that broke; None: the one character at `position`
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,9 @@ def _code_names(code: str) -> list[str]:
 def _span_names(markdown: str) -> list[str]:
     """Names in the `$math$` and `code` spans of a prompt or hint: where a question names its dimensions."""
     names: list[str] = []
-    for m in _SPANS.finditer(markdown):
-        display, inline, code = m.groups()
-        names += _code_names(code) if code is not None else _names_in(display or inline or "")
+    for m in MATH_OR_CODE.finditer(markdown):
+        code = m.group("code")
+        names += _code_names(code_body(code)) if code is not None else _names_in(math_body(m.group("math")))
     return names
 
 
@@ -308,12 +309,12 @@ def read_answer(answer: str, symbols: Sequence[str], x_is_dim: bool = False) -> 
             raise ShapeError(
                 f"'{function.group(1) or 'sqrt'}' at column {start + function.start() + 1}: a dimension is a name, "
                 "a number or arithmetic on them (+ - * / ^), not a function",
-                start + function.start(),
+                start + function.start(), start + function.end(),
             )
         try:
             expr = _parse(text, start, symbols)
         except MathSyntaxError as exc:
-            raise ShapeError(exc.message, exc.position) from None
+            raise ShapeError(exc.message, exc.position, exc.end) from None
         core = text.strip()
         if divides_by_zero(expr):
             raise ShapeError(
@@ -649,7 +650,7 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
     try:
         got = read_answer(answer, ctx.symbols, ctx.x_is_dim)
     except ShapeError as exc:
-        return Grade.invalid(exc.message, expected=expected_text, position=exc.position)
+        return invalid_from(exc, expected=expected_text)
     fraction, lines = compare(got, want, ctx)
     interpreted = _shape_text(_show(d.expr) for d in got)
     if fraction >= 1.0:

@@ -17,9 +17,10 @@ import sympy
 from tutor.bank.model import ComplexityQuestion, ShapeQuestion, SymbolicQuestion
 from tutor.bank.variant import Variant
 from tutor.grading.equivalence import Verdict, constant_ratio, divides_by_zero, equivalent, seed_for
-from tutor.grading.grade import Grade
+from tutor.grading.grade import Grade, invalid_from
 from tutor.grading.parse import MathSyntaxError, parse_math
-from tutor.grading.render_math import format_number, to_text
+from tutor.notation.numbers import format_exact
+from tutor.notation.sympy_text import to_text
 
 __all__ = ["allowed_symbols", "grade", "parse_key", "substitute_where"]
 
@@ -58,7 +59,7 @@ def where_map(question: SymbolicQuestion | ComplexityQuestion, symbols: list[str
 
 
 def _invalid(err: MathSyntaxError, answer: str, expected: str) -> Grade:
-    return Grade.invalid(err.message, position=err.position, expected=expected)
+    return invalid_from(err, expected=expected)
 
 
 def _monomial_ratio(answer: sympy.Expr, expected: sympy.Expr) -> sympy.Expr | None:
@@ -83,7 +84,7 @@ def _hints(answer: sympy.Expr, expected: sympy.Expr, order: list[str], seed: int
         value = sympy.Rational(ratio.numerator, ratio.denominator)
         big = value if abs(value) > 1 else 1 / value
         word = "too large" if abs(value) > 1 else "too small"
-        return [f"off by a constant factor of {format_number(abs(big))} ({word})"]
+        return [f"off by a constant factor of {format_exact(abs(big))} ({word})"]
     monomial = _monomial_ratio(answer, expected)
     if monomial is not None and monomial.free_symbols:
         lines.append(f"your answer is {to_text(monomial, order)} times the expected one")

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import sympy
 
+from tutor.notation.scripts import from_superscript
+
 __all__ = ["BINARY_PARTNER", "Quantity", "read_quantity", "unit_constants"]
 
 _ONE = sympy.Integer(1)
@@ -69,8 +71,6 @@ class Quantity:
     mantissa_text: str
 
 
-_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
-
 _QUANTITY = re.compile(
     r"""^\s*
     (?P<mant>\d+(?:\.\d*)?|\.\d+)
@@ -105,7 +105,7 @@ def read_quantity(text: str, unit: str | None) -> Quantity | None:
     elif word is not None:
         return None
     mant = m.group("mant")
-    exp_text = m.group("e1") or m.group("e2") or (m.group("e3") or "").translate(_SUPERSCRIPT_DIGITS) or None
+    exp_text = m.group("e1") or m.group("e2") or from_superscript(m.group("e3") or "") or None
     exponent = int(exp_text) if exp_text else 0
     if abs(exponent) > 300:
         return None
@@ -113,7 +113,7 @@ def read_quantity(text: str, unit: str | None) -> Quantity | None:
     digits = (whole + frac).lstrip("0")
     if not digits:
         return None
-    mantissa = sympy.Rational(int(whole or "0") * 10 ** len(frac) + int(frac or "0"), 10 ** len(frac))
+    mantissa = sympy.Rational(mant)  # exact
     scale = sympy.Rational(10) ** exponent * factor
     return Quantity(
         value=mantissa * scale,

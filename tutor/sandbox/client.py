@@ -28,7 +28,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.sandbox import kernel
+from tutor.sandbox import cgroup, kernel
 from tutor.sandbox.layers import FALLBACK_UID, Layers, detect
 from tutor.sandbox.output import clean
 
@@ -37,9 +37,10 @@ _MAX_OUTPUT_BYTES = 64 << 10
 _MAX_MESSAGE = 4000
 _MAX_SECONDS = 1e9  # a case time beyond this is not a time (and a huge int would not convert to float)
 _KEY = re.compile(r"^p(\d+)\.c(\d+)$")
+SMALL_NPROC = 8  # the process cap where no cgroup bounds the submission as a whole
 # What a Python process needs from the system; not /etc as a whole (shadow), not /dev (disks).
 _SYSTEM_READ = [
-    "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/proc", "/sys",
+    "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/proc",
     "/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/hosts",
     "/etc/resolv.conf", "/etc/host.conf", "/etc/gai.conf", "/etc/mime.types",
     "/dev/zero", "/dev/urandom", "/dev/random", "/dev/full",
@@ -136,6 +137,61 @@ def parse_status(raw: bytes, n_programs: int, n_cases: int) -> tuple[ProgramRepo
     return tuple(out)
 
 
+_DTYPES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
+_MAX_HEADER = 1 << 16
+_MAX_DIMS = 8
+
+
+def check_result_header(raw: bytes, n_programs: int, n_cases: int) -> None:
+    """Check a result file's safetensors header before any tensor is loaded; ValueError if wrong.
+
+    The header (a little-endian u64 length, then JSON) must be small, list at most one entry per
+    program and case, each named `p{j}.c{i}` for ones that exist, with a known dtype, a shape of at
+    most 8 non-negative dimensions whose size matches its byte range, and ranges that tile the data
+    exactly. So a file of 250,000 tiny tensors is refused after reading its first bytes.
+    """
+    if len(raw) < 8:
+        raise ValueError("the result file is too short")
+    length = int.from_bytes(raw[:8], "little")
+    if length > _MAX_HEADER or 8 + length > len(raw):
+        raise ValueError(f"the result file's header is {length} bytes long (at most {_MAX_HEADER})")
+    try:
+        header = json.loads(raw[8:8 + length].decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"the result file's header is not JSON ({exc})") from None
+    if not isinstance(header, dict):
+        raise ValueError("the result file's header is not a JSON object")
+    entries = {k: v for k, v in header.items() if k != "__metadata__"}
+    if len(entries) > n_programs * n_cases:
+        raise ValueError(f"the result file has {len(entries)} entries, at most {n_programs * n_cases} expected")
+    ranges = []
+    for key, entry in entries.items():
+        m = _KEY.match(key)
+        if not m or int(m.group(1)) >= n_programs or int(m.group(2)) >= n_cases:
+            raise ValueError(f"the result file has an unexpected entry {key[:40]!r}")
+        if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
+            raise ValueError(f"the result file's entry {key} is malformed")
+        dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
+        if dtype not in _DTYPES:
+            raise ValueError(f"the result file's entry {key} has dtype {str(dtype)[:20]!r}")
+        if (not isinstance(shape, list) or len(shape) > _MAX_DIMS
+                or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d < 1 << 40 for d in shape)):
+            raise ValueError(f"the result file's entry {key} has a malformed shape")
+        if (not isinstance(offsets, list) or len(offsets) != 2
+                or not all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)):
+            raise ValueError(f"the result file's entry {key} has malformed offsets")
+        if offsets[1] - offsets[0] != math.prod(shape) * _DTYPES[dtype]:
+            raise ValueError(f"the result file's entry {key}: its shape does not match its size")
+        ranges.append((offsets[0], offsets[1]))
+    position = 0
+    for begin, end in sorted(ranges):
+        if begin != position:
+            raise ValueError("the result file's tensors overlap or leave gaps")
+        position = end
+    if 8 + length + position != len(raw):
+        raise ValueError("the result file's size does not match its header")
+
+
 def _package_dir(name: str) -> str | None:
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
@@ -155,18 +211,37 @@ def hidden_paths() -> list[str]:
     return paths
 
 
-def read_paths(hide: list[str]) -> list[str]:
-    """Directories the child may read under Landlock: the system and the Python runtime only."""
+def read_paths(hide: list[str], device: str = "cpu") -> list[str]:
+    """What the child may read: the system's libraries and the Python runtime only (Landlock's read
+    rules, and what the namespace view binds back below a cover). /sys only for CUDA's driver."""
     runtime = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages()}
     user_site = site.getusersitepackages()
-    if isinstance(user_site, str):
+    if isinstance(user_site, str) and os.path.isdir(user_site):
         runtime.add(user_site)
-    paths = list(_SYSTEM_READ)
+    paths = list(_SYSTEM_READ) + (["/sys"] if device == "cuda" else [])
     for p in sorted(runtime):
         real = os.path.realpath(p)
         if not any(h == real or h.startswith(real + os.sep) for h in hide):
             paths.append(real)
     return paths
+
+
+def covers(reads: list[str], device: str = "cpu") -> list[str]:
+    """Directories the namespace view covers with an empty tmpfs: /root, /home, /sys (but for CUDA),
+    and any directory on the way to a read path or the request directory that others may not search
+    (the runtime is then bound back below it, the work directory made in it). Nested covers merge."""
+    found = {"/root", "/home"} | (set() if device == "cuda" else {"/sys"})
+    for path in reads:
+        parts = path.strip("/").split("/")
+        for n in range(1, len(parts)):
+            ancestor = "/" + "/".join(parts[:n])
+            try:
+                if not os.stat(ancestor).st_mode & stat.S_IXOTH:
+                    found.add(ancestor)
+                    break
+            except OSError:
+                break
+    return sorted(p for p in found if not any(p.startswith(q + os.sep) for q in found))
 
 
 def _undumpable() -> None:
@@ -272,8 +347,11 @@ class Worker:
         return self.info
 
     def run(self, programs: list[str], entry: str, inputs: dict[str, Any], cases: list[list[list[Any]]],
-            limits: Limits, device: str = "cpu", cancel: threading.Event | None = None) -> RunResult:
-        """Run `programs` (sources defining `entry`) on every case in one fresh confined child."""
+            limits: Limits, device: str = "cpu", cancel: threading.Event | None = None,
+            timed_case: int | None = None) -> RunResult:
+        """Run `programs` (sources defining `entry`) on every case in one fresh confined child.
+
+        `timed_case`: the case whose time is measured with repetitions (see tutor/sandbox/timing.py)."""
         import safetensors.torch  # deferred: only code grading needs torch
 
         with self._lock:
@@ -298,20 +376,28 @@ class Worker:
                     uid = "dedicated"
                 elif layers.privilege_drop:
                     uid = FALLBACK_UID
+                groups = cgroup.detect() if layers.cgroup_version else None
+                reads = read_paths(hide, device)
                 spec = {
                     "entry": entry, "programs": names, "cases": cases, "device": device,
                     "threads": limits.threads, "cpu_seconds": limits.cpu_seconds, "fsize_bytes": limits.fsize_bytes,
-                    "nofile": limits.nofile, "nproc": self._nproc(limits, uid), "home_bytes": limits.home_bytes,
+                    "nofile": limits.nofile, "nproc": self._nproc(limits, uid, groups is not None),
+                    "home_bytes": limits.home_bytes,
                     "address_space_bytes": None if device == "cuda" else limits.memory_mib << 20,
                     "uid": uid, "namespaces": layers.namespaces, "hide": hide,
-                    "landlock": layers.landlock_abi >= 1, "read_paths": read_paths(hide),
+                    "landlock": layers.landlock_abi >= 1, "read_paths": reads, "covers": covers(reads + [req], device),
+                    "seccomp": layers.seccomp, "timed_case": timed_case,
+                    "cgroup": None if groups is None else {"version": groups.version, "parents": list(groups.parents),
+                                                           "detail": groups.detail},
+                    "group_memory_bytes": limits.memory_mib << 20, "group_pids": limits.nproc,
                     "rw_files": ["/dev/null"] + (sorted(glob.glob("/dev/nvidia*")) if device == "cuda" else []),
                 }
                 _write_private(os.path.join(req, "spec.json"), json.dumps(spec).encode("utf-8"))
                 self._next_id += 1
                 run_id = self._next_id
                 self._send({"op": "run", "id": run_id, "spec": os.path.join(req, "spec.json"),
-                            "wall_seconds": limits.wall_seconds, "dedicated_uid": uid == "dedicated"})
+                            "wall_seconds": limits.wall_seconds, "dedicated_uid": uid == "dedicated",
+                            "cgroup": spec["cgroup"]})
                 reply = self._readline(cancel, on_cancel=lambda: self._send({"op": "cancel", "id": run_id}))
                 if reply.get("outcome") == "cancelled":
                     raise Cancelled()
@@ -320,10 +406,13 @@ class Worker:
                 shutil.rmtree(req, ignore_errors=True)
 
     @staticmethod
-    def _nproc(limits: Limits, uid: Any) -> int:
-        """RLIMIT_NPROC counts every process of the real uid: add what that uid already runs."""
+    def _nproc(limits: Limits, uid: Any, grouped: bool) -> int:
+        """RLIMIT_NPROC counts every process of the real uid: add what that uid already runs.
+
+        Without a cgroup, memory is limited per process only, so the process cap is what bounds
+        the submission's total: then it is small (`SMALL_NPROC`), and memfd_create is denied."""
         if uid == "dedicated":
-            return limits.nproc
+            return limits.nproc if grouped else min(limits.nproc, SMALL_NPROC)
         target = os.getuid() if uid is None else uid
         count = 0
         for name in os.listdir("/proc"):
@@ -372,13 +461,13 @@ class Worker:
         if not raw_result or len(raw_result) > limits.fsize_bytes:
             return RunResult(programs=None, problem="the child wrote no readable result file", **base)
         try:
+            check_result_header(raw_result, n_programs, n_cases)
+        except ValueError as exc:
+            return RunResult(programs=None, problem=str(exc), **base)
+        try:
             tensors = safetensors.torch.load(raw_result)
         except Exception as exc:  # safetensors raises its own error types for a corrupt file
             return RunResult(programs=None, problem=f"the result file is not valid safetensors ({exc})", **base)
-        for key in tensors:
-            m = _KEY.match(key)
-            if not m or int(m.group(1)) >= n_programs or int(m.group(2)) >= n_cases:
-                return RunResult(programs=None, problem=f"the result file has an unexpected entry {key!r}", **base)
         return RunResult(programs=programs, tensors=tensors, **base)
 
     def close(self) -> None:

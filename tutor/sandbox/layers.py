@@ -12,7 +12,9 @@
 - Landlock (Linux >= 5.13, no root needed): writes only in the temp directory, reads only in the
   Python runtime and system directories (so `reference_impl` and the bank are unreadable), no
   TCP connect or bind (ABI >= 4), no signals to processes outside the sandbox (ABI >= 6).
-- seccomp: detected and reported, not used (the layers above already cover what it would add here).
+- seccomp (x86_64, aarch64): no sockets of any family, no keyrings, no io_uring, and no memfd where
+  no cgroup bounds the run's memory.
+- cgroup (v1 memory+pids, or a delegated v2 subtree): one memory and process limit per submission.
 
 The sandbox is *strong* when the network is cut and the reference is hidden by at least one layer.
 """
@@ -23,7 +25,7 @@ import functools
 import os
 from dataclasses import dataclass
 
-from tutor.sandbox import kernel, landlock
+from tutor.sandbox import cgroup, kernel, landlock, seccomp
 
 DEDICATED_UID_BASE = 2_000_000_000  # + child pid: a uid nothing else on the machine uses
 FALLBACK_UID = 65534  # nobody, where the dedicated range cannot be entered
@@ -38,7 +40,9 @@ class Layers:
     namespaces: bool
     namespaces_detail: str
     landlock_abi: int
-    seccomp: bool
+    seccomp: bool  # the seccomp filter is installed (x86_64 or aarch64 with seccomp)
+    cgroup_version: int = 0  # per-run cgroup for the whole submission's memory and processes; 0: none
+    cgroup_detail: str = "not probed"
 
     @property
     def network_blocked(self) -> bool:
@@ -52,14 +56,25 @@ class Layers:
     def strong(self) -> bool:
         return self.network_blocked and self.reference_hidden
 
+    @property
+    def submission_limit(self) -> str:
+        """What bounds the submission's memory and processes as a whole."""
+        if self.cgroup_version:
+            return f"cgroup v{self.cgroup_version}: memory and process count per submission"
+        return "process cap only (RLIMIT_NPROC, memfd_create denied): memory is limited per process"
+
     def names(self) -> list[str]:
         names = ["base"]
         if self.privilege_drop:
             names.append(f"privilege-drop ({self.privilege_drop})")
         if self.namespaces:
-            names.append("namespaces (net, pid, mount, ipc, uts)")
+            names.append("namespaces (net, pid, mount, ipc, uts; private filesystem view)")
         if self.landlock_abi:
             names.append(f"landlock (ABI {self.landlock_abi})")
+        if self.seccomp:
+            names.append("seccomp (no sockets, keyrings, io_uring" + ("" if self.cgroup_version else ", memfd") + ")")
+        if self.cgroup_version:
+            names.append(f"cgroup v{self.cgroup_version} (memory and pids per submission)")
         return names
 
     def summary(self) -> str:
@@ -67,8 +82,9 @@ class Layers:
 
     def to_json(self) -> dict[str, object]:
         return {"layers": self.names(), "strong": self.strong, "network_blocked": self.network_blocked,
-                "reference_hidden": self.reference_hidden, "seccomp_available": self.seccomp,
-                "namespaces_detail": self.namespaces_detail}
+                "reference_hidden": self.reference_hidden, "seccomp": self.seccomp,
+                "namespaces_detail": self.namespaces_detail, "cgroup": self.cgroup_detail,
+                "submission_limit": self.submission_limit}
 
 
 def _probe_namespaces(rootless: bool) -> str:
@@ -131,12 +147,12 @@ def _runtime_readable(uid: int) -> bool:
 
 
 @functools.cache
-def usable_drop(landlock_abi: int) -> str:
+def usable_drop(view: bool) -> str:
     """The privilege drop a root worker can use: "dedicated uid", "nobody", or "" for none.
 
-    Under Landlock the child keeps the right to read any file (Landlock then decides what it may
-    read), so only being able to switch uid matters. Without Landlock the unprivileged uid must
-    also be able to read the Python runtime, or the child could not even import what it needs.
+    The unprivileged uid (holding no capability) must be able to reach the Python runtime: with
+    namespaces (`view`) the child's private filesystem view makes it reachable (a pyenv under /root
+    is bound back below an empty /root); without, the runtime itself must be readable by that uid.
     """
     if os.geteuid() != 0:
         return ""
@@ -144,7 +160,7 @@ def usable_drop(landlock_abi: int) -> str:
         drop, uid = "dedicated uid", DEDICATED_UID_BASE + 4_194_304
     else:
         drop, uid = "nobody", FALLBACK_UID
-    if not landlock_abi and not _runtime_readable(uid):
+    if not view and not _runtime_readable(uid):
         return ""
     return drop
 
@@ -155,7 +171,8 @@ def detect() -> Layers:
     root = os.geteuid() == 0
     abi = landlock.abi_version()
     why = _probe_namespaces(rootless=not root)
-    seccomp = os.path.exists("/proc/sys/kernel/seccomp/actions_avail")
-    return Layers(root=root, privilege_drop=usable_drop(abi), namespaces=not why,
+    groups = cgroup.detect()
+    return Layers(root=root, privilege_drop=usable_drop(not why), namespaces=not why,
                   namespaces_detail="available" if not why else f"unavailable: {why}",
-                  landlock_abi=abi, seccomp=seccomp)
+                  landlock_abi=abi, seccomp=seccomp.supported(), cgroup_version=groups.version,
+                  cgroup_detail=groups.detail)

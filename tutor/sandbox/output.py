@@ -1,4 +1,4 @@
-"""Make text from a child safe to show: no terminal control sequences, capped in length."""
+"""Make text from a child safe to show: no terminal control sequences, no bidi or zero-width characters, capped."""
 
 from __future__ import annotations
 
@@ -13,12 +13,16 @@ _SEQUENCES = re.compile(
     re.DOTALL,
 )
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Text that reorders or hides what is shown: bidi embeddings, overrides and isolates, zero-width
+# characters and marks, the BOM / zero-width no-break space, line and paragraph separators.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u2028\u2029\u061c\u180e\u2060-\u2064]")
 
 
 def clean(text: str, limit: int = 4000) -> str:
-    """Strip escape sequences and control characters (keeping newlines and tabs), then cap."""
+    """Strip escape sequences, control characters (keeping newlines and tabs) and invisible
+    formatting characters (bidi controls, zero-width ones), then cap."""
     text = text.replace("\r\n", "\n")
-    text = _CONTROLS.sub("", _SEQUENCES.sub("", text))
+    text = _INVISIBLE.sub("", _CONTROLS.sub("", _SEQUENCES.sub("", text)))
     if len(text) > limit:
         text = text[:limit] + f"\n... (output truncated at {limit} characters)"
     return text

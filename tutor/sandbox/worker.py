@@ -1,7 +1,7 @@
 """The warm worker: torch imported once, then one fresh forked child per request.
 
 Run as `python -I -m tutor.sandbox.worker` (the client runs `main` with its own `tutor` first on the path). It speaks JSON lines: requests on stdin
-(`{"op": "run", "id", "spec", "wall_seconds", "dedicated_uid"}`, `{"op": "cancel", "id"}`), replies on
+(`{"op": "run", "id", "spec", "wall_seconds", "dedicated_uid", "cgroup"}`, `{"op": "cancel", "id"}`), replies on
 stdout (`{"ready": ...}` once, then `{"id", "outcome", "exit_code", "signal", "wall_seconds"}`).
 The worker never runs submitted code itself and never sees expected outputs; it only forks,
 waits with a wall-clock deadline, and then kills everything the child started: the child's
@@ -20,7 +20,7 @@ import sys
 import time
 from typing import Any
 
-from tutor.sandbox import kernel
+from tutor.sandbox import cgroup, kernel
 from tutor.sandbox.layers import DEDICATED_UID_BASE
 
 
@@ -139,6 +139,8 @@ def _run(request: dict[str, Any], reader: _Lines, pending: list[dict[str, Any]])
             except ChildProcessError:
                 status = None
         cleanup(pid, DEDICATED_UID_BASE + pid if request.get("dedicated_uid") else None)
+        if request.get("cgroup"):
+            cgroup.remove(cgroup.Cgroups(**request["cgroup"]), str(pid))
     reply: dict[str, Any] = {"id": request["id"], "outcome": outcome, "exit_code": None, "signal": None,
                              "wall_seconds": wall}
     if status is not None and outcome == "exited":
@@ -156,7 +158,7 @@ def main() -> int:
     import safetensors.torch  # noqa: F401  - the point of the warm worker: imported once, shared by fork
     import torch
 
-    from tutor.sandbox import child, landlock  # noqa: F401
+    from tutor.sandbox import child, landlock, seccomp, timing  # noqa: F401
 
     torch.set_num_threads(1)
     (torch.ones(8, 8) @ torch.ones(8, 8)).softmax(-1)  # warm the kernels the children will use

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tutor.bank.names import kind_name, topic_name
 from tutor.session.engine import SummaryRow, summarize
 from tutor.session.store import SessionRecord, iso_time
 
@@ -62,7 +63,7 @@ def report_markdown(data: dict[str, Any]) -> str:
     if data["mean"] is not None:
         lines.append(f"- answered {data['answered']} of {data['total']}; mean **{data['mean']:.1f} / 5** ({data['level']})")
         if data["per_topic"]:
-            lines.append("- by topic: " + ", ".join(f"{t} {m:.1f}" for t, m in data["per_topic"].items()))
+            lines.append("- by topic: " + ", ".join(f"{topic_name(t)} {m:.1f}" for t, m in data["per_topic"].items()))
         assessed = data.get("self_assessed") or []
         if assessed:
             which = ", ".join(f"#{p}" for p in assessed)
@@ -75,7 +76,7 @@ def report_markdown(data: dict[str, Any]) -> str:
         score = "not reached" if a is None else ("skipped" if a["skipped"] else f"{a['score']} / 5")
         if a is not None and a.get("assessed") == "self":
             score += " (self-assessed)"
-        topic, kind = (a["topic"], a["kind"]) if a else ("", "")
+        topic, kind = (topic_name(a["topic"]), kind_name(a["kind"])) if a else ("", "")
         lines.append(f"| {q['position']} | `{q['id']}` | {topic} | {kind} | {score} |")
     for q in data["questions"]:
         a = q["answer"]

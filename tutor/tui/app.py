@@ -26,14 +26,14 @@ from tutor.errors import bank_problems_line, print_bank_problems
 from tutor.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
+    from tutor.explore import Settings
     from tutor.session.engine import Session, SessionConfig
     from tutor.session.store import SessionRecord, Store
     from tutor.tui.screens.question import QuestionScreen
     from tutor.tui.screens.start import StartScreen
     from tutor.tui.screens.summary import SummaryScreen
 
-# Environment variable naming a file the app appends "first question shown in N ms" to (bench/startup.py).
-TIMING_ENV = "TUTOR_TIMING"
+from tutor.tui.timing import record
 # Kinds whose graders are preloaded in the background after the first paint (code would load torch).
 PRELOAD_KINDS = ("shape", "einsum", "numeric", "symbolic", "complexity", "choice", "text")
 
@@ -73,9 +73,11 @@ class TutorApp(App[int]):
         bank: Any | None = None,
         banks: tuple[str, ...] = (),
         launched_at: float | None = None,
+        explore: "Settings | None" = None,
     ) -> None:
         super().__init__()
         self.session = session
+        self.explore_first = explore
         self.store = store
         self.banks = banks
         self._banks_loaded: dict[tuple[str, ...], Any] = {}
@@ -92,6 +94,8 @@ class TutorApp(App[int]):
             self.show_current(self.session)
         else:
             self.show_start()
+        if self.explore_first is not None:
+            self.action_explore(self.explore_first)
 
     def _show(self, screen: Screen[Any]) -> None:
         if len(self.screen_stack) > 1:
@@ -220,10 +224,7 @@ class TutorApp(App[int]):
             # CPU time as well: on a busy machine the wall-clock figure mostly measures the other load.
             message = f"first question shown in {self.first_question_ms:.0f} ms (cpu {cpu * 1000:.0f} ms)"
             self.log.info(message)
-            path = os.environ.get(TIMING_ENV)
-            if path:
-                with open(path, "a", encoding="utf-8") as f:
-                    f.write(message + "\n")
+            record(message)
         kinds = {v.kind for v in session.variants if v.kind in PRELOAD_KINDS} - self._preloaded
         if kinds:
             self._preloaded |= kinds
@@ -268,6 +269,13 @@ class TutorApp(App[int]):
         if not isinstance(self.screen, StatsScreen):
             self.push_screen(StatsScreen(compute(self.store)))
 
+    def action_explore(self, settings: "Settings | None" = None) -> None:
+        """The KV-cache explorer over the current screen; escape comes back."""
+        from tutor.tui.screens.explorer import ExplorerScreen
+
+        if not isinstance(self.screen, ExplorerScreen):
+            self.push_screen(ExplorerScreen(settings))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stats":
             return self.store is not None
@@ -281,6 +289,9 @@ class TutorApp(App[int]):
         yield SystemCommand("Light/dark", "Switch between the light and the dark theme", self.action_toggle_theme)
         if self.store is not None:
             yield SystemCommand("Progress", "Mean scores by topic and kind, the trend, what to practise", self.action_stats)
+        yield SystemCommand(
+            "KV-cache explorer", "Cache size and decode-step bytes of real models, MHA vs GQA vs MQA", self.action_explore
+        )
         if not self.in_session:
             yield SystemCommand("New session", "Open the start screen", self.show_start)
 
@@ -292,6 +303,7 @@ def make_app(
     store: "Store | None" = None,
     resume: str | None = None,
     launched_at: float | None = None,
+    explore: "Settings | None" = None,
 ) -> TutorApp:
     """The app for `config` (None: the start screen), or for the stored session `resume`.
 
@@ -319,16 +331,22 @@ def make_app(
 
             bank = load_bank(list(config.banks))
         session = Session.start(config, bank, store)
-    return TutorApp(session=session, store=store, bank=bank, banks=banks, launched_at=launched_at)
+    return TutorApp(session=session, store=store, bank=bank, banks=banks, launched_at=launched_at, explore=explore)
 
 
-def run(config: "SessionConfig | None", *, store: "Store | None" = None, resume: str | None = None) -> int:
+def run(
+    config: "SessionConfig | None",
+    *,
+    store: "Store | None" = None,
+    resume: str | None = None,
+    explore: "Settings | None" = None,
+) -> int:
     """Build and run the app; a session that cannot start is one line on stderr (exit 2)."""
     from tutor.bank import BankError
     from tutor.session.engine import SessionError
 
     try:
-        app = make_app(config, store=store, resume=resume)
+        app = make_app(config, store=store, resume=resume, explore=explore)
     except SessionError as exc:
         print(f"tutor: {exc}", file=sys.stderr)
         return 2

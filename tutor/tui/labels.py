@@ -2,26 +2,9 @@
 
 from __future__ import annotations
 
-TOPIC_NAMES = {
-    "mha": "MHA",
-    "mqa": "MQA",
-    "gqa": "GQA",
-    "kv-cache": "KV cache",
-    "attention": "general",
-}
+from tutor.bank.names import kind_name, topic_name  # the one vocabulary, shared with the CLI
 
-KIND_NAMES = {
-    "shape": "shape",
-    "einsum": "einsum",
-    "numeric": "number",
-    "symbolic": "formula",
-    "complexity": "big-O",
-    "choice": "choice",
-    "text": "written",
-    "code": "code",
-    "statements": "true/false",
-    "multi": "select all",
-}
+__all__ = ["STATUS_BADGES", "difficulty_dots", "kind_name", "topic_name"]
 
 STATUS_BADGES = {
     "correct": ("✔ Correct", "success"),
@@ -30,14 +13,6 @@ STATUS_BADGES = {
     "invalid": ("? Could not read the answer", "warning"),
     "needs_review": ("✎ Needs review: a person decides", "warning"),
 }
-
-
-def topic_name(topic: str) -> str:
-    return TOPIC_NAMES.get(topic, topic)
-
-
-def kind_name(kind: str) -> str:
-    return KIND_NAMES.get(kind, kind)
 
 
 def difficulty_dots(difficulty: int) -> str:

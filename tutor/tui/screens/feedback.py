@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Markdown, Static
 
 from tutor.tui.labels import STATUS_BADGES, difficulty_dots, kind_name, topic_name
-from tutor.mathtext import plain_math, prompt_markdown
+from tutor.notation.latex import plain_math, prompt_markdown
 
 if TYPE_CHECKING:
     from tutor.bank.variant import Variant

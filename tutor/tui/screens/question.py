@@ -22,7 +22,7 @@ from textual.widgets import Footer, Markdown, Static
 from textual.worker import Worker, WorkerState
 
 from tutor.tui.labels import difficulty_dots, kind_name, topic_name
-from tutor.mathtext import plain_math, prompt_markdown
+from tutor.notation.latex import plain_math, prompt_markdown
 from tutor.tui.screens.confirm import ConfirmScreen
 from tutor.tui.widgets.answers import LineAnswer, answer_widget
 

@@ -29,6 +29,8 @@ class StartScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "start", "Start", priority=True),
         Binding("ctrl+r", "resume", "Resume", priority=True),
+        # Letters are free here: the only text fields take digits.
+        Binding("e", "app.explore", "KV explorer", priority=True),
     ]
 
     class Begin(Message):
@@ -76,6 +78,7 @@ class StartScreen(Screen[None]):
             with Horizontal(id="start-row"):
                 yield Button("Start  (ctrl+s)", id="start", variant="primary")
                 yield Button("Resume  (ctrl+r)", id="resume")
+                yield Button("KV-cache explorer  (e)", id="explore")
                 yield Static("", id="start-error", markup=False)
         yield Footer()
 
@@ -98,6 +101,8 @@ class StartScreen(Screen[None]):
             self.action_start()
         elif event.button.id == "resume":
             self.action_resume()
+        elif event.button.id == "explore":
+            self.run_action("app.explore")
 
     def action_resume(self) -> None:
         """Continue the newest unfinished session where it stopped (nothing answered is lost)."""

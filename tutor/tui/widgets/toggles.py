@@ -22,7 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tutor.bank.variant import Variant, render
-from tutor.mathtext import plain_math
+from tutor.notation.latex import plain_math
 
 
 class ToggleRows(Widget, can_focus=True):

@@ -1,4 +1,4 @@
-"""Turn a prompt's `$math$` into readable unicode so it can be shown as Markdown in a terminal.
+"""LaTeX in prompts -> unicode: a prompt's `$math$` made readable so it can be shown as Markdown in a terminal.
 
 Prompts are Markdown with LaTeX between `$...$` (or `$$...$$`). A terminal cannot
 typeset LaTeX, so each math span becomes plain unicode (`\\frac{d}{h}` -> `d/h`,
@@ -12,15 +12,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_SUPERSCRIPT = str.maketrans("0123456789+-=()nijkTtdhg", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱʲᵏᵀᵗᵈʰᵍ")
-_SUBSCRIPT = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
-_SUP_CHARS = set("0123456789+-=()nijkTtdhg")
-_SUB_CHARS = set("0123456789+-=()aehijklmnoprstuvx")
+from tutor.notation.scripts import to_subscript, to_superscript
+from tutor.notation.spans import MATH_OR_CODE, math_body
 
 # `^{...}`, `^x`, `_{...}`, `_x` in LaTeX source (one level of braces).
 _SCRIPT = re.compile(r"([\^_])(?:\{([^{}]*)\}|([A-Za-z0-9]))")
-# A code span (any run of backticks, closed by the same run) or a math span.
-_SPANS = re.compile(r"(?P<code>(`+)[\s\S]*?\2)|(?P<math>\$\$[\s\S]+?\$\$|\$[^$\n]+?\$)")
 _FENCE = re.compile(r"^(```|~~~)")
 # Characters that would change meaning in Markdown (or in Textual markup) if left bare.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|~!])")
@@ -38,9 +34,9 @@ _PRE = (
 def _script(match: re.Match[str]) -> str:
     mark, braced, single = match.group(1), match.group(2), match.group(3)
     body = braced if braced is not None else single
-    allowed, table = (_SUP_CHARS, _SUPERSCRIPT) if mark == "^" else (_SUB_CHARS, _SUBSCRIPT)
-    if body and all(ch in allowed for ch in body):
-        return body.translate(table)
+    scripted = (to_superscript if mark == "^" else to_subscript)(body) if body else None
+    if scripted is not None:
+        return scripted
     if braced is not None and len(body) > 1 and not body.isalnum():
         return f"{mark}({body})"
     return f"{mark}{body}"
@@ -75,11 +71,9 @@ def _convert_line_spans(text: str) -> str:
     def replace(match: re.Match[str]) -> str:
         if match.group("code") is not None:
             return match.group(0)
-        math = match.group("math")
-        inner = math[2:-2] if math.startswith("$$") else math[1:-1]
-        return escape_markdown(latex_to_unicode(inner))
+        return escape_markdown(latex_to_unicode(math_body(match.group("math"))))
 
-    return _SPANS.sub(replace, text)
+    return MATH_OR_CODE.sub(replace, text)
 
 
 def prompt_markdown(prompt: str) -> str:
@@ -110,10 +104,9 @@ def plain_math(text: str) -> str:
     def replace(match: re.Match[str]) -> str:
         if match.group("code") is not None:
             return match.group(0)
-        math = match.group("math")
-        return latex_to_unicode(math[2:-2] if math.startswith("$$") else math[1:-1])
+        return latex_to_unicode(math_body(match.group("math")))
 
-    return _SPANS.sub(replace, text)
+    return MATH_OR_CODE.sub(replace, text)
 
 
 def math_problems(text: str) -> list[tuple[int, str]]:
@@ -143,14 +136,14 @@ def math_problems(text: str) -> list[tuple[int, str]]:
     def blank(match: re.Match[str]) -> str:
         math = match.group("math")
         if math is not None:
-            inner = math[2:-2] if math.startswith("$$") else math[1:-1]
+            inner = math_body(math)
             if not _balanced(inner):
                 line = body.count("\n", 0, match.start()) + 1
                 out.append((line, f"math {math!r} has unbalanced braces as a learner sees it"
                                   " (`{{` and `}}` in a bank file are shown as single braces)"))
         return re.sub(r"[^\n]", " ", match.group(0))
 
-    masked = _SPANS.sub(blank, body)
+    masked = MATH_OR_CODE.sub(blank, body)
     for number, line in enumerate(masked.splitlines(), start=1):
         if "$" in line:
             out.append((number, "a `$` opens math that is not closed on the same line: a `$...$` span"

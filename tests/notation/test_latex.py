@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.mathtext import latex_to_unicode, plain_math, prompt_markdown
+from tutor.notation.latex import latex_to_unicode, plain_math, prompt_markdown
 
 
 @pytest.mark.parametrize(

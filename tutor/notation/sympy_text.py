@@ -1,4 +1,4 @@
-"""Print sympy expressions the way graders show them: `2·G·d²/H`, `b·n·d + b·d²`, `√d`, `log(n)`.
+"""sympy expressions -> readable text, the way graders show them: `2·G·d²/H`, `b·n·d + b·d²`, `√d`, `log(n)`.
 
 One convention for every math grader (the `interpreted` and `expected` fields):
 `·` for multiplication, superscript digits for whole powers, one `/` before the
@@ -9,44 +9,13 @@ grader formats its own values with thousands separators.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Sequence
 
 import sympy
 
-from tutor.grading.parse import MathMax, MathMin
+from tutor.notation.scripts import superscript
 
-__all__ = ["format_number", "superscript", "to_text"]
-
-_SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-
-
-def superscript(n: int) -> str:
-    return str(n).translate(_SUP)
-
-
-def format_number(value: Fraction | sympy.Rational | int, *, separators: bool = True) -> str:
-    """`4294967296` -> `4,294,967,296`; `0.125` -> `0.125`; `1/3` -> `0.333333…`."""
-    frac = Fraction(int(value.p), int(value.q)) if isinstance(value, sympy.Rational) else Fraction(value)
-    if frac.denominator == 1:
-        return f"{frac.numerator:,}" if separators else str(frac.numerator)
-    den = frac.denominator
-    twos = fives = 0
-    while den % 2 == 0:
-        den //= 2
-        twos += 1
-    while den % 5 == 0:
-        den //= 5
-        fives += 1
-    places = max(twos, fives)
-    if den == 1 and places <= 12:
-        scaled = abs(frac.numerator) * 10**places // frac.denominator
-        whole, part = divmod(scaled, 10**places)
-        sign = "-" if frac < 0 else ""
-        whole_text = f"{whole:,}" if separators else str(whole)
-        return f"{sign}{whole_text}.{str(part).rjust(places, '0').rstrip('0')}"
-    return f"{float(frac):.6g}…"
-
+__all__ = ["to_text"]
 
 class _Printer:
     def __init__(self, order: Sequence[str]) -> None:
@@ -82,8 +51,8 @@ class _Printer:
             return expr.name
         if isinstance(expr, sympy.log):
             return f"log({self.text(expr.args[0])})"
-        if isinstance(expr, (MathMin, MathMax)):
-            name = "min" if isinstance(expr, MathMin) else "max"
+        name = getattr(type(expr), "display_name", None)  # min/max as the parser builds them
+        if name is not None:
             args = sorted(expr.args, key=self.term_key)
             return f"{name}({', '.join(self.text(a) for a in args)})"
         if isinstance(expr, sympy.Float):

@@ -1,0 +1,120 @@
+"""The KV-cache explorer: opened from the start screen (`e`) and the palette, keyboard only, figures from
+reference_impl, no torch; `tutor explore --plain` prints the same figures."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from textual.widgets import Input, Select, Static
+from tui_helpers import showing, wait_until
+
+from tutor.explore import Settings, figures, human_bytes
+from tutor.tui.screens.explorer import ExplorerScreen
+from tutor.tui.screens.start import StartScreen
+
+
+def panel(app: Any) -> str:
+    return str(app.screen.query_one("#explore-figures", Static).render())
+
+
+def test_explorer_from_the_start_screen_follows_the_fields(bank: Any) -> None:
+    asyncio.run(_explorer_follows_the_fields(bank))
+
+
+async def _explorer_follows_the_fields(bank: Any) -> None:
+    from tutor.tui.app import TutorApp
+
+    app = TutorApp(bank=bank)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: showing(app, StartScreen), "the start screen")
+        await pilot.press("e")
+        await wait_until(pilot, lambda: showing(app, ExplorerScreen), "the explorer")
+        assert "Llama-3-8B (GQA)" in panel(app) and "128 KiB per token" in panel(app)
+        assert "= 1 GiB" in panel(app)  # 8192 tokens x 128 KiB
+        # keyboard only: tab to the context field, type a new length
+        for _ in range(3):
+            await pilot.press("tab")
+        context = app.screen.query_one("#context", Input)
+        assert context.has_focus
+        context.value = ""
+        await pilot.press(*"32768")
+        await wait_until(pilot, lambda: "= 4 GiB" in panel(app), "the figures for 32768 tokens")
+        await pilot.press("pageup")
+        await wait_until(pilot, lambda: "= 8 GiB" in panel(app), "double the context")
+        await pilot.press("pagedown", "pagedown")
+        await wait_until(pilot, lambda: "= 2 GiB" in panel(app), "a quarter of it")
+        # a bad field says what is wrong and keeps the last good figures
+        context.value = "0"
+        await wait_until(pilot, lambda: "context 0" in panel(app), "the message")
+        context.value = "1024"
+        # choosing a model with the keyboard: focus the list, open it, move, choose
+        app.screen.query_one("#model", Select).focus()
+        await pilot.press("enter", "down", "down", "down", "enter")
+        await wait_until(pilot, lambda: "Mistral-7B" in panel(app), "Mistral")
+        assert "sliding window" in panel(app)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: showing(app, StartScreen), "back to the start screen")
+
+
+def test_the_palette_opens_the_explorer(bank: Any) -> None:
+    asyncio.run(_palette_opens_the_explorer(bank))
+
+
+async def _palette_opens_the_explorer(bank: Any) -> None:
+    from tutor.tui.app import TutorApp
+
+    app = TutorApp(bank=bank)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: showing(app, StartScreen), "the start screen")
+        commands = [c.title for c in app.get_system_commands(app.screen)]
+        assert "KV-cache explorer" in commands
+        app.action_explore(Settings("DeepSeek-V3", context=4096))
+        await wait_until(pilot, lambda: showing(app, ExplorerScreen), "the explorer")
+        assert "(MLA)" in panel(app) and "latent of 512" in panel(app)
+
+
+def test_figures_come_from_reference_impl() -> None:
+    from reference_impl import cost
+
+    f = figures(Settings("Llama-2-7B", "fp16", batch=4, context=4096, bandwidth_gbs=2000))
+    assert f.cache_bytes == cost.kv_cache_bytes(4, 4096, 32, 32, 128, 2)
+    assert f.step_seconds == pytest.approx((6_738_415_616 * 2 + f.cache_bytes) / 2e12)
+    assert human_bytes(f.cache_bytes) == "8 GiB"
+
+
+def test_explore_plain_prints_the_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    from tutor.cli import main
+
+    assert main(["explore", "--plain", "--model", "mistral-7b", "--context", "16384"]) == 0
+    out = capsys.readouterr().out
+    assert "Mistral-7B (GQA)" in out and "= 512 MiB" in out
+    assert "GQA-8, window 4096" in out
+    assert main(["explore", "--plain", "--model", "GPT-9"]) == 2
+    assert "models: Llama-3-8B" in capsys.readouterr().err
+
+
+def test_opening_the_explorer_loads_no_torch(tmp_path: Any) -> None:
+    import json
+    import subprocess
+    import sys
+
+    code = """
+import asyncio, json, sys
+from tutor.tui.app import TutorApp
+from tutor.tui.screens.explorer import ExplorerScreen
+async def main():
+    app = TutorApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_explore()
+        while not isinstance(app.screen, ExplorerScreen):
+            await pilot.pause(0.02)
+        await pilot.pause()
+asyncio.run(main())
+print(json.dumps({"torch": "torch" in sys.modules}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "TUTOR_DATA_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"torch": False}
