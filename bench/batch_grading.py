@@ -28,17 +28,12 @@ sys.path.insert(0, str(REPO))
 
 from tutor.bank import load_bank  # noqa: E402
 from tutor.bank.variant import is_parameterized  # noqa: E402
+from tutor.grading import answer_text  # noqa: E402
 from tutor.exam.paper import make_papers, paper_file, submission_file, write_atomic  # noqa: E402
 
 from machine import cpu_model  # bench/machine.py: these scripts run as `python bench/NAME.py`
 
 KINDS = ("shape", "einsum", "numeric", "symbolic", "complexity", "choice", "text", "code")
-
-
-def answer_text(value: object) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return str(value)
 
 
 def candidates(question) -> list[str]:

@@ -68,6 +68,35 @@ def test_at_least_100_questions() -> None:
     assert len(QUESTIONS) >= 100
 
 
+def test_at_least_nine_code_exercises_with_the_three_serving_ones() -> None:
+    code = {q.id for q in QUESTIONS if q.kind == "code"}
+    assert len(code) >= 9
+    assert {"code.online-softmax-attention", "code.paged-gqa-decode", "code.rope-cached-decode"} <= code
+
+
+def test_no_choice_question_gives_its_key_away_by_length() -> None:
+    """The audit's class: a keyed option much longer than the distractors (validate warns; the bank has none)."""
+    from tutor.grading.lint import option_length_warning
+
+    assert [q.id for q in QUESTIONS if option_length_warning(q)] == []
+
+
+def test_near_duplicate_einsums_are_differentiated() -> None:
+    """No two einsum questions ask for the same equation (up to renaming the letters)."""
+
+    def canonical(equation: str) -> str:
+        names: dict[str, str] = {}
+        return "".join(names.setdefault(c, chr(ord("a") + len(names))) if c.isalpha() else c
+                       for c in equation.replace(" ", ""))
+
+    seen: dict[str, str] = {}
+    for q in QUESTIONS:
+        if q.kind == "einsum" and q.id != "p4e-mqa-v-einsum":  # the problem set's own parts (d) K and (e) V
+            key = canonical(q.answer)  # type: ignore[attr-defined]
+            assert key not in seen, (q.id, seen.get(key))
+            seen[key] = q.id
+
+
 @pytest.mark.parametrize("topic", ["mha", "mqa", "gqa", "kv-cache", "attention"])
 def test_each_topic_has_at_least_15_questions(topic: str) -> None:
     assert sum(q.topic == topic for q in QUESTIONS) >= 15
@@ -110,7 +139,7 @@ def test_every_source_document_is_drawn_on(document: str) -> None:
 
 def test_the_seed_mistakes_are_questions() -> None:
     """The "tens of megabytes" MQA cache, the benchmark without a KV cache, the notebook's cache formula."""
-    tagged = {q.id for q in QUESTIONS if "seed-mistake" in q.tags}
+    tagged = {q.id for q in QUESTIONS if "published-mistake" in q.tags}
     for qid in ("mqa-tens-of-megabytes", "attn-benchmark-choice", "attn-benchmark-text", "kvc-seed-formula-choice"):
         assert qid in tagged, qid
 
@@ -139,6 +168,7 @@ def _learner_texts(question: QuestionBase) -> list[tuple[str, str]]:
     out += [("option", o) for o in getattr(question, "options", None) or []]
     out += [("rubric", point.point) for point in getattr(question, "rubric", None) or []]
     out += [("diagnosis", m.diagnosis) for m in getattr(question, "mutants", None) or []]
+    out += [("tag", tag) for tag in question.tags]  # `tutor list --tag` shows them
     if question.kind == "text":
         out.append(("model answer", question.answer))  # type: ignore[attr-defined]
     return out
@@ -211,7 +241,10 @@ NUMERIC: dict[str, Callable[[dict], float]] = {
     "quiz2-mqa-kv-params": lambda p: (
         cost.attention_params(p["d"], p["h"], 1) - 2 * p["d"] * p["d"]
     ),
-    "mha-kv-params-variants": lambda p: cost.attention_params(p["d"], p["h"], p["h"]) - 2 * p["d"] ** 2,
+    # K and V of H heads of size D, with H·D != d: all four projections minus Q and O.
+    "mha-kv-params-variants": lambda p: (
+        cost.attention_params(p["d"], p["H"], p["H"], head_dim=p["D"]) - 2 * p["d"] * p["H"] * p["D"]
+    ),
     "mha-params-with-bias": lambda p: cost.attention_params(p["d"], 1, 1, head_dim=p["d"], bias=True),
     "mqa-param-saving": lambda p: (
         cost.attention_params(p["d"], p["h"], p["h"]) - cost.attention_params(p["d"], p["h"], 1)
@@ -413,8 +446,9 @@ def _param_saving() -> sympy.Expr:
 
 
 def _per_token() -> sympy.Expr:
-    f, _ = _s({"n_layers": "L", "n_kv_heads": "G", "head_dim": "D", "bytes_per_element": "e"})
-    return f["kv_cache_bytes_per_token"]
+    """Cross-layer sharing: L/s layers write a cache (groups of s layers share one)."""
+    f, s = _s({"n_layers": "L", "n_kv_heads": "G", "head_dim": "D", "bytes_per_element": "e"})
+    return f["kv_cache_bytes_per_token"].subs(s["n_layers"], s["n_layers"] / sympy.Symbol("s", positive=True))
 
 
 def _whole_cache() -> sympy.Expr:

@@ -27,9 +27,52 @@ def test_the_three_named_exercises_exist_with_their_signatures(code_questions):
 
 
 @pytest.mark.parametrize("qid", ["code.mqa-forward", "code.gqa-forward", "code.gqa-decode", "code.kv-cache-append",
-                                 "code.mha-to-gqa-weights", "code.repeat-kv"])
+                                 "code.mha-to-gqa-weights", "code.repeat-kv", "code.online-softmax-attention",
+                                 "code.paged-gqa-decode", "code.rope-cached-decode"])
 def test_every_bank_exercise_validates(code_questions, qid):
     assert code.validate_question(code_questions[qid]) == []
+
+
+SERVING = {
+    "code.online-softmax-attention": {"no-rescale-of-the-sum", "max-not-updated", "wrong-block-boundary",
+                                      "mask-off-by-one"},
+    "code.paged-gqa-decode": {"whole-last-block", "pages-in-memory-order", "tiled-heads"},
+    "code.rope-cached-decode": {"position-off-by-one", "cached-keys-rotated-twice", "interleaved-pairs",
+                                "new-key-not-rotated"},
+}
+
+
+@pytest.mark.parametrize("qid", sorted(SERVING))
+def test_each_serving_exercise_mutant_is_caught_and_diagnosed(code_questions, qid):
+    """The issue's mistakes for each of the three serving-era exercises: each fails and gets its own diagnosis,
+    on a variant other than the one `tutor validate` checks (other tensor values)."""
+    q = code_questions[qid]
+    assert {m.name for m in q.mutants} == SERVING[qid]
+    for mutant in q.mutants:
+        g = dispatch_grade(make_variant(q, 3), mutant.code)
+        assert g.status is not Status.CORRECT, mutant.name
+        assert g.details.get("diagnosis") == mutant.diagnosis, (mutant.name, g.feedback)
+
+
+def test_serving_exercises_cover_every_head_layout_and_length(code_questions):
+    """Lengths 1, 2-4, a middle one and a longest one >= 16, for G = 1, 1 < G < H and G = H."""
+    for qid, length in (("code.paged-gqa-decode", "n"), ("code.rope-cached-decode", "n")):
+        cases = code_questions[qid].cases
+        for layout in (lambda d: d["g"] == 1, lambda d: 1 < d["g"] < d["h"], lambda d: d["g"] == d["h"]):
+            lengths = sorted(c.dims[length] for c in cases if layout(c.dims) and not c.zero)
+            assert lengths[0] == 1 and any(2 <= n <= 4 for n in lengths) and lengths[-1] >= 16, (qid, lengths)
+            assert any(4 < n < lengths[-1] for n in lengths), (qid, lengths)
+    lengths = sorted(c.dims["s"] for c in code_questions["code.online-softmax-attention"].cases)
+    assert lengths[0] == 1 and any(2 <= n <= 4 for n in lengths) and lengths[-1] >= 16 > lengths[-2]
+
+
+def test_mutant_matching_treats_equal_non_finite_values_as_the_same_result():
+    nan, inf = float("nan"), float("inf")
+    assert code.compare(torch.tensor([1.0, nan]), torch.tensor([1.0, nan]), 1e-4, 1e-5).ok
+    assert code.compare(torch.tensor([inf]), torch.tensor([inf]), 1e-4, 1e-5).ok
+    assert not code.compare(torch.tensor([inf]), torch.tensor([-inf]), 1e-4, 1e-5).ok
+    assert not code.compare(torch.tensor([1.0, nan]), torch.tensor([1.0, 2.0]), 1e-4, 1e-5).ok
+    assert not code.compare(torch.tensor([2.0, nan]), torch.tensor([1.0, nan]), 1e-4, 1e-5).ok
 
 
 def test_validation_catches_cases_too_weak_for_a_mutant(code_questions):
@@ -160,3 +203,26 @@ def test_doctor_reports_layers_and_torch(capsys):
     assert report["sandbox"]["layers"][0] == "base"
     assert tutor_main(["doctor"]) == 0
     assert "Sandbox layers: base" in capsys.readouterr().out
+
+
+def test_integer_tensor_args_draw_lengths_and_distinct_page_ids():
+    from pydantic import ValidationError
+
+    from tutor.bank.model import TensorArg
+
+    table = TensorArg(name="block_table", shape=["b", "n // p"], dtype="int64", permutation="b * (n // p) + 2")
+    lens = TensorArg(name="seq_lens", shape=["b"], dtype="int64", integers=["m", "n"])
+    dims = {"b": 3, "n": 8, "p": 2, "m": 5}
+    gen = torch.Generator().manual_seed(0)
+    ids = code.make_tensor(table, [3, 4], dims, gen)
+    assert ids.dtype == torch.int64 and ids.shape == (3, 4)
+    assert len(set(ids.flatten().tolist())) == 12 and 0 <= int(ids.min()) and int(ids.max()) < 14
+    drawn = code.make_tensor(lens, [3], dims, gen)
+    assert drawn.dtype == torch.int64 and all(5 <= n <= 8 for n in drawn.tolist())
+    with pytest.raises(ValueError, match="empty"):
+        code.make_tensor(lens, [3], {**dims, "m": 9}, gen)
+    with pytest.raises(ValueError, match="distinct ids"):
+        code.make_tensor(TensorArg(name="t", shape=[5], dtype="int64", permutation=4), [5], {}, gen)
+    for bad in ({"dtype": "int64"}, {"integers": [0, 3]}, {"dtype": "int64", "integers": [0, 1], "permutation": 4}):
+        with pytest.raises(ValidationError):
+            TensorArg(name="x", shape=[2], **bad)

@@ -2,14 +2,17 @@
 
 Each file under `corpus/` starts with `# question:`, `# verdict:` and optional `# feedback:`
 (a substring the feedback must contain), `# time_limit:`, `# memory_limit:` and `# needs:`
-(a sandbox capability the expectation depends on) lines. After the whole corpus has run, no
-process it started may be alive and nothing may have been written outside the temp directory.
+(a sandbox capability the expectation depends on) lines. After each file is graded, no process
+it started may be alive and nothing may have been written outside the temp directory: every
+corpus test checks its own leftovers, so each one means the same run alone, in any order or on
+any xdist worker.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -51,7 +54,7 @@ def test_corpus_is_big_enough():
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
-def test_submission_gets_its_verdict(path: Path, code_questions):
+def test_submission_gets_its_verdict(path: Path, code_questions, private_tempdir, leftover_processes):
     meta = _header(path)
     for need in meta.get("needs", []):
         if not _capable(need):
@@ -74,11 +77,15 @@ def test_submission_gets_its_verdict(path: Path, code_questions):
         assert grade.score == 5
     else:
         assert grade.score < 5
+    assert_nothing_survives(private_tempdir, leftover_processes)
 
 
-def test_nothing_survives_the_corpus(private_tempdir, leftover_processes):
-    """Runs after the corpus (file order): no leftovers, nothing written outside the temp dir."""
+def assert_nothing_survives(private_tempdir: Path, leftover_processes) -> None:
+    """No process a grading started is alive, nothing was written outside the temp dir, every request dir is gone."""
     worker_pid = client.shared_worker().ready()["pid"]
+    deadline = time.monotonic() + 5.0  # a killed process group can take a moment to be reaped
+    while (worker._children(worker_pid) or leftover_processes()) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert worker._children(worker_pid) == []
     assert leftover_processes() == []
     for marker in ESCAPE_MARKERS:

@@ -6,11 +6,12 @@ import asyncio
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Input, OptionList, SelectionList, Static, TextArea
+from textual.widgets import DataTable, Input, OptionList, Static, TextArea
 from tui_helpers import showing, wait_until
 
 from tutor.tui.screens.checklist import ChecklistScreen
 from tutor.tui.screens.confirm import ConfirmScreen
+from tutor.tui.widgets.options import OptionPicker
 from tutor.tui.screens.feedback import FeedbackScreen
 from tutor.tui.screens.question import QuestionScreen
 from tutor.tui.screens.start import StartScreen
@@ -115,7 +116,7 @@ def test_a_whole_session_through_every_kind(make: Any) -> None:
 
             # -- choice with several answers: tick with space, submit with ctrl+s --------------------------
             await wait_until(pilot, lambda: showing(app, QuestionScreen), "the multiple choice")
-            ticks = app.screen.query_one(SelectionList)
+            ticks = app.screen.query_one(OptionPicker)
             assert ticks.has_focus
             await pilot.press("space", "down", "space")
             feedback = await feedback_after_submit(pilot)
@@ -245,7 +246,7 @@ def test_start_screen_starts_a_session_with_the_chosen_options(bank: Any) -> Non
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             assert isinstance(screen, StartScreen)
-            screen.query_one("#kinds", SelectionList).select("choice")
+            screen.query_one("#kinds", OptionPicker).select("choice")
             screen.query_one("#count", Input).value = "2"
             screen.query_one("#seed", Input).value = "3"
             await pilot.press("ctrl+s")
@@ -263,7 +264,7 @@ def test_start_screen_says_why_nothing_started(bank: Any) -> None:
         app = TutorApp(bank=bank)
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
-            screen.query_one("#kinds", SelectionList).select("code")
+            screen.query_one("#kinds", OptionPicker).select("code")
             screen.query_one("#difficulty-low", Input).value = "5"
             await pilot.press("ctrl+s")
             await pilot.pause()
@@ -315,7 +316,9 @@ def test_the_start_screen_resumes_an_unfinished_session(bank: Any, tmp_path: Any
     from tutor.session.store import Store
     from tutor.tui.app import TutorApp
 
-    from conftest import BANK_FILE
+    from pathlib import Path
+
+    BANK_FILE = Path(__file__).parent / "fixtures" / "bank.yaml"  # not `from conftest import`: another folder's conftest may hold that name
 
     store = Store(tmp_path / "history.sqlite3")
     config = SessionConfig(question_ids=("tui-shape", "tui-numeric"), n=2, seed=5, banks=(str(BANK_FILE),))

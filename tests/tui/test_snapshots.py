@@ -152,3 +152,27 @@ class TestExplorerScreen:
 
         app = TutorApp(bank=bank, explore=Settings("Mistral-7B", context=8192))
         assert snap_compare(app, terminal_size=size, run_before=steady)
+
+
+class TestMonochrome:
+    """NO_COLOR: Textual draws in monochrome; ticks, the pointer and the plot's letters still say everything."""
+
+    def test_choice_many_without_colour(self, snap_compare: Any, make: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("NO_COLOR", "1")
+
+        async def tick(pilot: Any) -> None:
+            await pilot.press("a", "c")
+            await steady(pilot)
+
+        assert snap_compare(make("tui-choice-many"), terminal_size=(80, 24), run_before=tick)
+
+    def test_start_without_colour(self, snap_compare: Any, bank: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        from tutor.tui.app import TutorApp
+
+        monkeypatch.setenv("NO_COLOR", "1")
+
+        async def tick(pilot: Any) -> None:
+            await pilot.press("down", "space")
+            await steady(pilot)
+
+        assert snap_compare(TutorApp(bank=bank), terminal_size=(80, 24), run_before=tick)

@@ -245,8 +245,30 @@ class MultiQuestion(QuestionBase):
 class TensorArg(_Strict):
     name: str
     shape: list[ExprText] = Field(description="Dimensions from the case, e.g. [b, s, d] or [d, d/h].")
-    dtype: Literal["float32", "float64", "float16", "bfloat16"] = "float32"
+    dtype: Literal["float32", "float64", "float16", "bfloat16", "int64", "int32"] = "float32"
     scale: float = Field(default=1.0, description="Standard deviation of the random normal values.")
+    integers: Annotated[list[ExprText], Field(min_length=2, max_length=2)] | None = Field(
+        default=None,
+        description="An integer tensor of random values in [low, high] (inclusive; expressions over the case's "
+        "dims), e.g. sequence lengths `[m, n]`. Needs an integer dtype.",
+    )
+    permutation: ExprText | None = Field(
+        default=None,
+        description="An integer tensor of distinct random ids from 0 .. N-1 (N an expression over the case's dims, "
+        "at least the tensor's size), e.g. a block table's physical page ids. Needs an integer dtype.",
+    )
+
+    @model_validator(mode="after")
+    def _integer_values(self) -> "TensorArg":
+        integer = self.dtype.startswith("int")
+        drawn = [name for name in ("integers", "permutation") if getattr(self, name) is not None]
+        if len(drawn) > 1:
+            raise ValueError("give `integers` or `permutation`, not both")
+        if integer and not drawn:
+            raise ValueError(f"an {self.dtype} tensor needs `integers: [low, high]` or `permutation: N`")
+        if drawn and not integer:
+            raise ValueError(f"`{drawn[0]}` makes integers: give an integer dtype (int64 or int32), not {self.dtype}")
+        return self
 
 
 class ValueArg(_Strict):

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import math
 import operator
 import threading
 import time
@@ -147,6 +148,28 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
+def make_tensor(arg: TensorArg, shape: list[int], dims: dict[str, int], gen: Any, *, zero: bool = False) -> Any:
+    """One case's input for a tensor argument: random normal values times `scale`, zeros, or, for an
+    integer dtype, random integers in `integers: [low, high]` or distinct ids from `permutation: N`."""
+    import torch
+
+    dtype = getattr(torch, arg.dtype)
+    if zero:
+        return torch.zeros(shape, dtype=dtype)
+    if arg.integers is not None:
+        low, high = (_int_dim(e, dims) for e in arg.integers)
+        if low > high:
+            raise ValueError(f"{arg.name}: integers [{low}, {high}] is empty for {dims}")
+        return torch.randint(low, high + 1, shape, generator=gen, dtype=dtype)
+    if arg.permutation is not None:
+        count = _int_dim(arg.permutation, dims)
+        size = math.prod(shape)
+        if count < size:
+            raise ValueError(f"{arg.name}: {size} distinct ids cannot come from 0..{count - 1} for {dims}")
+        return torch.randperm(count, generator=gen)[:size].reshape(shape).to(dtype)
+    return (torch.randn(shape, generator=gen, dtype=torch.float32) * arg.scale).to(dtype)
+
+
 def vary_ranges(question: CodeQuestion) -> dict[str, tuple[int, int]]:
     """The dimensions the drawn case redraws, and their ranges (see `CodeQuestion.vary`)."""
     if question.vary:
@@ -192,11 +215,7 @@ def _make_case(question: CodeQuestion, seed: int, values_seed: int, i: int, case
         if isinstance(arg, TensorArg):
             shape = [_int_dim(s, case.dims) for s in arg.shape]
             gen = torch.Generator().manual_seed(_seed(question, seed, values_seed, i, a))
-            if arg.name in case.zero:
-                t = torch.zeros(shape, dtype=torch.float32)
-            else:
-                t = torch.randn(shape, generator=gen, dtype=torch.float32) * arg.scale
-            t = t.to(getattr(torch, arg.dtype))
+            t = make_tensor(arg, shape, case.dims, gen, zero=arg.name in case.zero)
             key = f"c{i}.{arg.name}"
             inputs[key] = t
             call.append(["tensor", key])
@@ -294,7 +313,12 @@ def compare(actual: Any, expected: Any, rtol: float, atol: float) -> Comparison:
         where = _index(int((~finite).flatten().nonzero()[0]), tuple(a.shape))
         return Comparison(False, "non-finite values", (shapes, f"the result has {a.flatten()[(~finite).flatten()][0].item()} at {where}"))
     diff = (a - e).abs()
-    ok = bool((diff <= atol + rtol * e.abs()).all())
+    # Non-finite values match only themselves: NaN where the other has NaN, inf of the same sign (this
+    # is how a submission is matched to a mutant that produces NaN; the reference is always finite).
+    same_special = ~torch.isfinite(e) & ((a == e) | (torch.isnan(a) & torch.isnan(e)))
+    close = (diff <= atol + rtol * e.abs()) & torch.isfinite(e)
+    ok = bool((close | same_special).all())
+    diff = torch.where(same_special, torch.zeros_like(diff), diff)
     flat = int(diff.flatten().argmax())
     where = _index(flat, tuple(a.shape))
     lines = [shapes, f"largest absolute error {diff.flatten()[flat].item():.3g} at {where} "

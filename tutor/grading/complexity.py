@@ -25,11 +25,11 @@ import sympy
 
 from tutor.bank.model import ComplexityQuestion
 from tutor.bank.variant import Variant
+from tutor.grading.context import formula_symbols, grading_context
 from tutor.grading.equivalence import estimate_terms
 from tutor.grading.grade import Grade, invalid_from
 from tutor.grading.parse import MathMax, MathMin, MathSyntaxError, parse_math_full
 from tutor.notation.scripts import superscript
-from tutor.grading.symbolic import allowed_symbols, substitute_where, where_map
 
 __all__ = ["ComplexityError", "Term", "dominant_terms", "format_big_o", "grade"]
 
@@ -277,13 +277,12 @@ def _ratio_note(extra: Term, missing: Term, order: Sequence[str]) -> str | None:
 def grade(variant: Variant, answer: str, expected: object | None = None) -> Grade:
     question = variant.question
     assert isinstance(question, ComplexityQuestion)
-    symbols = allowed_symbols(question)
-    where = where_map(question, symbols)
+    ctx = grading_context(question, variant.params, formula_symbols(question))
+    symbols = list(ctx.symbols)
     raw = question.answer if expected is None else expected
     try:
-        key = parse_math_full(str(raw), symbols, allow_big_o=True).expr
-        key_terms = dominant_terms(substitute_where(key, where))
-    except (MathSyntaxError, ComplexityError) as err:
+        key_terms = dominant_terms(ctx.resolve(ctx.key(str(raw), allow_big_o=True)))
+    except ComplexityError as err:
         raise ValueError(f"{question.id}: answer {raw!r} cannot be read: {err}") from None
     order = [s for s in question.symbols]
     expected_text = format_big_o(key_terms, order)
@@ -292,7 +291,7 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     except MathSyntaxError as err:
         return invalid_from(err, expected=expected_text)
     try:
-        terms = dominant_terms(substitute_where(parsed.expr, where))
+        terms = dominant_terms(ctx.resolve(parsed.expr))
     except ComplexityError as err:
         return Grade.invalid(str(err), expected=expected_text)
     interpreted = format_big_o(terms, order)

@@ -25,6 +25,7 @@ import sympy
 
 from tutor.bank.model import NumericQuestion
 from tutor.bank.variant import Variant
+from tutor.grading.context import GradingContext, grading_context
 from tutor.grading.grade import Grade, invalid_from
 from tutor.grading.parse import MathSyntaxError, parse_math
 from tutor.notation.numbers import format_exact
@@ -37,12 +38,8 @@ _DECIMAL_POWER = {"KB": 3, "kB": 3, "MB": 6, "GB": 9, "TB": 12}
 _UNIT_WORD = {"bytes": " bytes", "params": " params", "flops": " FLOPs", None: ""}
 
 
-def _rational(value: int | float) -> sympy.Rational:
-    return sympy.Integer(value) if isinstance(value, int) else sympy.Rational(repr(float(value)))
-
-
-def _param_values(variant: Variant) -> dict[sympy.Symbol, sympy.Rational]:
-    return {sympy.Symbol(k, positive=True): _rational(v) for k, v in variant.params.items()}
+def _context(variant: Variant) -> GradingContext:
+    return grading_context(variant.question, variant.params, tuple(variant.params))
 
 
 def _to_rational(expr: sympy.Expr) -> sympy.Rational | None:
@@ -58,13 +55,8 @@ def expected_value(question: NumericQuestion, variant: Variant, raw: object) -> 
     """The exact expected value of `raw` (the question's answer or a feedback rule's) for this variant."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
         raise ValueError(f"{question.id}: a numeric answer must be a number or an expression, got {raw!r}")
-    if isinstance(raw, (int, float)):
-        return _rational(raw)
-    try:
-        expr = parse_math(raw, variant.params, constants=unit_constants(question.unit))
-    except MathSyntaxError as err:
-        raise ValueError(f"{question.id}: answer {raw!r} cannot be read: {err.message}") from None
-    value = _to_rational(expr.xreplace(_param_values(variant)))
+    ctx = _context(variant)
+    value = _to_rational(ctx.bind(ctx.key(raw, constants=unit_constants(question.unit))))
     if value is None:
         raise ValueError(f"{question.id}: answer {raw!r} is not a number for params {variant.params}")
     return value
@@ -129,7 +121,7 @@ def _known_factors(variant: Variant) -> list[tuple[sympy.Rational, str]]:
     ]
     for k in (1, 2, 3, 4):
         out.append((sympy.Rational(1024, 1000) ** k, "1.024" + ("" if k == 1 else f"^{k}") + " (binary vs decimal prefixes: Ki/Mi/Gi vs K/M/G)"))
-    params = {k: _rational(v) for k, v in variant.params.items() if _rational(v) > 1}
+    params = {s.name: v for s, v in _context(variant).values.items() if v > 1}
     for name, value in params.items():
         out.append((value, name))
     for (n1, v1), (n2, v2) in itertools.combinations(params.items(), 2):
@@ -202,7 +194,7 @@ def _unit_param_clash(
         unit_table[alias + name] = constants[name]
     try:
         unit_value = _to_rational(
-            parse_math(as_units, variant.params, constants=unit_table).xreplace(_param_values(variant))
+            _context(variant).bind(parse_math(as_units, variant.params, constants=unit_table))
         )
     except MathSyntaxError:
         return None
@@ -221,10 +213,6 @@ def _unit_param_clash(
     )
 
 
-def _invalid(err: MathSyntaxError, answer: str, expected: str) -> Grade:
-    return invalid_from(err, expected=expected)
-
-
 def grade(variant: Variant, answer: str, expected: object | None = None) -> Grade:
     question = variant.question
     assert isinstance(question, NumericQuestion)
@@ -233,8 +221,8 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     try:
         parsed = parse_math(answer, variant.params, constants=unit_constants(question.unit))
     except MathSyntaxError as err:
-        return _invalid(err, answer, expected_text)
-    substituted = parsed.xreplace(_param_values(variant))
+        return invalid_from(err, expected=expected_text)
+    substituted = _context(variant).bind(parsed)
     if substituted.has(sympy.zoo, sympy.nan):
         return Grade.invalid("your answer divides by zero (with the question's values)", expected=expected_text)
     value = _to_rational(substituted)
