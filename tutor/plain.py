@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tutor.bank.variant import render
-from tutor.errors import UserError
+from tutor.bank.names import flag_value, kind_name, topic_name
+from tutor.errors import UserError, visible
 from tutor.notation.latex import plain_math
 
 if TYPE_CHECKING:
@@ -23,16 +24,6 @@ if TYPE_CHECKING:
 
 CODE_END = "."
 MARKS = {"correct": "✓", "partial": "~", "incorrect": "✗"}
-
-
-# Control characters (C0 but tab, DEL, C1) shown as one visible character each, so text a learner
-# typed is echoed without moving the terminal's cursor or colours, and a caret under it still lines up.
-_VISIBLE = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]} | {0x1B: "\u241b"}
-
-
-def visible(text: str) -> str:
-    """`text` safe to print on one terminal line: every control character becomes a visible stand-in."""
-    return text.translate(_VISIBLE)
 
 
 def read_answer(inp: TextIO, *, code: bool, commands: tuple[str, ...] = (":hint", ":skip", ":quit")) -> str | None:
@@ -62,7 +53,7 @@ def _show_question(session: "Session", out: TextIO) -> None:
     assert variant is not None
     q = variant.question
     total = len(session.variants)
-    print(f"\n[{session.index + 1}/{total}] {q.topic} · {q.kind} · difficulty {q.difficulty} · {q.id}", file=out)
+    print(f"\n[{session.index + 1}/{total}] {topic_name(q.topic)} · {kind_name(q.kind)} · difficulty {q.difficulty} · {q.id}", file=out)
     print(plain_math(variant.prompt.rstrip()), file=out)
     for i, option in enumerate(variant.options):
         print(f"  {chr(ord('a') + i)}) {option}", file=out)
@@ -109,6 +100,21 @@ def _show_grade(result: "Grade", score: int, session: "Session", out: TextIO) ->
         print(plain_math(explanation), file=out)
 
 
+def _show_skipped(result: "Grade", variant: Any, out: TextIO) -> None:
+    """A skip teaches: the expected answer, the model solution for code and the explanation."""
+    print("Skipped. It is scored 1 / 5; the answer:", file=out)
+    model = getattr(variant.question, "answer", None)
+    if variant.kind == "code" and isinstance(model, str):
+        for line in model.rstrip().splitlines():
+            print(f"    {line}".rstrip(), file=out)
+    elif result.expected:
+        print(f"  expected: {result.expected}", file=out)
+    explanation = variant.explanation.strip()
+    if explanation:
+        print("", file=out)
+        print(plain_math(explanation), file=out)
+
+
 def _show_invalid(result: "Grade", answer: str, out: TextIO) -> None:
     message = result.feedback[0] if result.feedback else "could not read that answer"
     print(f"? could not read that answer: {visible(message)}", file=out)
@@ -128,14 +134,14 @@ def show_summary(session: "Session", out: TextIO) -> None:
     width = max((len(r.question_id) for r in summary.rows), default=0)
     for row in summary.rows:
         score = "skipped" if row.score is None else f"{row.score} / 5"
-        print(f"  {row.index + 1:>2}. {row.question_id:<{width}}  {row.topic:<9} {row.kind:<10} {score}", file=out)
+        print(f"  {row.index + 1:>2}. {row.question_id:<{width}}  {topic_name(row.topic):<9} {kind_name(row.kind):<10} {score}", file=out)
     if summary.rows:
         print(f"Mean: {summary.mean:.1f} / 5 ({summary.level})", file=out)
         if len(summary.per_topic) > 1:
-            topics = ", ".join(f"{t} {m:.1f}" for t, m in summary.per_topic.items())
+            topics = ", ".join(f"{topic_name(t)} {m:.1f}" for t, m in summary.per_topic.items())
             print(f"By topic: {topics}", file=out)
         if summary.weakest_topic and summary.per_topic[summary.weakest_topic] < 5:
-            print(f"Practise next: tutor quiz --plain --topic {summary.weakest_topic}", file=out)
+            print(f"Practise next: tutor quiz --plain --topic {flag_value(topic_name(summary.weakest_topic))}", file=out)
     if not session.done:
         print(f"Session {session.session_id} is unfinished; resume with: tutor quiz --plain --resume {session.session_id}", file=out)
 
@@ -180,8 +186,10 @@ def _ask_all(session: "Session", inp: TextIO, out: TextIO) -> None:
                         print(f"(another hint {cost})", file=out)
                 continue
             if answer == ":skip":
-                print("Skipped.", file=out)
-                session.skip()
+                variant = session.current
+                skipped = session.skip(advance=False)
+                _show_skipped(skipped, variant, out)
+                session.advance()
                 break
             if not answer.strip():
                 print("Type an answer, or :hint, :skip, :quit.", file=out)

@@ -391,6 +391,20 @@ def test_the_mqa_training_share_is_17_percent() -> None:
     assert "about 17% of a layer's matmul FLOPs" in text
 
 
+def test_the_head_size_figures_of_gemma_palm_and_mla() -> None:
+    """mha-kv-params-variants names H·D for Gemma-7B and PaLM; attn-mla-choice compares per-head latents with MLA's 576."""
+    palm = get_model("PaLM-540B")
+    assert (palm.n_heads * palm.head_dim, palm.d_model) == (12_288, 18_432)
+    gemma_7b = {"d": 3072, "H": 16, "D": 256}  # hidden_size, num_attention_heads, head_dim of google/gemma-7b
+    assert gemma_7b["H"] * gemma_7b["D"] == 4096 > gemma_7b["d"]
+    text = " ".join(BANK.get("mha-kv-params-variants").explanation.split())
+    assert "$HD = 4096 > d = 3072$" in text and "$HD = 12{,}288 < d = 18{,}432$" in text
+    ds = BANK.get("model-deepseek-v3-mla-per-token").params
+    mla = BANK.get("attn-mla-choice")
+    assert ds["c"] + ds["r"] == 576 and 128 * ds["c"] == 65_536
+    assert any("128 × 512 = 65,536 numbers per token and layer instead of 576" in r.message for r in mla.feedback)
+
+
 def test_the_tens_of_megabytes_options_are_each_a_real_slip() -> None:
     options = BANK.get("mqa-tens-of-megabytes").options
     right = cost.kv_cache_bytes(1, 100_000, 80, 1, 128, 2)

@@ -463,7 +463,7 @@ def test_the_audited_rendering_defects_would_be_caught() -> None:
 
     bank = load_bank()
     scale = bank.get("attn-scale-symbolic")
-    old = scale.model_copy(update={"explanation": scale.explanation.replace(r"d_{head} }", "d_{head}}")})
+    old = scale.model_copy(update={"explanation": r"The scale is $1/\sqrt{d_{head}} = \sqrt{H/d}$."})
     assert any("unbalanced braces" in m for _, m in rendering_problems(old, [{}]))
     flops = bank.get("attn-causal-prefill-flops")
     broken = flops.model_copy(update={"explanation": "Attention $2 \\cdot 2 \\cdot BH\n\\cdot d/H$."})

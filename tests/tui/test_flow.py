@@ -218,9 +218,38 @@ def test_skip_counts_as_one_and_moves_on(make: Any) -> None:
             await pilot.press("ctrl+n")
             assert isinstance(app.screen, ConfirmScreen)
             await pilot.press("y")
+            # a skip teaches (issue 14): the answer and why, like a wrong answer's feedback
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the skipped question's answer")
+            assert "Skipped" in text_of(app.screen, "#status") and "score 1 / 5" in text_of(app.screen, "#score-line")
+            assert "the key and value projections" in text_of(app.screen, "#expected")
+            assert app.screen.query("#explanation")
+            assert [r.score for r in app.session.summary().rows] == [None]  # recorded before it is shown
+            await pilot.press("enter")
             await wait_until(pilot, lambda: showing(app, QuestionScreen), "question 2")
             assert "Question 2 of 2" in text_of(app.screen, "#question-bar")
             assert [r.score for r in app.session.summary().rows] == [None]
+
+    asyncio.run(scenario())
+
+
+def test_skipping_code_shows_the_model_solution_kept_whole(make: Any, tmp_path: Any) -> None:
+    from tutor.session.store import Store
+
+    async def scenario() -> None:
+        store = Store.at(str(tmp_path))
+        app = make("tui-code", store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the code question")
+            await pilot.press("ctrl+n", "y")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the model solution")
+            model = app.screen.query_one("#model-answer", Static)
+            solution = app.session.variants[0].question.answer.rstrip()
+            assert str(model.render()) == solution
+            assert not app.screen.query("#expected")  # shown once, as the model solution
+            # lines kept whole: the block is as wide as its longest line (it scrolls sideways)
+            assert model.size.width >= max(len(line) for line in solution.splitlines())
+        stored = store.first_attempts()[0]
+        assert stored.skipped and stored.expected.strip() == solution
 
     asyncio.run(scenario())
 

@@ -30,7 +30,9 @@ ParamValue = Union[Number, Annotated[list[Number], Field(min_length=1)]]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the validators are built when first used, not at import, so a command that finds
+    # its questions in the bank cache (tutor.bank.cache) never pays for building them.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class FeedbackRule(_Strict):
@@ -89,6 +91,10 @@ class Tolerance(_Strict):
     abs: float = Field(default=0.0, ge=0, description="Absolute tolerance (default 0).")
 
 
+class SignificantRounding(_Strict):
+    significant: int = Field(ge=1, le=15, description="Fewest significant digits a rounded answer may have.")
+
+
 class NumericQuestion(QuestionBase):
     kind: Literal["numeric"]
     answer: ExprText = Field(description="A number or an expression over `params`.")
@@ -97,6 +103,15 @@ class NumericQuestion(QuestionBase):
         description="Default: exact for an integer answer, rel 1e-3 otherwise.",
     )
     unit: Literal["bytes", "params", "flops"] | None = None
+    rounding: Literal["exact"] | SignificantRounding | None = Field(
+        default=None,
+        description=(
+            "How a rounded answer (`8.4M`, `4.3e9`) is read: `exact` accepts none (only the tolerance counts); "
+            "`{significant: N}` accepts one the exact value rounds to, written with at least N significant digits. "
+            "Default: at least 2 digits. A rounded answer that a feedback rule's value also rounds to is never "
+            "accepted: the learner is asked for more digits."
+        ),
+    )
 
 
 class SymbolicQuestion(QuestionBase):
@@ -285,7 +300,7 @@ def _inline_dims_schema(schema: dict[str, Any]) -> None:
 class CodeCase(_Strict):
     """Dimension values for one run; `zero` names tensor args filled with zeros."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_inline_dims_schema)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, json_schema_extra=_inline_dims_schema)
 
     label: str = ""
     zero: list[str] = Field(default_factory=list)

@@ -10,7 +10,7 @@ from typing import Any
 
 from tutor.errors import UserError
 from tutor.commands._common import add_bank_option, load_bank_or_exit
-from tutor.plain import visible
+from tutor.errors import visible
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

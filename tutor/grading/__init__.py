@@ -18,7 +18,7 @@ from tutor.bank.variant import Variant, render
 from tutor.notation.numbers import format_param
 from tutor.grading.grade import Grade, Status, score_for
 
-__all__ = ["Grade", "Status", "answer_text", "grade", "grade_against", "score_for"]
+__all__ = ["Grade", "Status", "answer_key", "answer_text", "grade", "grade_against", "score_for"]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -76,6 +76,16 @@ def grade_against(variant: Variant, answer: str, expected: Any | None = None) ->
     if variant.kind != "code":  # code is code: its strings and comments are the learner's own
         answer = answer.translate(_LOOK_ALIKES)
     return _module(variant.kind).grade(variant, answer, expected)
+
+
+def answer_key(variant: Variant) -> Grade:
+    """What a skipped question teaches: its answer key read by its own grader (canonical `expected`,
+    as a wrong answer's feedback shows it). Code is not run: its `expected` is the model solution."""
+    answer = getattr(variant.question, "answer", None)
+    if variant.kind == "code":
+        return Grade(status=Status.CORRECT, fraction=1.0, score=5, interpreted="", feedback=(), expected=str(answer or ""))
+    key = grade_against(variant, answer_text(answer))
+    return key if key.expected else replace(key, expected=answer_text(answer))
 
 
 def _same_text(answer: str, rule_answer: Any) -> bool:

@@ -32,7 +32,7 @@ import operator
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tutor.bank.model import CodeCase, CodeQuestion, TensorArg
@@ -46,7 +46,7 @@ __all__ = ["GradingCancelled", "SandboxError", "WeakSandboxError", "grade", "pre
 
 _MAX_SOURCE = 100_000
 _MAX_OUTPUT_LINES = 40
-OUTPUT_PREFIX = "  │ "  # marks every line the submission printed
+OUTPUT_PREFIX = "  │ "  # marks every line of the submission's own text: what it printed, its exceptions
 
 
 class GradingCancelled(Exception):
@@ -115,8 +115,17 @@ class Prepared:
     descriptions: list[str]  # per case: "x [2, 5, 16], num_heads=4"
     labels: list[str]
     largest: int  # index of the largest case
-    reference_seconds: float | None  # median of the timed repetitions on the largest case; None: too noisy
-    values_seed: int = 0  # the tensor values (and the drawn case's sizes) come from this
+    values_seed: int  # the tensor values (and the drawn case's sizes) come from this
+    time_reference: Callable[[], float | None] = lambda: None  # see `reference_seconds`
+    _memo: dict[str, float | None] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def reference_seconds(self) -> float | None:
+        """The reference's median time on the largest case (None: too noisy), measured on first use
+        only: a grading that shows no time (a failing submission) does not pay for it."""
+        if "reference" not in self._memo:
+            self._memo["reference"] = self.time_reference()
+        return self._memo["reference"]
 
 
 def pick_device() -> str:
@@ -244,6 +253,10 @@ def prepare(question: CodeQuestion, seed: int, device: str, values_seed: int = 0
     """
     import torch
 
+    # One intra-op thread, like the child: the cases are tiny, and on a loaded machine a second
+    # thread's hand-offs made 10 us ops take milliseconds (and the reference's time swing 100x).
+    # (This process uses torch only for grading.)
+    torch.set_num_threads(1)
     reference = _reference(question)
     inputs: dict[str, Any] = {}
     cases: list[list[list[Any]]] = []
@@ -270,10 +283,13 @@ def prepare(question: CodeQuestion, seed: int, device: str, values_seed: int = 0
         except Exception:  # the drawn sizes do not suit the reference (e.g. a position past the cache): next
             continue
     largest = max(range(len(sizes)), key=sizes.__getitem__)
-    args = [inputs[v].to(device) if kind == "tensor" else v for kind, v in cases[largest]]
-    with torch.no_grad():
-        reference_seconds = robust_time(lambda: reference(*args), lambda: _sync(device))
-    return Prepared(device, inputs, cases, expected, descriptions, labels, largest, reference_seconds, values_seed)
+
+    def time_reference() -> float | None:
+        args = [inputs[v].to(device) if kind == "tensor" else v for kind, v in cases[largest]]
+        with torch.no_grad():
+            return robust_time(lambda: reference(*args), lambda: _sync(device))
+
+    return Prepared(device, inputs, cases, expected, descriptions, labels, largest, values_seed, time_reference)
 
 
 # --- comparing one output with the expected one ---
@@ -340,12 +356,12 @@ def _limits(question: CodeQuestion, expected_bytes: int) -> Limits:
 
 
 def _run(question: CodeQuestion, prepared: Prepared, programs: list[str],
-         cancel_event: threading.Event | None) -> RunResult:
+         cancel_event: threading.Event | None, timed: bool = False) -> RunResult:
     expected_bytes = sum(e.numel() * e.element_size() for e in prepared.expected) * len(programs)
     try:
         return shared_worker().run(programs, question.entry, prepared.inputs, prepared.cases,
                                    _limits(question, expected_bytes), prepared.device, cancel_event,
-                                   timed_case=prepared.largest)
+                                   timed_case=prepared.largest if timed else None)
     except Cancelled:
         raise GradingCancelled() from None
 
@@ -523,7 +539,7 @@ def grade(variant: Variant, answer: str, expected: Any | None = None, *,
         if any(e is None for e in expected_outputs):
             raise ValueError(f"{question.id}: the expected solution given to the grader fails to run")
     tol = question.tolerance.cuda if device == "cuda" else question.tolerance.cpu
-    result = _run(question, prepared, [answer], cancel_event)
+    result = _run(question, prepared, [answer], cancel_event, timed=True)
     return _build_grade(question, variant, prepared, expected_outputs, result, tol, cancel_event)
 
 
@@ -555,7 +571,7 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
         feedback.append(_run_problem(question, result))
     elif report.load_error:
         feedback.append("Your code raised an exception while it was loaded:")
-        feedback.extend("  " + line for line in report.load_error.splitlines())
+        feedback.extend(OUTPUT_PREFIX + line for line in report.load_error.splitlines())
     first = next((i for i, ok in enumerate(passed) if not ok), None)
     diagnosis = None
     if first is not None and report is not None and not report.load_error:
@@ -563,7 +579,7 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
         feedback.append(f"First failure, {prepared.labels[first]}: arguments {prepared.descriptions[first]}.")
         if c.reason == "raised an exception":
             feedback.append("Your code raised an exception:")
-            feedback.extend("  " + line for line in c.details[0].splitlines())
+            feedback.extend(OUTPUT_PREFIX + line for line in c.details[0].splitlines())
             if "MemoryError" in c.details[0] or "can't allocate memory" in c.details[0]:
                 feedback.append(f"(The memory limit is {question.memory_limit} MiB.)")
         else:
@@ -590,7 +606,8 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
                             f"{mine * 1e3:.2f} ms, the reference {ref * 1e3:.2f} ms ({mine / ref:.1f}x; "
                             "medians of repeated runs).")
         else:
-            feedback.append("Time on the largest case: not shown, the measurements varied too much to compare.")
+            feedback.append("Time on the largest case: not shown (the repeated measurements varied too much to "
+                            "compare, or one call took too long to repeat).")
     feedback.append(f"Case values drawn with values seed {prepared.values_seed} "
                     f"(replay: --values-seed {prepared.values_seed}).")
     details = {

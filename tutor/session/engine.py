@@ -94,6 +94,20 @@ class Attempt:
     grade: Grade
     hints_used: int
     score: int
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class PastAnswer:
+    """The answer that scored one question of a session (a skip included), to show its feedback again."""
+
+    position: int
+    variant: Variant
+    answer: str
+    grade: Grade
+    score: int
+    hints_used: int
+    skipped: bool
 
 
 @dataclass(frozen=True)
@@ -279,6 +293,25 @@ class Session:
         """The graded answers given in this run, by question position."""
         return {i: tuple(a) for i, a in self._attempts.items()}
 
+    def past(self, position: int) -> PastAnswer | None:
+        """The answer that scored question `position` (given in this run, or stored before a resume)."""
+        if not 0 <= position < len(self.variants) or position not in self._scores:
+            return None
+        variant = self.variants[position]
+        mine = self._attempts.get(position)
+        if mine:
+            a = mine[0]
+            return PastAnswer(position, variant, a.answer, a.grade, a.score, a.hints_used, a.skipped)
+        if self.store is None:
+            return None
+        for r in self.store.first_attempts(self.session_id):
+            if r.position == position:
+                status = Status.INCORRECT if r.skipped or r.status not in {s.value for s in Status} else Status(r.status)
+                grade = Grade(status=status, fraction=r.fraction, score=r.grade_score, interpreted=r.interpreted,
+                              feedback=tuple(r.feedback), expected=r.expected)
+                return PastAnswer(position, variant, r.answer, grade, r.score, r.hints_used, r.skipped)
+        return None
+
     def _require_current(self) -> Variant:
         if self.current is None:
             raise SessionError("the session is over; there is no current question")
@@ -398,19 +431,32 @@ class Session:
         first = self.current_attempt
         return first.hints_used if first else self._hints
 
-    def skip(self) -> None:
-        """Record the current question as skipped (score 1 in the mean) and move to the next one.
+    def skip(self, *, advance: bool = True) -> Grade:
+        """Record the current question as skipped (score 1 in the mean) and, by default, move on.
 
-        Skipping a question that already has its score just moves on.
+        The returned grade carries the answer key's `expected` (and the stored attempt too, so
+        `tutor report` shows it): a skip teaches the answer. Skipping a question that already has
+        its score just moves on (and returns what would have been recorded).
         """
+        from tutor.grading import answer_key  # deferred: the graders load on first use
+
         variant = self._require_current()
+        expected = answer_key(variant).expected
+        skipped = Grade(
+            status=Status.INCORRECT, fraction=0.0, score=1, interpreted="", feedback=("skipped",), expected=expected
+        )
         with self._lock:
             if not self.answered:
-                skipped = Grade(status=Status.INCORRECT, fraction=0.0, score=1, interpreted="", feedback=("skipped",), expected="")
                 self._record(variant, "", skipped, hints_used=self._hints, score=1, skipped=True)
                 self._scores[self.index] = None
+                self._attempts[self.index].append(
+                    Attempt(variant_id=variant.id, seed=variant.seed, answer="", grade=skipped,
+                            hints_used=self._hints, score=1, skipped=True)
+                )
                 self._review(variant.id, 1)
-        self.advance()
+        if advance:
+            self.advance()
+        return skipped
 
     def advance(self) -> None:
         """Move to the next unanswered question (or to the end, which marks the session finished)."""

@@ -12,7 +12,9 @@ if TYPE_CHECKING:
     from tutor.session.store import Store
 
 
-def report_json(record: SessionRecord, store: "Store", prompts: dict[str, str] | None = None) -> dict[str, Any]:
+def report_json(
+    record: SessionRecord, store: "Store", prompts: dict[str, str | dict[str, str]] | None = None
+) -> dict[str, Any]:
     """The session, each question's scoring answer (and any later practice answers), and the summary."""
     attempts = store.attempts(record.id)
     firsts = {a.position: a for a in store.first_attempts(record.id)}
@@ -25,7 +27,8 @@ def report_json(record: SessionRecord, store: "Store", prompts: dict[str, str] |
     for position, (qid, seed) in enumerate(record.variants):
         entry: dict[str, Any] = {"position": position + 1, "id": qid, "seed": seed}
         if prompts and qid in prompts:
-            entry["prompt"] = prompts[qid]
+            texts = prompts[qid]  # the prompt, or the prompt with its explanation (and a model solution)
+            entry.update({"prompt": texts} if isinstance(texts, str) else texts)
         first = firsts.get(position)
         entry["answer"] = first.to_json() if first else None
         entry["later_answers"] = [a.to_json() for a in attempts if a.position == position and (first is None or a.id != first.id)]
@@ -54,6 +57,16 @@ def _fence(text: str, lang: str = "") -> str:
     while ticks in text:
         ticks += "`"
     return f"{ticks}{lang}\n{text}\n{ticks}"
+
+
+def _teaching(q: dict[str, Any]) -> list[str]:
+    """A model solution (code) and the explanation, after a wrong or skipped answer."""
+    out = []
+    if q.get("model_solution"):
+        out += ["", "A model solution:", "", _fence(q["model_solution"].rstrip(), "python")]
+    if q.get("explanation"):
+        out += ["", "Why: " + q["explanation"].strip()]
+    return out
 
 
 def report_markdown(data: dict[str, Any]) -> str:
@@ -88,6 +101,9 @@ def report_markdown(data: dict[str, Any]) -> str:
             continue
         if a["skipped"]:
             lines.append("Skipped (counts as 1).")
+            if a["expected"] and "model_solution" not in q:
+                lines.append(f"\nExpected: `{a['expected']}`")
+            lines += _teaching(q)
             continue
         lang = "python" if a["kind"] == "code" else ""
         lines += ["Answer:", "", _fence(a["answer"], lang), ""]
@@ -98,8 +114,10 @@ def report_markdown(data: dict[str, Any]) -> str:
             lines.append(f"Interpreted as: `{a['interpreted']}`.")
         for line in a["feedback"]:
             lines.append(f"- {line}")
-        if a["status"] != "correct" and a["expected"]:
+        if a["status"] != "correct" and a["expected"] and not (a["kind"] == "code" and "model_solution" in q):
             lines.append(f"\nExpected: `{a['expected']}`")
+        if a["status"] != "correct":
+            lines += _teaching(q)
         if q["later_answers"]:
             later = ", ".join(f"{b['score']} / 5" for b in q["later_answers"])
             lines.append(f"\nLater practice answers (not counted): {later}")

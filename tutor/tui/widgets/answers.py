@@ -174,13 +174,16 @@ class EditorAnswer(Vertical):
         self.variant = variant
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import TextArea
+        from tutor.tui.widgets.editor import AnswerEditor
 
         if self.variant.kind == "code":
             starter = getattr(self.variant.question, "starter", "")
-            yield TextArea.code_editor(starter, language="python", id="editor", soft_wrap=False)
+            yield AnswerEditor.code_editor(starter, language="python", id="editor", soft_wrap=False)
         else:
-            yield TextArea(id="editor", soft_wrap=True, tab_behavior="focus", placeholder="Write your answer here.")
+            yield AnswerEditor(
+                id="editor", soft_wrap=True, tab_behavior="focus", placeholder="Write your answer here.",
+                auto_indent=False, suffix=".md",
+            )
 
     def on_mount(self) -> None:
         if self.variant.kind == "code":
