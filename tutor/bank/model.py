@@ -102,7 +102,14 @@ class NumericQuestion(QuestionBase):
         default=None,
         description="Default: exact for an integer answer, rel 1e-3 otherwise.",
     )
-    unit: Literal["bytes", "params", "flops"] | None = None
+    unit: Literal["bytes", "params", "flops", "s", "ms", "us", "ratio"] | None = Field(
+        default=None,
+        description=(
+            "What the answer counts; enables the matching suffixes: bytes (B, KiB, GB, gibibytes, ...), "
+            "params/flops (K, M, B, million, ...), a time in s/ms/us (`1.28 ms`, `900 us`, `µs`, `seconds`), "
+            "a ratio (`8x`, `8×`, `8 times`)."
+        ),
+    )
     rounding: Literal["exact"] | SignificantRounding | None = Field(
         default=None,
         description=(

@@ -85,7 +85,12 @@ def _pick_token(token: str, options: Sequence[str]) -> int | None:
 
 
 def read_answer(answer: str, options: Sequence[str]) -> list[int]:
-    """The option indices an answer picks, in the order written (duplicates dropped)."""
+    """The option indices an answer picks, in the order written (duplicates dropped).
+
+    The one option matcher (any kind that offers options reuses it): a whole option is
+    matched first, as printed (`C) text`), by its text alone or by its label alone; only
+    then is the answer split into several picks (`A, C`, `1 and 3`). Raises `ChoiceError`
+    (message, position, end) for an answer that names no option."""
     try:
         return _read(answer, options)
     except ChoiceError as exc:
@@ -105,8 +110,11 @@ def _read(answer: str, options: Sequence[str]) -> list[int]:
     if text in by_text:
         return [by_text[text]]
     text = _LEAD.sub("", text)
-    if text in by_text:
-        return [by_text[text]]
+    # A whole option first, as printed (`C) text`, the text alone, the label alone), before any
+    # splitting: an option's text may itself hold a comma or the word "and".
+    whole = _resolve(text, by_text, options)
+    if whole is not None:
+        return [whole]
     if len(text) >= 2 and (text[0], text[-1]) in (("[", "]"), ("{", "}")) or (
         text.startswith("(") and text.endswith(")") and re.search(r"[,;]", text)
     ):  # a list of picks: [A, C], (1, 3), ['MQA', 'GQA']
