@@ -78,7 +78,11 @@ def _failed(question_id: str, message: str, status: str) -> dict[str, Any]:
 
 def _print_human(result: dict[str, Any], answer: str, seed: int) -> None:
     print(f"{result['id']}  (seed {seed})")
-    print(f"  status:      {result['status']}   score {result['score']} / 5")
+    if result["status"] == "needs_review":  # written prose: a person decides; the patterns only suggest
+        print(f"  status:      needs_review   provisional score {result['provisional_score']} / 5"
+              " (a pattern reading, not a verdict: a person must review it)")
+    else:
+        print(f"  status:      {result['status']}   score {result['score']} / 5")
     if result["interpreted"]:
         print(f"  interpreted: {visible(result['interpreted'])}")
     position = result.get("position")
