@@ -38,6 +38,7 @@ sys.path.insert(0, str(REPO))
 
 from tutor.bank import load_bank  # noqa: E402
 from tutor.bank.variant import is_parameterized  # noqa: E402
+from tutor.grading import answer_text  # noqa: E402
 from tutor.exam.paper import make_papers, paper_file, submission_file, write_atomic  # noqa: E402
 
 from machine import cpu_model  # bench/machine.py: these scripts run as `python bench/NAME.py`
@@ -46,12 +47,6 @@ KINDS = ("shape", "einsum", "numeric", "symbolic", "complexity", "choice", "text
 CODE_CLASS = ("code.mqa-forward", "code.gqa-forward", "code.gqa-decode")
 MODES = ("no-cache", "cold cache", "warm cache")
 VALUES_SEED = 2026  # every run grades code on the same case values, so the gradebooks can be compared
-
-
-def answer_text(value: object) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return str(value)
 
 
 def candidates(question) -> list[str]:

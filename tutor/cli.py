@@ -20,6 +20,7 @@ from tutor.errors import UserError
 COMMANDS: dict[str, tuple[str, str]] = {
     "quiz": ("quiz", "practise questions (the app; --plain for a line-based quiz on stdin/stdout)"),
     "list": ("list_cmd", "list the questions in the bank"),
+    "show": ("show", "print a question's full prompt (--starter: a code question's starter code)"),
     "check": ("check", "grade an answer to a question from the shell"),
     "validate": ("validate", "check question-bank files: format, answers, feedback rules, examples and variants (exit 1 on any problem)"),
     "new": ("new", "print a commented YAML template for a new question of KIND"),

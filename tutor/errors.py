@@ -3,6 +3,7 @@
 - `UserError`: a mistake a user made (bad flag value, missing file); the CLI shows it as one line, exit 2.
 - `print_bank_problems` / `bank_problems_line`: the one way a bad question bank is reported, in full on
   stderr (the CLI and the plain quiz) or as one line (the app's start screen).
+- `visible`: text a user typed, safe to echo in a message on one terminal line.
 
 Nothing heavy is imported here: `tutor.bank` is referred to by type only.
 """
@@ -32,3 +33,13 @@ def bank_problems_line(exc: "BankError") -> str:
     """A bad bank in one line: how many problems, and the first."""
     first = exc.problems[0] if exc.problems else ""
     return f"the question bank has {len(exc.problems)} problem(s): {first}"
+
+
+# Control characters (C0 but tab, DEL, C1) shown as one visible character each, so text a learner
+# typed is echoed without moving the terminal's cursor or colours, and a caret under it still lines up.
+_VISIBLE = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]} | {0x1B: "\u241b"}
+
+
+def visible(text: str) -> str:
+    """`text` safe to print on one terminal line: every control character becomes a visible stand-in."""
+    return text.translate(_VISIBLE)

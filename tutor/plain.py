@@ -12,7 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tutor.errors import UserError
+from tutor.bank.variant import render
+from tutor.bank.names import flag_value, kind_name, topic_name
+from tutor.errors import UserError, visible
 from tutor.notation.latex import plain_math
 
 if TYPE_CHECKING:
@@ -22,16 +24,6 @@ if TYPE_CHECKING:
 
 CODE_END = "."
 MARKS = {"correct": "✓", "partial": "~", "incorrect": "✗"}
-
-
-# Control characters (C0 but tab, DEL, C1) shown as one visible character each, so text a learner
-# typed is echoed without moving the terminal's cursor or colours, and a caret under it still lines up.
-_VISIBLE = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]} | {0x1B: "\u241b"}
-
-
-def visible(text: str) -> str:
-    """`text` safe to print on one terminal line: every control character becomes a visible stand-in."""
-    return text.translate(_VISIBLE)
 
 
 def read_answer(inp: TextIO, *, code: bool, commands: tuple[str, ...] = (":hint", ":skip", ":quit")) -> str | None:
@@ -61,10 +53,18 @@ def _show_question(session: "Session", out: TextIO) -> None:
     assert variant is not None
     q = variant.question
     total = len(session.variants)
-    print(f"\n[{session.index + 1}/{total}] {q.topic} · {q.kind} · difficulty {q.difficulty} · {q.id}", file=out)
+    print(f"\n[{session.index + 1}/{total}] {topic_name(q.topic)} · {kind_name(q.kind)} · difficulty {q.difficulty} · {q.id}", file=out)
     print(plain_math(variant.prompt.rstrip()), file=out)
     for i, option in enumerate(variant.options):
         print(f"  {chr(ord('a') + i)}) {option}", file=out)
+    if variant.kind == "multi":
+        print("Select all that apply: type the letters or numbers of every option you pick (e.g. `a c`).", file=out)
+    if variant.kind == "statements":
+        for i, claim in enumerate(getattr(q, "statements", ()), start=1):
+            print(f"  {i}. {plain_math(render(claim.text, variant.params))}", file=out)
+        n = len(getattr(q, "statements", ()))
+        print(f"Mark each statement T (true) or F (false), in order: {n} letters, e.g. `{'TF' * (n // 2)}{'T' * (n % 2)}`.",
+              file=out)
     if variant.kind == "code":
         starter = getattr(q, "starter", "")
         if starter:
@@ -86,12 +86,28 @@ def _show_grade(result: "Grade", score: int, session: "Session", out: TextIO) ->
     assert variant is not None
     mark = MARKS.get(result.status.value, "")
     capped = f" (max {score} after hints)" if score < result.score else ""
-    print(f"{mark} {result.status.value} · score {score} / 5{capped}", file=out)
-    if result.interpreted and variant.kind != "code":
+    who = " (self-assessed)" if result.assessed == "self" else ""
+    print(f"{mark} {result.status.value} · score {score} / 5{capped}{who}", file=out)
+    if result.interpreted and variant.kind != "code" and not result.assessed:
         print(f"  interpreted as: {result.interpreted}", file=out)
     for line in result.feedback:
         print(f"  - {line}", file=out)
-    if result.status.value != "correct" and result.expected:
+    if result.status.value != "correct" and result.expected and not result.assessed:
+        print(f"  expected: {result.expected}", file=out)
+    explanation = variant.explanation.strip()
+    if explanation:
+        print("", file=out)
+        print(plain_math(explanation), file=out)
+
+
+def _show_skipped(result: "Grade", variant: Any, out: TextIO) -> None:
+    """A skip teaches: the expected answer, the model solution for code and the explanation."""
+    print("Skipped. It is scored 1 / 5; the answer:", file=out)
+    model = getattr(variant.question, "answer", None)
+    if variant.kind == "code" and isinstance(model, str):
+        for line in model.rstrip().splitlines():
+            print(f"    {line}".rstrip(), file=out)
+    elif result.expected:
         print(f"  expected: {result.expected}", file=out)
     explanation = variant.explanation.strip()
     if explanation:
@@ -118,14 +134,14 @@ def show_summary(session: "Session", out: TextIO) -> None:
     width = max((len(r.question_id) for r in summary.rows), default=0)
     for row in summary.rows:
         score = "skipped" if row.score is None else f"{row.score} / 5"
-        print(f"  {row.index + 1:>2}. {row.question_id:<{width}}  {row.topic:<9} {row.kind:<10} {score}", file=out)
+        print(f"  {row.index + 1:>2}. {row.question_id:<{width}}  {topic_name(row.topic):<9} {kind_name(row.kind):<10} {score}", file=out)
     if summary.rows:
         print(f"Mean: {summary.mean:.1f} / 5 ({summary.level})", file=out)
         if len(summary.per_topic) > 1:
-            topics = ", ".join(f"{t} {m:.1f}" for t, m in summary.per_topic.items())
+            topics = ", ".join(f"{topic_name(t)} {m:.1f}" for t, m in summary.per_topic.items())
             print(f"By topic: {topics}", file=out)
         if summary.weakest_topic and summary.per_topic[summary.weakest_topic] < 5:
-            print(f"Practise next: tutor quiz --plain --topic {summary.weakest_topic}", file=out)
+            print(f"Practise next: tutor quiz --plain --topic {flag_value(topic_name(summary.weakest_topic))}", file=out)
     if not session.done:
         print(f"Session {session.session_id} is unfinished; resume with: tutor quiz --plain --resume {session.session_id}", file=out)
 
@@ -170,8 +186,10 @@ def _ask_all(session: "Session", inp: TextIO, out: TextIO) -> None:
                         print(f"(another hint {cost})", file=out)
                 continue
             if answer == ":skip":
-                print("Skipped.", file=out)
-                session.skip()
+                variant = session.current
+                skipped = session.skip(advance=False)
+                _show_skipped(skipped, variant, out)
+                session.advance()
                 break
             if not answer.strip():
                 print("Type an answer, or :hint, :skip, :quit.", file=out)
@@ -180,10 +198,56 @@ def _ask_all(session: "Session", inp: TextIO, out: TextIO) -> None:
             if result.status is Status.INVALID:
                 _show_invalid(result, answer, out)
                 continue
+            if result.status is Status.NEEDS_REVIEW:
+                result = _checklist(session, result, answer, inp, out)
+                if result is None:
+                    return
             attempt = session.current_attempt
             _show_grade(result, attempt.score if attempt else result.score, session, out)
             session.advance()
             break
+
+
+def _checklist(session: "Session", result: "Grade", answer: str, inp: TextIO, out: TextIO) -> "Grade | None":
+    """A written answer: the model answer beside the learner's, the rubric as a checklist pre-marked with
+    the patterns' suggestions, contradiction warnings; the learner's typed confirmation gives the score.
+
+    None at the end of input or `:quit` (nothing recorded for this answer).
+    """
+    from tutor.grading.text import CONTRADICTION_LEAD, ChecklistError, read_checklist
+
+    variant = session.current
+    assert variant is not None
+    rubric = getattr(variant.question, "rubric", ())
+    suggested = set(result.details.get("suggested", ()))
+    print("Your answer:", file=out)
+    print(f"    {visible(answer)}", file=out)
+    print("Model answer:", file=out)
+    for line in plain_math(result.expected).splitlines():
+        print(f"    {line}", file=out)
+    for line in result.feedback:
+        if line.startswith(CONTRADICTION_LEAD):
+            print(f"  ! {line}", file=out)
+    print("Which of these points does your answer make? You decide; [~] marks a machine suggestion only.", file=out)
+    for i, point in enumerate(rubric, start=1):
+        mark = "[~]" if i - 1 in suggested else "[ ]"
+        note = "  (seems present)" if i - 1 in suggested else ""
+        print(f"  {mark} {i}. {plain_math(point.point)}{note}", file=out)
+    hint = " ".join(str(i + 1) for i in sorted(suggested)) or "none"
+    while True:
+        print(f"Type the numbers of the points you make (e.g. `{hint}`), `all` or `none` > ", end="", file=out, flush=True)
+        line = inp.readline()
+        if not line or line.strip() == ":quit":
+            print("\nNot scored: the checklist was not confirmed.", file=out)
+            return None
+        try:
+            points = read_checklist(line.rstrip("\n"), len(rubric))
+        except ChecklistError as exc:
+            print(f"? {exc.message}", file=out)
+            continue
+        graded = session.assess(points)
+        print("(self-assessed: your checklist gives the score)", file=out)
+        return graded
 
 
 # -- answering an exam: `tutor quiz --exam FILE` ---------------------------------------------------

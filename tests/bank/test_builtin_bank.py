@@ -68,6 +68,35 @@ def test_at_least_100_questions() -> None:
     assert len(QUESTIONS) >= 100
 
 
+def test_at_least_nine_code_exercises_with_the_three_serving_ones() -> None:
+    code = {q.id for q in QUESTIONS if q.kind == "code"}
+    assert len(code) >= 9
+    assert {"code.online-softmax-attention", "code.paged-gqa-decode", "code.rope-cached-decode"} <= code
+
+
+def test_no_choice_question_gives_its_key_away_by_length() -> None:
+    """The audit's class: a keyed option much longer than the distractors (validate warns; the bank has none)."""
+    from tutor.grading.lint import option_length_warning
+
+    assert [q.id for q in QUESTIONS if option_length_warning(q)] == []
+
+
+def test_near_duplicate_einsums_are_differentiated() -> None:
+    """No two einsum questions ask for the same equation (up to renaming the letters)."""
+
+    def canonical(equation: str) -> str:
+        names: dict[str, str] = {}
+        return "".join(names.setdefault(c, chr(ord("a") + len(names))) if c.isalpha() else c
+                       for c in equation.replace(" ", ""))
+
+    seen: dict[str, str] = {}
+    for q in QUESTIONS:
+        if q.kind == "einsum" and q.id != "p4e-mqa-v-einsum":  # the problem set's own parts (d) K and (e) V
+            key = canonical(q.answer)  # type: ignore[attr-defined]
+            assert key not in seen, (q.id, seen.get(key))
+            seen[key] = q.id
+
+
 @pytest.mark.parametrize("topic", ["mha", "mqa", "gqa", "kv-cache", "attention"])
 def test_each_topic_has_at_least_15_questions(topic: str) -> None:
     assert sum(q.topic == topic for q in QUESTIONS) >= 15
@@ -110,7 +139,7 @@ def test_every_source_document_is_drawn_on(document: str) -> None:
 
 def test_the_seed_mistakes_are_questions() -> None:
     """The "tens of megabytes" MQA cache, the benchmark without a KV cache, the notebook's cache formula."""
-    tagged = {q.id for q in QUESTIONS if "seed-mistake" in q.tags}
+    tagged = {q.id for q in QUESTIONS if "published-mistake" in q.tags}
     for qid in ("mqa-tens-of-megabytes", "attn-benchmark-choice", "attn-benchmark-text", "kvc-seed-formula-choice"):
         assert qid in tagged, qid
 
@@ -139,6 +168,7 @@ def _learner_texts(question: QuestionBase) -> list[tuple[str, str]]:
     out += [("option", o) for o in getattr(question, "options", None) or []]
     out += [("rubric", point.point) for point in getattr(question, "rubric", None) or []]
     out += [("diagnosis", m.diagnosis) for m in getattr(question, "mutants", None) or []]
+    out += [("tag", tag) for tag in question.tags]  # `tutor list --tag` shows them
     if question.kind == "text":
         out.append(("model answer", question.answer))  # type: ignore[attr-defined]
     return out
@@ -211,7 +241,10 @@ NUMERIC: dict[str, Callable[[dict], float]] = {
     "quiz2-mqa-kv-params": lambda p: (
         cost.attention_params(p["d"], p["h"], 1) - 2 * p["d"] * p["d"]
     ),
-    "mha-kv-params-variants": lambda p: cost.attention_params(p["d"], p["h"], p["h"]) - 2 * p["d"] ** 2,
+    # K and V of H heads of size D, with H·D != d: all four projections minus Q and O.
+    "mha-kv-params-variants": lambda p: (
+        cost.attention_params(p["d"], p["H"], p["H"], head_dim=p["D"]) - 2 * p["d"] * p["H"] * p["D"]
+    ),
     "mha-params-with-bias": lambda p: cost.attention_params(p["d"], 1, 1, head_dim=p["d"], bias=True),
     "mqa-param-saving": lambda p: (
         cost.attention_params(p["d"], p["h"], p["h"]) - cost.attention_params(p["d"], p["h"], 1)
@@ -358,6 +391,20 @@ def test_the_mqa_training_share_is_17_percent() -> None:
     assert "about 17% of a layer's matmul FLOPs" in text
 
 
+def test_the_head_size_figures_of_gemma_palm_and_mla() -> None:
+    """mha-kv-params-variants names H·D for Gemma-7B and PaLM; attn-mla-choice compares per-head latents with MLA's 576."""
+    palm = get_model("PaLM-540B")
+    assert (palm.n_heads * palm.head_dim, palm.d_model) == (12_288, 18_432)
+    gemma_7b = {"d": 3072, "H": 16, "D": 256}  # hidden_size, num_attention_heads, head_dim of google/gemma-7b
+    assert gemma_7b["H"] * gemma_7b["D"] == 4096 > gemma_7b["d"]
+    text = " ".join(BANK.get("mha-kv-params-variants").explanation.split())
+    assert "$HD = 4096 > d = 3072$" in text and "$HD = 12{,}288 < d = 18{,}432$" in text
+    ds = BANK.get("model-deepseek-v3-mla-per-token").params
+    mla = BANK.get("attn-mla-choice")
+    assert ds["c"] + ds["r"] == 576 and 128 * ds["c"] == 65_536
+    assert any("128 × 512 = 65,536 numbers per token and layer instead of 576" in r.message for r in mla.feedback)
+
+
 def test_the_tens_of_megabytes_options_are_each_a_real_slip() -> None:
     options = BANK.get("mqa-tens-of-megabytes").options
     right = cost.kv_cache_bytes(1, 100_000, 80, 1, 128, 2)
@@ -413,8 +460,9 @@ def _param_saving() -> sympy.Expr:
 
 
 def _per_token() -> sympy.Expr:
-    f, _ = _s({"n_layers": "L", "n_kv_heads": "G", "head_dim": "D", "bytes_per_element": "e"})
-    return f["kv_cache_bytes_per_token"]
+    """Cross-layer sharing: L/s layers write a cache (groups of s layers share one)."""
+    f, s = _s({"n_layers": "L", "n_kv_heads": "G", "head_dim": "D", "bytes_per_element": "e"})
+    return f["kv_cache_bytes_per_token"].subs(s["n_layers"], s["n_layers"] / sympy.Symbol("s", positive=True))
 
 
 def _whole_cache() -> sympy.Expr:

@@ -230,3 +230,24 @@ def test_escape_sequences_in_an_answer_are_not_echoed_raw(capsys: pytest.Capture
     assert code == 0
     assert "\x1b" not in out
     assert "\u241b" in out  # shown, as one visible character
+
+
+def test_check_code_records_and_replays_the_values_seed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A code grading draws fresh case values; --json records their seed, --values-seed replays it."""
+    import yaml
+
+    bank = yaml.safe_load((Path(__file__).resolve().parents[2] / "question_bank" / "code.yaml").read_text())
+    question = next(q for q in bank["questions"] if q["id"] == "code.repeat-kv")
+    answer = tmp_path / "mutant.py"
+    answer.write_text(question["mutants"][0]["code"], encoding="utf-8")
+    code, out, _ = run_cli("check", "code.repeat-kv", "--answer-file", str(answer), "--values-seed", "77",
+                           "--json", capsys=capsys)
+    assert code == 0
+    first = json.loads(out)
+    assert first["details"]["values_seed"] == 77 and first["status"] != "correct"
+    code, out, _ = run_cli("check", "code.repeat-kv", "--answer-file", str(answer), "--values-seed", "77",
+                           "--json", capsys=capsys)
+    again = json.loads(out)
+    assert [c["label"] for c in again["details"]["cases"]] == [c["label"] for c in first["details"]["cases"]]
+    assert [line for line in again["feedback"] if "largest absolute error" in line] == \
+        [line for line in first["feedback"] if "largest absolute error" in line]

@@ -93,6 +93,8 @@ def test_stats_history_and_report_after_a_quiz(env, capsys, monkeypatch):
     code, out, _ = run_main(["report", report["session"][:17], "--format", "md"], capsys, monkeypatch)
     assert out.startswith(f"# Attention Tutor session {report['session']}")
     assert "| 2 | `t-prog-gqa-groups` | GQA | number | skipped |" in out
+    skipped_part = out.split("## 2. `t-prog-gqa-groups`")[1]
+    assert "Skipped (counts as 1)." in skipped_part and "Expected: `2`" in skipped_part  # a skip teaches (16 / 8)
     code, out, err = run_main(["report", "nope"], capsys, monkeypatch)
     assert code == 2 and "no session 'nope'" in err
 

@@ -66,13 +66,15 @@ def test_a_whole_piped_session(env):
     result = tutor(["quiz", "--plain", *QUESTIONS, "--seed", "3"], env, "seven\n:hint\n1\n8\n:skip\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "[1/3] mqa · numeric · difficulty 2 · t-quiz-mqa-heads" in out
+    assert "[1/3] MQA · number · difficulty 2 · t-quiz-mqa-heads" in out  # one vocabulary (issue 14)
     assert "could not read that answer" in out and "Try again (nothing was recorded)." in out
     assert "Hint 1: Multi-QUERY, one key." in out and "costs 1 point (max score 4)" in out
     assert "score 4 / 5 (max 4 after hints)" in out
     assert "All query heads share one K/V head." in out
     assert "✗ incorrect · score 1 / 5" in out and "expected: 4" in out
     assert "Skipped." in out
+    # a skip teaches (issue 14): the answer after the skip
+    assert out.split("Skipped.")[1].splitlines()[1].strip() == "expected: 4,096"  # the canonical form a wrong answer shows
     assert "Mean: 2.0 / 5 (beginning" in out
     assert stored_answers(env) == [("t-quiz-mqa-heads", "1", 4), ("t-quiz-gqa-groups", "8", 1), ("t-quiz-kv-bytes", "", 1)]
 
@@ -167,8 +169,7 @@ def test_a_code_answer_ends_at_a_dot_line(env):
     from tutor.bank import load_bank
 
     bank = load_bank()
-    if "code.repeat-kv" not in bank:
-        pytest.skip("the built-in bank has no code.repeat-kv question")
+    assert "code.repeat-kv" in bank  # the question this test answers (renamed: update the test, never skip it)
     wrong = "import torch\n\ndef repeat_kv(kv, num_heads):\n    return kv.repeat(1, num_heads // kv.shape[1], 1, 1)\n.\n"
     result = tutor(["quiz", "--plain", "--question", "code.repeat-kv"], env, wrong)
     assert result.returncode == 0, result.stderr

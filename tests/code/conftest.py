@@ -31,12 +31,17 @@ def sandbox_processes(requests: str) -> list[str]:
 
 
 BANK = Path(__file__).resolve().parents[2] / "question_bank" / "code.yaml"
+# Every bank file of coding exercises: code.yaml and code_serving.yaml (online softmax, paged KV, RoPE).
+BANK_FILES = sorted(BANK.parent.glob("code*.yaml"))
 
 
 @pytest.fixture(scope="session")
 def code_questions() -> dict[str, CodeQuestion]:
-    bank = BankFile.model_validate(yaml.safe_load(BANK.read_text(encoding="utf-8")))
-    return {q.id: q for q in bank.questions}
+    out: dict[str, CodeQuestion] = {}
+    for path in BANK_FILES:
+        bank = BankFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        out.update({q.id: q for q in bank.questions if isinstance(q, CodeQuestion)})
+    return out
 
 
 @pytest.fixture(scope="session", autouse=True)

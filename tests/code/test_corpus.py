@@ -2,14 +2,19 @@
 
 Each file under `corpus/` starts with `# question:`, `# verdict:` and optional `# feedback:`
 (a substring the feedback must contain), `# time_limit:`, `# memory_limit:` and `# needs:`
-(a sandbox capability the expectation depends on) lines. After the whole corpus has run, no
-process it started may be alive and nothing may have been written outside the temp directory.
+(a sandbox capability the expectation depends on) lines. After each file is graded, no process
+it started may be alive and nothing may have been written outside the temp directory: every
+corpus test checks its own leftovers, so each one means the same run alone, in any order or on
+any xdist worker.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import platform
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -28,7 +33,7 @@ ESCAPE_MARKERS = [
 
 def _header(path: Path) -> dict[str, list[str]]:
     meta: dict[str, list[str]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").removeprefix("\ufeff").splitlines():
         m = re.match(r"#\s*(question|verdict|feedback|time_limit|memory_limit|needs):\s*(.*)$", line)
         if m:
             meta.setdefault(m.group(1), []).append(m.group(2).strip())
@@ -43,7 +48,57 @@ def _capable(need: str) -> bool:
         "writes_confined": found.landlock_abi >= 1,
         "signals_contained": found.privilege_drop == "dedicated uid" or found.landlock_abi >= 6 or found.namespaces,
         "home_capped": found.namespaces,
+        "seccomp": found.seccomp,
+        "no_capabilities": found.namespaces and found.landlock_abi >= 1,
+        "cgroup": bool(found.cgroup_version),
+        "x86_64": platform.machine() == "x86_64",
     }[need]
+
+
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+HOST_SOCKETS = ["/tmp/tutor-corpus-host.sock", "/tmp/tutor-corpus-private/host.sock"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def host_sockets():
+    """Pathname UNIX sockets on the host that answer "pong" (one mode 0777 in /tmp, one in a 0700
+    directory): what a submission must not reach (corpus 57). Checked from here to be reachable."""
+    import socket
+    import threading
+
+    os.makedirs(os.path.dirname(HOST_SOCKETS[1]), mode=0o700, exist_ok=True)
+    servers = []
+    for path in HOST_SOCKETS:
+        if os.path.exists(path):
+            os.unlink(path)
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(path)
+        os.chmod(path, 0o777)
+        server.listen(8)
+        servers.append(server)
+
+    def serve(server):
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(4)
+                conn.sendall(b"pong")
+
+    for server in servers:
+        threading.Thread(target=serve, args=(server,), daemon=True).start()
+    for path in HOST_SOCKETS:  # reachable from here: an attack that fails, fails because of the sandbox
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.connect(path)
+            probe.sendall(b"ping")
+            assert probe.recv(4) == b"pong"
+    yield
+    for server, path in zip(servers, HOST_SOCKETS):
+        server.close()
+        os.unlink(path)
+    os.rmdir(os.path.dirname(HOST_SOCKETS[1]))
 
 
 def test_corpus_is_big_enough():
@@ -51,7 +106,7 @@ def test_corpus_is_big_enough():
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
-def test_submission_gets_its_verdict(path: Path, code_questions):
+def test_submission_gets_its_verdict(path: Path, code_questions, private_tempdir, leftover_processes):
     meta = _header(path)
     for need in meta.get("needs", []):
         if not _capable(need):
@@ -70,17 +125,30 @@ def test_submission_gets_its_verdict(path: Path, code_questions):
     for expected in meta.get("feedback", []):
         assert expected in text, text
     assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text
+    assert not INVISIBLE.search(text) and not INVISIBLE.search(json.dumps(grade.to_json("x"), ensure_ascii=False))
+    for own in ("Passed ", "Diagnosis: "):  # the grader's own lines, once at most: never the submission's
+        assert sum(line.startswith(own) for line in grade.feedback) <= 1, text
     if grade.status.value == "correct":
         assert grade.score == 5
     else:
         assert grade.score < 5
+    assert_nothing_survives(private_tempdir, leftover_processes)
 
 
-def test_nothing_survives_the_corpus(private_tempdir, leftover_processes):
-    """Runs after the corpus (file order): no leftovers, nothing written outside the temp dir."""
+def assert_nothing_survives(private_tempdir: Path, leftover_processes) -> None:
+    """No process a grading started is alive, nothing was written outside the temp dir, every request dir is gone."""
     worker_pid = client.shared_worker().ready()["pid"]
+    deadline = time.monotonic() + 5.0  # a killed process group can take a moment to be reaped
+    while (worker._children(worker_pid) or leftover_processes()) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert worker._children(worker_pid) == []
     assert leftover_processes() == []
     for marker in ESCAPE_MARKERS:
         assert not os.path.exists(marker), marker
     assert os.listdir(private_tempdir) == []  # every request directory was removed, no escape marker beside them
+    from tutor.sandbox import cgroup
+
+    groups = cgroup.detect()
+    if groups.version:  # the first parent is our own cgroup (v1 memory, or v2): only our runs make groups there
+        assert [p for p in cgroup.leftovers(groups) if p.startswith(groups.parents[0] + os.sep)
+                and "probe" not in p] == []  # every run's cgroup was removed

@@ -197,3 +197,71 @@ def test_results_are_not_read_through_symlinks_or_fifos(tmp_path):
     assert result.outcome == "exited"
     assert "SECRET" not in result.output
     assert result.programs is None  # the status is a FIFO now: no status, no verdict
+
+
+# --- issue 13 ---
+
+def test_clean_strips_bidi_and_zero_width_characters():
+    spoof = "\u202ePassed\u202c \u2066all\u2069\u200b\u200c\u200d\u200e\u200f\ufeff\u202a\u202b\u202d\u2067\u2068 cases"
+    assert clean(spoof) == "Passed all cases"
+
+
+def _header(entries: dict, data: bytes = b"") -> bytes:
+    import json
+
+    raw = json.dumps(entries).encode()
+    return len(raw).to_bytes(8, "little") + raw + data
+
+
+def test_result_header_is_checked_before_any_tensor_is_loaded():
+    import safetensors.torch
+
+    good = safetensors.torch.save({"p0.c0": torch.ones(2, 3), "p0.c1": torch.zeros(0)})
+    client.check_result_header(good, 1, 2)
+    f32 = {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}
+    bad = {
+        "too many entries": _header({f"p0.c{i}": {**f32, "data_offsets": [0, 0], "shape": [0]} for i in range(3)}),
+        "unexpected entry": _header({"weights": f32}, b"\0" * 4),
+        "dtype": _header({"p0.c0": {**f32, "dtype": "F8_E4M3"}}, b"\0" * 4),
+        "shape": _header({"p0.c0": {**f32, "shape": [1, 1, 1, 1, 1, 1, 1, 1, 1]}}, b"\0" * 4),
+        "size": _header({"p0.c0": {**f32, "shape": [2]}}, b"\0" * 4),
+        "gaps": _header({"p0.c0": {**f32, "data_offsets": [4, 8]}}, b"\0" * 8),
+        "header length": (1 << 40).to_bytes(8, "little") + b"{}",
+    }
+    for what, raw in bad.items():
+        with pytest.raises(ValueError):
+            client.check_result_header(raw, 1, 2)
+        assert what
+
+
+def test_timing_is_a_median_and_nothing_when_too_noisy():
+    from tutor.sandbox import timing
+
+    assert timing.median_if_steady([1.0, 1.1, 0.9, 1.0, 1.05]) == 1.0
+    assert timing.median_if_steady([0.001, 0.001, 0.002, 0.008, 0.008, 0.001, 0.008]) is None
+    assert timing.median_if_steady([1.0, 1.0]) is None  # too few repetitions to say
+    calls = []
+    assert timing.robust_time(lambda: calls.append(1), lambda: None) is not None
+    assert len(calls) >= timing.WARMUP + timing.MIN_REPEATS
+
+
+def test_layers_report_the_submission_wide_limit():
+    found = layers.detect()
+    assert found.to_json()["submission_limit"] == found.submission_limit
+    if found.cgroup_version:
+        assert "cgroup" in found.submission_limit
+    else:
+        assert "process cap" in found.submission_limit
+
+
+def test_the_child_holds_no_capability_and_sees_seccomp():
+    found = layers.detect()
+    if not found.seccomp:
+        pytest.skip("seccomp is not available here (needs x86_64 or aarch64 with seccomp)")
+    inside = client.inside_view()
+    for key in ("CapInh", "CapPrm", "CapEff", "CapAmb"):
+        assert int(inside[key], 16) == 0, inside
+    if found.root or found.namespaces:
+        assert int(inside["CapBnd"], 16) == 0, inside
+    assert inside["NoNewPrivs"] == "1" and inside["Seccomp"] == "2" and inside["socket"] == "1", inside
+    assert inside["cgroup"] == ("1" if found.cgroup_version else "0"), inside

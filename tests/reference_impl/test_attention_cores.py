@@ -8,6 +8,8 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten
 
 from reference_impl.attention import attend_einsum, attend_repeat, attend_sdpa, causal_mask
 
@@ -94,8 +96,38 @@ def test_head_grouping_is_consecutive() -> None:
     assert not torch.allclose(out[:, 0], out[:, 2])
 
 
-def test_einsum_core_does_not_copy_kv() -> None:
-    """The teaching core must work on a non-contiguous cache view without repeating K/V."""
+class _Allocations(TorchDispatchMode):
+    """Records the storage size (bytes) of every tensor an aten op returns: a view shares its base's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.outputs: list[tuple[str, int]] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        out = func(*args, **(kwargs or {}))
+        for t in tree_flatten(out)[0]:
+            if isinstance(t, torch.Tensor):
+                self.outputs.append((str(func), t.untyped_storage().nbytes()))
+        return out
+
+
+def _kv_copies(core, t: int) -> list[tuple[str, int]]:
+    """The ops of `core` that allocate a tensor as big as K or V copied up to all H query heads."""
+    h, g, s = 8, 2, 7
+    q, k, v = make_qkv(h, g, t, s, torch.float32)
+    b, d = q.shape[0], q.shape[-1]  # B*H*S*D is bigger than any other tensor here (scores B*H*T*S, out B*H*T*D)
+    with _Allocations() as seen:
+        core(q, k, v)
+    expanded = b * h * s * d * k.element_size()
+    return [(op, size) for op, size in seen.outputs if size >= expanded]
+
+
+@pytest.mark.parametrize("t", [1, 3])
+def test_einsum_core_does_not_copy_kv(t: int) -> None:
+    """The teaching core never materialises K/V for every query head (no repeat, no expand-then-copy)."""
+    assert _kv_copies(attend_einsum, t) == []
+    assert _kv_copies(attend_repeat, t), "the check must see the copy the repeat baseline makes"
+    # and it works on a non-contiguous cache view
     q, k, v = make_qkv(8, 2, 1, 6, torch.float64)
     big_k = torch.zeros(2, 2, 10, 8, dtype=torch.float64)
     big_v = torch.zeros(2, 2, 10, 8, dtype=torch.float64)

@@ -6,10 +6,12 @@ import asyncio
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Input, OptionList, SelectionList, Static, TextArea
+from textual.widgets import DataTable, Input, OptionList, Static, TextArea
 from tui_helpers import showing, wait_until
 
+from tutor.tui.screens.checklist import ChecklistScreen
 from tutor.tui.screens.confirm import ConfirmScreen
+from tutor.tui.widgets.options import OptionPicker
 from tutor.tui.screens.feedback import FeedbackScreen
 from tutor.tui.screens.question import QuestionScreen
 from tutor.tui.screens.start import StartScreen
@@ -114,7 +116,7 @@ def test_a_whole_session_through_every_kind(make: Any) -> None:
 
             # -- choice with several answers: tick with space, submit with ctrl+s --------------------------
             await wait_until(pilot, lambda: showing(app, QuestionScreen), "the multiple choice")
-            ticks = app.screen.query_one(SelectionList)
+            ticks = app.screen.query_one(OptionPicker)
             assert ticks.has_focus
             await pilot.press("space", "down", "space")
             feedback = await feedback_after_submit(pilot)
@@ -126,8 +128,14 @@ def test_a_whole_session_through_every_kind(make: Any) -> None:
             editor = app.screen.query_one(TextArea)
             assert editor.has_focus
             await pilot.press(*"caches keys; new token only")
-            feedback = await feedback_after_submit(pilot)
+            # a written answer gets no machine verdict: the learner confirms the suggested points
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: showing(app, ChecklistScreen), "the checklist")
+            await pilot.press("1", "2", "enter")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the feedback")
+            feedback = app.screen
             assert "Correct" in text_of(feedback, "#status")
+            assert "self-assessed" in text_of(feedback, "#score-line")
             await pilot.press("enter")
 
             # -- code: the editor starts with the starter; grading runs in a worker with a progress line --
@@ -210,9 +218,38 @@ def test_skip_counts_as_one_and_moves_on(make: Any) -> None:
             await pilot.press("ctrl+n")
             assert isinstance(app.screen, ConfirmScreen)
             await pilot.press("y")
+            # a skip teaches (issue 14): the answer and why, like a wrong answer's feedback
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the skipped question's answer")
+            assert "Skipped" in text_of(app.screen, "#status") and "score 1 / 5" in text_of(app.screen, "#score-line")
+            assert "the key and value projections" in text_of(app.screen, "#expected")
+            assert app.screen.query("#explanation")
+            assert [r.score for r in app.session.summary().rows] == [None]  # recorded before it is shown
+            await pilot.press("enter")
             await wait_until(pilot, lambda: showing(app, QuestionScreen), "question 2")
             assert "Question 2 of 2" in text_of(app.screen, "#question-bar")
             assert [r.score for r in app.session.summary().rows] == [None]
+
+    asyncio.run(scenario())
+
+
+def test_skipping_code_shows_the_model_solution_kept_whole(make: Any, tmp_path: Any) -> None:
+    from tutor.session.store import Store
+
+    async def scenario() -> None:
+        store = Store.at(str(tmp_path))
+        app = make("tui-code", store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the code question")
+            await pilot.press("ctrl+n", "y")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the model solution")
+            model = app.screen.query_one("#model-answer", Static)
+            solution = app.session.variants[0].question.answer.rstrip()
+            assert str(model.render()) == solution
+            assert not app.screen.query("#expected")  # shown once, as the model solution
+            # lines kept whole: the block is as wide as its longest line (it scrolls sideways)
+            assert model.size.width >= max(len(line) for line in solution.splitlines())
+        stored = store.first_attempts()[0]
+        assert stored.skipped and stored.expected.strip() == solution
 
     asyncio.run(scenario())
 
@@ -238,7 +275,7 @@ def test_start_screen_starts_a_session_with_the_chosen_options(bank: Any) -> Non
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             assert isinstance(screen, StartScreen)
-            screen.query_one("#kinds", SelectionList).select("choice")
+            screen.query_one("#kinds", OptionPicker).select("choice")
             screen.query_one("#count", Input).value = "2"
             screen.query_one("#seed", Input).value = "3"
             await pilot.press("ctrl+s")
@@ -256,7 +293,7 @@ def test_start_screen_says_why_nothing_started(bank: Any) -> None:
         app = TutorApp(bank=bank)
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
-            screen.query_one("#kinds", SelectionList).select("code")
+            screen.query_one("#kinds", OptionPicker).select("code")
             screen.query_one("#difficulty-low", Input).value = "5"
             await pilot.press("ctrl+s")
             await pilot.pause()
@@ -308,7 +345,9 @@ def test_the_start_screen_resumes_an_unfinished_session(bank: Any, tmp_path: Any
     from tutor.session.store import Store
     from tutor.tui.app import TutorApp
 
-    from conftest import BANK_FILE
+    from pathlib import Path
+
+    BANK_FILE = Path(__file__).parent / "fixtures" / "bank.yaml"  # not `from conftest import`: another folder's conftest may hold that name
 
     store = Store(tmp_path / "history.sqlite3")
     config = SessionConfig(question_ids=("tui-shape", "tui-numeric"), n=2, seed=5, banks=(str(BANK_FILE),))

@@ -50,10 +50,35 @@ class UnknownQuestion(KeyError):
     def __init__(self, question_id: str, known: Sequence[str]) -> None:
         self.question_id = question_id
         self.message = f"unknown question id {question_id!r}{did_you_mean(question_id, known)}"
+        local = file_defining(question_id)
+        if local is not None:
+            self.message += f"; {local} in this folder defines it: add --bank {local}"
         super().__init__(self.message)
 
     def __str__(self) -> str:  # KeyError would show the message in quotes
         return self.message
+
+
+def file_defining(question_id: str, folder: str = ".") -> str | None:
+    """A YAML file directly in `folder` with a line `- id: QUESTION_ID` (or `id: ...`), if there is one.
+
+    Read as text, not parsed: this only runs when an id was not found, to say where it is.
+    """
+    import re
+    from pathlib import Path
+
+    pattern = re.compile(rf"^\s*(-\s+)?id:\s*['\"]?{re.escape(question_id)}['\"]?\s*(#.*)?$", re.M)
+    try:
+        files = sorted(p for p in Path(folder).iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    except OSError:
+        return None
+    for path in files[:200]:
+        try:
+            if path.stat().st_size <= 5_000_000 and pattern.search(path.read_text(encoding="utf-8", errors="replace")):
+                return path.name
+        except OSError:
+            continue
+    return None
 
 
 def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:

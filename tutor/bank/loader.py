@@ -12,21 +12,22 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
-import yaml
 from pydantic import ValidationError
 
+from tutor.bank.cache import read_file_cached
 from tutor.bank.errors import BankError, Problem, UnknownQuestion, did_you_mean
-from tutor.bank.explain import describe, dotted, explain
 from tutor.bank.model import KINDS, MODEL_FOR_KIND, TOPICS, ChoiceQuestion, QuestionBase
 from tutor.bank.variant import placeholders
 from tutor.notation.spans import MATH_OR_CODE, PLACEHOLDER
 
-# libyaml's parser is several times faster than the pure-Python one; both keep marks.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
+# libyaml's parser is several times faster than the pure-Python one; both keep marks. PyYAML is
+# imported where a file is parsed: a bank found in the cache (tutor.bank.cache) needs none of it.
 
 ENV_VAR = "TUTOR_BANK"
 BANK_SUFFIXES = (".yaml", ".yml")
@@ -118,15 +119,20 @@ class Bank:
 
 
 def builtin_bank_dir() -> Path:
-    """The installed `question_bank` package folder (works for editable and regular installs)."""
-    try:
-        return Path(str(resources.files("question_bank")))
-    except NotADirectoryError:
-        # An editable install made before the package had an `__init__.py` maps it as a
-        # namespace package with a path-hook entry that `resources` cannot join; use its folder.
-        import question_bank
+    """The installed `question_bank` package folder (works for editable and regular installs).
 
-        return next(Path(p) for p in question_bank.__path__ if Path(p).is_dir())
+    Found from the package's import spec, without importing it (nor `importlib.resources`,
+    which costs a start-up more than the whole lookup).
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec("question_bank")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if Path(location).is_dir():
+            return Path(location)
+    from importlib import resources  # an unusual install: let importlib find it
+
+    return Path(str(resources.files("question_bank")))
 
 
 def bank_paths_from_env() -> list[Path]:
@@ -200,7 +206,7 @@ def load_bank_with_problems(
         seen_files.add(key)
         name = display_path(path)
         shown.append(name)
-        loaded, file_problems = read_file(path, name)
+        loaded, file_problems = read_file_cached(path, name, read_file)
         for question, line, column in loaded:
             if question.id in locations:
                 first_file, first_line = locations[question.id]
@@ -213,6 +219,18 @@ def load_bank_with_problems(
             questions.append(question)
         problems.extend(sorted(file_problems, key=lambda p: (p.line, p.column)))
     return Bank(tuple(questions), locations, tuple(shown)), tuple(problems)
+
+
+def describe(value: Any) -> str:
+    from tutor.bank.explain import describe as _describe  # deferred: only a bad file needs the explanations
+
+    return _describe(value)
+
+
+def dotted(path: Sequence[str | int]) -> str:
+    from tutor.bank.explain import dotted as _dotted
+
+    return _dotted(path)
 
 
 def read_file(path: Path, name: str) -> tuple[list[tuple[QuestionBase, int, int]], list[Problem]]:
@@ -233,8 +251,11 @@ _MAX_C_OPENERS = 5000
 
 
 def _parse(text: str) -> tuple[Any, yaml.Node | None]:
+    import yaml  # deferred: a bank found in the cache (tutor.bank.cache) needs no YAML
+
     openers = text.count("[") + text.count("{") + text.count("- ") + text.count("? ")
-    loader = (_Loader if openers <= _MAX_C_OPENERS else yaml.SafeLoader)(text)
+    fast = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = (fast if openers <= _MAX_C_OPENERS else yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -244,6 +265,8 @@ def _parse(text: str) -> tuple[Any, yaml.Node | None]:
 
 
 def _yaml_problem(name: str, exc: yaml.YAMLError) -> Problem:
+    import yaml  # deferred: a bank found in the cache (tutor.bank.cache) needs no YAML
+
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     if isinstance(exc, yaml.MarkedYAMLError):
@@ -263,6 +286,8 @@ def _pos(node: yaml.Node) -> tuple[int, int]:
 
 def _child(node: yaml.Node | None, step: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
     """(key node, value node) for one step into a mapping or sequence node (the last key wins, as in data)."""
+    import yaml  # deferred: a bank found in the cache (tutor.bank.cache) needs no YAML
+
     if isinstance(node, yaml.MappingNode):
         hit = None
         for key, value in node.value:
@@ -295,6 +320,8 @@ def node_position(
 
 def _duplicate_keys(node: yaml.Node, skip: yaml.Node | None = None) -> Iterator[tuple[yaml.Node, str, int]]:
     """(key node, key, first line) for each key written twice in one mapping, anywhere under `node` but `skip`."""
+    import yaml  # deferred: a bank found in the cache (tutor.bank.cache) needs no YAML
+
     scalar, mapping = yaml.ScalarNode, yaml.MappingNode
     stack = [node]
     seen: set[int] = set()  # aliases can make the node graph cyclic (`&a [*a]`)
@@ -329,6 +356,8 @@ class _FileReader:
         self.problems.append(Problem(self.name, at[0], at[1], qid, message))
 
     def read(self) -> tuple[list[tuple[QuestionBase, int, int]], list[Problem]]:
+        import yaml  # deferred: a bank found in the cache (tutor.bank.cache) needs no YAML
+
         try:
             data, root = _parse(self.text)
         except yaml.YAMLError as exc:
@@ -413,6 +442,8 @@ class _FileReader:
         try:
             question = model.model_validate(merged)
         except ValidationError as exc:
+            from tutor.bank.explain import explain  # deferred: only a bad question needs the explanations
+
             for mistake in explain(exc, merged, model):
                 at = node_position(node, mistake.path, at_key=mistake.at_key, fallback=defaults_node)
                 self.problem(at, qid, mistake.message)
@@ -492,6 +523,8 @@ _NODE_CACHE: dict[str, tuple[tuple[int, int], yaml.Node | None]] = {}
 
 
 def _file_root(file: str) -> yaml.Node | None:
+    import yaml  # deferred: a bank found in the cache (tutor.bank.cache) needs no YAML
+
     path = Path(file)
     try:
         stat = path.stat()
@@ -508,6 +541,8 @@ def _file_root(file: str) -> yaml.Node | None:
 
 def locate_field(file: str, question_id: str, path: Sequence[str | int], *, at_key: bool = False) -> tuple[int, int]:
     """Line and column of a field of a loaded question, e.g. ('feedback', 2, 'answer'); (1, 1) if not found."""
+    import yaml  # deferred: a bank found in the cache (tutor.bank.cache) needs no YAML
+
     root = _file_root(file)
     questions = _child(root, "questions") if root is not None else None
     if questions is None or not isinstance(questions[1], yaml.SequenceNode):

@@ -17,7 +17,7 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 Topic = Literal["mha", "mqa", "gqa", "kv-cache", "attention"]
 TOPICS: tuple[str, ...] = ("mha", "mqa", "gqa", "kv-cache", "attention")
 KINDS: tuple[str, ...] = (
-    "shape", "einsum", "numeric", "symbolic", "complexity", "choice", "text", "code",
+    "shape", "einsum", "numeric", "symbolic", "complexity", "choice", "text", "code", "statements", "multi",
 )
 Number = Union[int, float]
 # A YAML scalar an instructor may write for an expression: `d/h`, `64`, `2*G*d^2/H`.
@@ -30,7 +30,9 @@ ParamValue = Union[Number, Annotated[list[Number], Field(min_length=1)]]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the validators are built when first used, not at import, so a command that finds
+    # its questions in the bank cache (tutor.bank.cache) never pays for building them.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class FeedbackRule(_Strict):
@@ -89,6 +91,10 @@ class Tolerance(_Strict):
     abs: float = Field(default=0.0, ge=0, description="Absolute tolerance (default 0).")
 
 
+class SignificantRounding(_Strict):
+    significant: int = Field(ge=1, le=15, description="Fewest significant digits a rounded answer may have.")
+
+
 class NumericQuestion(QuestionBase):
     kind: Literal["numeric"]
     answer: ExprText = Field(description="A number or an expression over `params`.")
@@ -96,7 +102,23 @@ class NumericQuestion(QuestionBase):
         default=None,
         description="Default: exact for an integer answer, rel 1e-3 otherwise.",
     )
-    unit: Literal["bytes", "params", "flops"] | None = None
+    unit: Literal["bytes", "params", "flops", "s", "ms", "us", "ratio"] | None = Field(
+        default=None,
+        description=(
+            "What the answer counts; enables the matching suffixes: bytes (B, KiB, GB, gibibytes, ...), "
+            "params/flops (K, M, B, million, ...), a time in s/ms/us (`1.28 ms`, `900 us`, `µs`, `seconds`), "
+            "a ratio (`8x`, `8×`, `8 times`)."
+        ),
+    )
+    rounding: Literal["exact"] | SignificantRounding | None = Field(
+        default=None,
+        description=(
+            "How a rounded answer (`8.4M`, `4.3e9`) is read: `exact` accepts none (only the tolerance counts); "
+            "`{significant: N}` accepts one the exact value rounds to, written with at least N significant digits. "
+            "Default: at least 2 digits. A rounded answer that a feedback rule's value also rounds to is never "
+            "accepted: the learner is asked for more digits."
+        ),
+    )
 
 
 class SymbolicQuestion(QuestionBase):
@@ -110,6 +132,14 @@ class ComplexityQuestion(QuestionBase):
     kind: Literal["complexity"]
     symbols: list[str] = Field(min_length=1)
     where: dict[str, ExprText] = Field(default_factory=dict)
+    assume: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Relations between symbols used when dropping dominated terms, e.g. `G <= H` or `1 <= G <= H` "
+            "(`<`, `<=`, `≤`, `>=`, `≥`). Every symbol is already at least 1; `G <= H` (KV heads at most "
+            "query heads) is assumed whenever both are declared."
+        ),
+    )
     answer: str = Field(description="`O(...)` or a bare expression.")
 
 
@@ -157,17 +187,118 @@ class RubricPoint(_Strict):
         return patterns
 
 
+class Contradiction(_Strict):
+    """A wrong belief a written answer may state; when its patterns match, the checklist warns."""
+
+    statement: str = Field(description="The wrong claim, as a learner might put it, e.g. `MQA speeds up training as much`.")
+    match: list[str] = Field(min_length=1, description="Regexes (case-insensitive); any one matching means it seems said.")
+    why: str = Field(min_length=1, description="Why it is wrong, shown with the warning.")
+
+    _compiles = field_validator("match")(RubricPoint._compiles.__func__)  # type: ignore[attr-defined]
+
+
 class TextQuestion(QuestionBase):
     kind: Literal["text"]
     rubric: list[RubricPoint] = Field(min_length=1)
+    contradictions: list[Contradiction] = Field(
+        default_factory=list,
+        description="Wrong claims an answer may make; a match is shown as a warning, never as a verdict.",
+    )
     answer: str = Field(description="A model answer, shown after grading.")
+
+
+class Statement(_Strict):
+    text: str = Field(min_length=1, description="A claim the learner marks true or false.")
+    true: bool = Field(description="Whether the claim is true.")
+    why: str = Field(min_length=1, description="Why it is true or false; shown when the learner misjudges it.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_true_key(cls, data: Any) -> Any:
+        # YAML 1.1 reads the bare key `true:` as the boolean True; it means the field `true`.
+        if isinstance(data, dict) and True in data and "true" not in data:
+            return {("true" if k is True else k): v for k, v in data.items()}
+        return data
+
+
+class StatementsQuestion(QuestionBase):
+    """Claims, each true or false; answered as a string of T/F, one per claim in order (`TFFT`)."""
+
+    kind: Literal["statements"]
+    statements: list[Statement] = Field(min_length=4, max_length=6, description="Four to six claims, shown in order.")
+
+    @field_validator("statements")
+    @classmethod
+    def _both_kinds(cls, statements: list[Statement]) -> list[Statement]:
+        texts = [s.text for s in statements]
+        if len(set(texts)) != len(texts):
+            raise ValueError("statements must be distinct")
+        if all(s.true for s in statements):
+            raise ValueError("every statement is true: give at least one false one")
+        if not any(s.true for s in statements):
+            raise ValueError("every statement is false: give at least one true one")
+        return statements
+
+    @property
+    def answer(self) -> str:
+        """The key as a learner types it: `T`/`F` per statement, in order."""
+        return "".join("T" if s.true else "F" for s in self.statements)
+
+
+class MultiQuestion(QuestionBase):
+    """Select all that apply: `answer` lists the right options' texts; wrong picks cancel right ones."""
+
+    kind: Literal["multi"]
+    options: list[str] = Field(min_length=3)
+    answer: list[str] = Field(
+        min_length=1, description="The texts of every right option; at most half of the options."
+    )
+    shuffle: bool = True
+
+    _distinct = field_validator("options")(ChoiceQuestion._distinct.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("answer")
+    @classmethod
+    def _answer_in_options(cls, answer: list[str], info: ValidationInfo) -> list[str]:
+        if len(set(answer)) != len(answer):
+            raise ValueError("an option is listed twice in the answer")
+        checked = ChoiceQuestion._answer_in_options.__func__(cls, answer, info)  # type: ignore[attr-defined]
+        options = info.data.get("options")
+        if options is not None and 2 * len(answer) > len(options):
+            raise ValueError(
+                f"{len(answer)} of the {len(options)} options are right: give at least as many wrong options as right"
+                " ones, so that picking everything earns nothing"
+            )
+        return checked
 
 
 class TensorArg(_Strict):
     name: str
     shape: list[ExprText] = Field(description="Dimensions from the case, e.g. [b, s, d] or [d, d/h].")
-    dtype: Literal["float32", "float64", "float16", "bfloat16"] = "float32"
+    dtype: Literal["float32", "float64", "float16", "bfloat16", "int64", "int32"] = "float32"
     scale: float = Field(default=1.0, description="Standard deviation of the random normal values.")
+    integers: Annotated[list[ExprText], Field(min_length=2, max_length=2)] | None = Field(
+        default=None,
+        description="An integer tensor of random values in [low, high] (inclusive; expressions over the case's "
+        "dims), e.g. sequence lengths `[m, n]`. Needs an integer dtype.",
+    )
+    permutation: ExprText | None = Field(
+        default=None,
+        description="An integer tensor of distinct random ids from 0 .. N-1 (N an expression over the case's dims, "
+        "at least the tensor's size), e.g. a block table's physical page ids. Needs an integer dtype.",
+    )
+
+    @model_validator(mode="after")
+    def _integer_values(self) -> "TensorArg":
+        integer = self.dtype.startswith("int")
+        drawn = [name for name in ("integers", "permutation") if getattr(self, name) is not None]
+        if len(drawn) > 1:
+            raise ValueError("give `integers` or `permutation`, not both")
+        if integer and not drawn:
+            raise ValueError(f"an {self.dtype} tensor needs `integers: [low, high]` or `permutation: N`")
+        if drawn and not integer:
+            raise ValueError(f"`{drawn[0]}` makes integers: give an integer dtype (int64 or int32), not {self.dtype}")
+        return self
 
 
 class ValueArg(_Strict):
@@ -184,7 +315,7 @@ def _inline_dims_schema(schema: dict[str, Any]) -> None:
 class CodeCase(_Strict):
     """Dimension values for one run; `zero` names tensor args filled with zeros."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_inline_dims_schema)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, json_schema_extra=_inline_dims_schema)
 
     label: str = ""
     zero: list[str] = Field(default_factory=list)
@@ -263,6 +394,8 @@ Question = Annotated[
         ChoiceQuestion,
         TextQuestion,
         CodeQuestion,
+        StatementsQuestion,
+        MultiQuestion,
     ],
     Field(discriminator="kind"),
 ]
@@ -276,6 +409,8 @@ MODEL_FOR_KIND: dict[str, type[QuestionBase]] = {
     "choice": ChoiceQuestion,
     "text": TextQuestion,
     "code": CodeQuestion,
+    "statements": StatementsQuestion,
+    "multi": MultiQuestion,
 }
 
 

@@ -27,6 +27,13 @@ def run(args: argparse.Namespace) -> int:
         "landlock_abi": layers.landlock_abi,
         "batch_grading": "allowed" if layers.strong else "refused without --allow-weak-sandbox",
     }
+    from tutor.sandbox.client import SandboxError, inside_view
+
+    try:
+        inside = inside_view()  # measured in a sandboxed child, not assumed
+    except SandboxError as exc:
+        inside = {"error": str(exc)}
+    report["inside_the_sandbox"] = _confinement(inside, layers)
     import torch  # deferred: the only command besides code grading that needs it
 
     report["torch"] = torch.__version__
@@ -45,8 +52,36 @@ def run(args: argparse.Namespace) -> int:
     print(f"  namespaces (no network, private PID and /proc, reference hidden): {layers.namespaces_detail}")
     landlock = f"ABI {layers.landlock_abi}" if layers.landlock_abi else "unavailable"
     print(f"  landlock (writes only in the temp dir, reads only the runtime, no TCP): {landlock}")
-    print(f"  seccomp: {'available, not used' if layers.seccomp else 'unavailable'}")
+    print("  seccomp (sockets of every family, keyrings, io_uring" + ("" if layers.cgroup_version else ", memfd")
+          + f" denied): {'yes' if layers.seccomp else 'unavailable (needs x86_64 or aarch64 with seccomp)'}")
+    print(f"  cgroup per submission: {layers.cgroup_detail}")
+    print("Measured inside a sandboxed child:")
+    for key, value in report["inside_the_sandbox"].items():  # type: ignore[union-attr]
+        print(f"  {key.replace('_', ' ')}: {value}")
+    print(f"Submission-wide memory and process limit: {layers.submission_limit}")
     print(f"Network cut off: {'yes' if layers.network_blocked else 'NO'}; "
           f"reference_impl hidden: {'yes' if layers.reference_hidden else 'NO'}")
     print(f"Batch grading of others' code (`tutor grade`): {report['batch_grading']}")
     return 0
+
+
+def _confinement(inside: dict[str, str], layers: object) -> dict[str, str]:
+    """The probe's findings in words: capabilities, seccomp, the cgroup, the uid."""
+    if "error" in inside:
+        return {"error": inside["error"]}
+    sets = ("CapInh", "CapPrm", "CapEff", "CapAmb", "CapBnd")
+    held = [k for k in sets if inside.get(k, "0").strip("0")]
+    names = {"CapInh": "inheritable", "CapPrm": "permitted", "CapEff": "effective", "CapAmb": "ambient",
+             "CapBnd": "bounding"}
+    if not held:
+        caps = "all dropped (effective, permitted, inheritable, ambient and bounding sets empty)"
+    else:
+        caps = "NOT all dropped: " + ", ".join(f"{names[k]} {inside[k]}" for k in held)
+    caps += "; no_new_privs " + ("set" if inside.get("NoNewPrivs") == "1" else "NOT set")
+    seccomp = {"0": "not active", "1": "strict mode", "2": "active (filter)"}.get(inside.get("Seccomp", ""), "unknown")
+    if inside.get("socket") == "allowed":
+        seccomp += "; creating a socket: allowed"
+    else:
+        seccomp += f"; creating a socket: refused (errno {inside.get('socket')})"
+    group = "yes, the run's own cgroup" if inside.get("cgroup") == "1" else "no cgroup (process cap instead)"
+    return {"capabilities": caps, "seccomp": seccomp, "submission_limit": group, "uid": inside.get("uid", "?")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from tutor.cli import UserError
+from tutor.errors import UserError
 from tutor.commands._common import add_bank_option, add_filter_options, load_bank_or_exit
 
 

@@ -19,8 +19,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_data_dir_option(parser)
 
 
-def _prompts(config: dict[str, Any], variants: tuple[tuple[str, int], ...]) -> dict[str, str]:
-    """Rendered prompts from the bank the session used, where it still loads (the report stands without them)."""
+def _prompts(config: dict[str, Any], variants: tuple[tuple[str, int], ...]) -> dict[str, dict[str, str]]:
+    """Rendered prompts and explanations (and code's model solutions) from the bank the session used,
+    where it still loads (the report stands without them)."""
     from tutor.bank import BankError, load_bank
     from tutor.bank.variant import make_variant
 
@@ -31,9 +32,14 @@ def _prompts(config: dict[str, Any], variants: tuple[tuple[str, int], ...]) -> d
     out = {}
     for qid, seed in variants:
         try:
-            out[qid] = make_variant(bank.get(qid), seed).prompt
+            variant = make_variant(bank.get(qid), seed)
         except KeyError:
             continue
+        texts = {"prompt": variant.prompt, "explanation": variant.explanation}
+        model = getattr(variant.question, "answer", None)
+        if variant.kind == "code" and isinstance(model, str):
+            texts["model_solution"] = model
+        out[qid] = texts
     return out
 
 

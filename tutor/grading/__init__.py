@@ -4,26 +4,64 @@ Each kind module defines `grade(variant, answer, expected=None) -> Grade`, where
 `expected` (a raw value written as the question's `answer` is) overrides the
 question's own answer; that is how feedback rules are matched with exactly the
 grader's equivalence. Kind modules are imported on first use.
+
+Besides the graders: `selfcheck` is `tutor validate`'s engine (a bank's own answers, feedback and
+examples graded by these graders), `lint` its text checks, `context` what a question's params and
+`where` resolve to. The package imports `tutor.bank`, `tutor.notation` and (for code) `tutor.sandbox`,
+nothing above.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import replace
-from typing import Any
+from typing import Any, Mapping, Sequence
 
-from tutor.bank.variant import Variant
+from tutor.bank.model import QuestionBase
+from tutor.bank.variant import Variant, render
+from tutor.notation.numbers import format_param
 from tutor.grading.grade import Grade, Status, score_for
 
-__all__ = ["Grade", "Status", "answer_text", "grade", "grade_against", "score_for"]
+__all__ = ["Grade", "Status", "answer_key", "answer_text", "grade", "grade_against", "score_for"]
 
-def answer_text(value: Any) -> str:
-    """An answer written in a YAML file (a list for a shape, a number) as the text a learner types."""
-    if value is None:
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+def answer_text(
+    raw: Any, question: QuestionBase | None = None, params: Mapping[str, int | float] | None = None,
+    options: Sequence[str] = (),
+) -> str:
+    """A value written in YAML (a question's `answer`, a feedback rule's, an answers file's) as the
+    text a learner would type.
+
+    Lists become `[a, b, c]` (shapes, or any list when no question is given) or, for several
+    choices, the options' letters in the displayed order `options` (`A, C`; option text may itself
+    hold commas); a numeric expression over params gets the variant's values in place of the names
+    (`2*h*d` -> `2*(8)*(64)`); choice text gets `{param}`s filled in as the options do.
+    """
+    params = params or {}
+    if raw is None:
         return ""
-    if isinstance(value, list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return str(value)
+    if isinstance(raw, bool):
+        return str(raw).lower()
+    if isinstance(raw, (int, float)):
+        return format_param(raw)
+    kind = question.kind if question is not None else None
+    if isinstance(raw, list):
+        # One level: an answer is a list of scalars; anything deeper is shown, not recursed into.
+        parts = ["[...]" if isinstance(item, (list, dict)) else answer_text(item, question, params) for item in raw]
+        if kind in (None, "shape"):
+            return "[" + ", ".join(parts) + "]"
+        if kind in ("choice", "multi") and options and all(p in options for p in parts):
+            return ", ".join(chr(ord("A") + options.index(p)) for p in parts)
+        return ", ".join(parts)
+    if isinstance(raw, str):
+        if kind == "numeric" and params:
+            return _IDENT.sub(lambda m: f"({format_param(params[m.group()])})" if m.group() in params else m.group(), raw)
+        if kind in ("choice", "multi"):
+            return render(raw, dict(params))
+        return raw
+    return str(raw)
 
 
 def _module(kind: str):
@@ -43,6 +81,16 @@ def grade_against(variant: Variant, answer: str, expected: Any | None = None) ->
     if variant.kind != "code":  # code is code: its strings and comments are the learner's own
         answer = answer.translate(_LOOK_ALIKES)
     return _module(variant.kind).grade(variant, answer, expected)
+
+
+def answer_key(variant: Variant) -> Grade:
+    """What a skipped question teaches: its answer key read by its own grader (canonical `expected`,
+    as a wrong answer's feedback shows it). Code is not run: its `expected` is the model solution."""
+    answer = getattr(variant.question, "answer", None)
+    if variant.kind == "code":
+        return Grade(status=Status.CORRECT, fraction=1.0, score=5, interpreted="", feedback=(), expected=str(answer or ""))
+    key = grade_against(variant, answer_text(answer))
+    return key if key.expected else replace(key, expected=answer_text(answer))
 
 
 def _same_text(answer: str, rule_answer: Any) -> bool:
@@ -68,5 +116,6 @@ def grade(variant: Variant, answer: str) -> Grade:
     for rule in variant.question.feedback:
         if _matches(variant, answer, rule.answer):
             score = rule.score if rule.score is not None else result.score
-            return replace(result.with_feedback_first(rule.message), score=score)
+            provisional = score if result.status is Status.NEEDS_REVIEW else result.provisional_score
+            return replace(result.with_feedback_first(rule.message), score=score, provisional_score=provisional)
     return result

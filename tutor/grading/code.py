@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import ast
 import importlib
+import math
 import operator
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tutor.bank.model import CodeCase, CodeQuestion, TensorArg
@@ -46,7 +47,7 @@ __all__ = ["GradingCancelled", "SandboxError", "WeakSandboxError", "grade", "pre
 
 _MAX_SOURCE = 100_000
 _MAX_OUTPUT_LINES = 40
-OUTPUT_PREFIX = "  │ "  # marks every line the submission printed
+OUTPUT_PREFIX = "  │ "  # marks every line of the submission's own text: what it printed, its exceptions
 
 
 class GradingCancelled(Exception):
@@ -115,8 +116,17 @@ class Prepared:
     descriptions: list[str]  # per case: "x [2, 5, 16], num_heads=4"
     labels: list[str]
     largest: int  # index of the largest case
-    reference_seconds: float | None  # median of the timed repetitions on the largest case; None: too noisy
-    values_seed: int = 0  # the tensor values (and the drawn case's sizes) come from this
+    values_seed: int  # the tensor values (and the drawn case's sizes) come from this
+    time_reference: Callable[[], float | None] = lambda: None  # see `reference_seconds`
+    _memo: dict[str, float | None] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def reference_seconds(self) -> float | None:
+        """The reference's median time on the largest case (None: too noisy), measured on first use
+        only: a grading that shows no time (a failing submission) does not pay for it."""
+        if "reference" not in self._memo:
+            self._memo["reference"] = self.time_reference()
+        return self._memo["reference"]
 
 
 def pick_device() -> str:
@@ -151,6 +161,28 @@ def _sync(device: str) -> None:
         import torch
 
         torch.cuda.synchronize()
+
+
+def make_tensor(arg: TensorArg, shape: list[int], dims: dict[str, int], gen: Any, *, zero: bool = False) -> Any:
+    """One case's input for a tensor argument: random normal values times `scale`, zeros, or, for an
+    integer dtype, random integers in `integers: [low, high]` or distinct ids from `permutation: N`."""
+    import torch
+
+    dtype = getattr(torch, arg.dtype)
+    if zero:
+        return torch.zeros(shape, dtype=dtype)
+    if arg.integers is not None:
+        low, high = (_int_dim(e, dims) for e in arg.integers)
+        if low > high:
+            raise ValueError(f"{arg.name}: integers [{low}, {high}] is empty for {dims}")
+        return torch.randint(low, high + 1, shape, generator=gen, dtype=dtype)
+    if arg.permutation is not None:
+        count = _int_dim(arg.permutation, dims)
+        size = math.prod(shape)
+        if count < size:
+            raise ValueError(f"{arg.name}: {size} distinct ids cannot come from 0..{count - 1} for {dims}")
+        return torch.randperm(count, generator=gen)[:size].reshape(shape).to(dtype)
+    return (torch.randn(shape, generator=gen, dtype=torch.float32) * arg.scale).to(dtype)
 
 
 def vary_ranges(question: CodeQuestion) -> dict[str, tuple[int, int]]:
@@ -198,11 +230,7 @@ def _make_case(question: CodeQuestion, seed: int, values_seed: int, i: int, case
         if isinstance(arg, TensorArg):
             shape = [_int_dim(s, case.dims) for s in arg.shape]
             gen = torch.Generator().manual_seed(_seed(question, values_seed, i, a))
-            if arg.name in case.zero:
-                t = torch.zeros(shape, dtype=torch.float32)
-            else:
-                t = torch.randn(shape, generator=gen, dtype=torch.float32) * arg.scale
-            t = t.to(getattr(torch, arg.dtype))
+            t = make_tensor(arg, shape, case.dims, gen, zero=arg.name in case.zero)
             key = f"c{i}.{arg.name}"
             inputs[key] = t
             call.append(["tensor", key])
@@ -232,6 +260,10 @@ def prepare(question: CodeQuestion, seed: int, device: str, values_seed: int = 0
     """
     import torch
 
+    # One intra-op thread, like the child: the cases are tiny, and on a loaded machine a second
+    # thread's hand-offs made 10 us ops take milliseconds (and the reference's time swing 100x).
+    # (This process uses torch only for grading.)
+    torch.set_num_threads(1)
     reference = _reference(question)
     inputs: dict[str, Any] = {}
     cases: list[list[list[Any]]] = []
@@ -258,10 +290,13 @@ def prepare(question: CodeQuestion, seed: int, device: str, values_seed: int = 0
         except Exception:  # the drawn sizes do not suit the reference (e.g. a position past the cache): next
             continue
     largest = max(range(len(sizes)), key=sizes.__getitem__)
-    args = [inputs[v].to(device) if kind == "tensor" else v for kind, v in cases[largest]]
-    with torch.no_grad():
-        reference_seconds = robust_time(lambda: reference(*args), lambda: _sync(device))
-    return Prepared(device, inputs, cases, expected, descriptions, labels, largest, reference_seconds, values_seed)
+
+    def time_reference() -> float | None:
+        args = [inputs[v].to(device) if kind == "tensor" else v for kind, v in cases[largest]]
+        with torch.no_grad():
+            return robust_time(lambda: reference(*args), lambda: _sync(device))
+
+    return Prepared(device, inputs, cases, expected, descriptions, labels, largest, values_seed, time_reference)
 
 
 # --- comparing one output with the expected one ---
@@ -303,7 +338,12 @@ def compare(actual: Any, expected: Any, rtol: float, atol: float) -> Comparison:
         where = _index(int((~finite).flatten().nonzero()[0]), tuple(a.shape))
         return Comparison(False, "non-finite values", (shapes, f"the result has {a.flatten()[(~finite).flatten()][0].item()} at {where}"))
     diff = (a - e).abs()
-    ok = bool((diff <= atol + rtol * e.abs()).all())
+    # Non-finite values match only themselves: NaN where the other has NaN, inf of the same sign (this
+    # is how a submission is matched to a mutant that produces NaN; the reference is always finite).
+    same_special = ~torch.isfinite(e) & ((a == e) | (torch.isnan(a) & torch.isnan(e)))
+    close = (diff <= atol + rtol * e.abs()) & torch.isfinite(e)
+    ok = bool((close | same_special).all())
+    diff = torch.where(same_special, torch.zeros_like(diff), diff)
     flat = int(diff.flatten().argmax())
     where = _index(flat, tuple(a.shape))
     max_abs = diff.flatten()[flat].item()
@@ -328,12 +368,12 @@ def _limits(question: CodeQuestion, expected_bytes: int) -> Limits:
 
 
 def _run(question: CodeQuestion, prepared: Prepared, programs: list[str],
-         cancel_event: threading.Event | None) -> RunResult:
+         cancel_event: threading.Event | None, timed: bool = False) -> RunResult:
     expected_bytes = sum(e.numel() * e.element_size() for e in prepared.expected) * len(programs)
     try:
         return shared_worker().run(programs, question.entry, prepared.inputs, prepared.cases,
                                    _limits(question, expected_bytes), prepared.device, cancel_event,
-                                   timed_case=prepared.largest)
+                                   timed_case=prepared.largest if timed else None)
     except Cancelled:
         raise GradingCancelled() from None
 
@@ -358,6 +398,7 @@ def _prepared(question: CodeQuestion, seed: int, device: str, values_seed: int) 
 def _dump_prepared(p: Prepared) -> bytes:
     tensors = {f"in/{k}": v for k, v in p.inputs.items()}
     tensors.update({f"out/{i}": e for i, e in enumerate(p.expected)})
+    # the reference's time is measured here, once per entry, so a later run reads it with the outputs
     meta = {"device": p.device, "cases": p.cases, "inputs": list(p.inputs), "descriptions": p.descriptions,
             "labels": p.labels, "largest": p.largest, "reference_seconds": p.reference_seconds,
             "values_seed": p.values_seed}
@@ -366,9 +407,10 @@ def _dump_prepared(p: Prepared) -> bytes:
 
 def _load_prepared(path: Any) -> Prepared:
     tensors, meta = refcache.load(path)
+    seconds = meta["reference_seconds"]
     return Prepared(meta["device"], {k: tensors[f"in/{k}"] for k in meta["inputs"]}, meta["cases"],
                     [tensors[f"out/{i}"] for i in range(len(meta["cases"]))], meta["descriptions"], meta["labels"],
-                    meta["largest"], meta["reference_seconds"], meta["values_seed"])
+                    meta["largest"], meta["values_seed"], lambda: seconds)
 
 
 def _mutant_outputs(question: CodeQuestion, seed: int, prepared: Prepared,
@@ -528,7 +570,7 @@ def grade(variant: Variant, answer: str, expected: Any | None = None, *,
         if any(e is None for e in expected_outputs):
             raise ValueError(f"{question.id}: the expected solution given to the grader fails to run")
     tol = question.tolerance.cuda if device == "cuda" else question.tolerance.cpu
-    result = _run(question, prepared, [answer], cancel_event)
+    result = _run(question, prepared, [answer], cancel_event, timed=True)
     return _build_grade(question, variant, prepared, expected_outputs, result, tol, cancel_event)
 
 
@@ -560,7 +602,7 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
         feedback.append(_run_problem(question, result))
     elif report.load_error:
         feedback.append("Your code raised an exception while it was loaded:")
-        feedback.extend("  " + line for line in report.load_error.splitlines())
+        feedback.extend(OUTPUT_PREFIX + line for line in report.load_error.splitlines())
     first = next((i for i, ok in enumerate(passed) if not ok), None)
     diagnosis = None
     if first is not None and report is not None and not report.load_error:
@@ -568,7 +610,7 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
         feedback.append(f"First failure, {prepared.labels[first]}: arguments {prepared.descriptions[first]}.")
         if c.reason == "raised an exception":
             feedback.append("Your code raised an exception:")
-            feedback.extend("  " + line for line in c.details[0].splitlines())
+            feedback.extend(OUTPUT_PREFIX + line for line in c.details[0].splitlines())
             if "MemoryError" in c.details[0] or "can't allocate memory" in c.details[0]:
                 feedback.append(f"(The memory limit is {question.memory_limit} MiB.)")
         else:
@@ -595,7 +637,8 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
                             f"{mine * 1e3:.2f} ms, the reference {ref * 1e3:.2f} ms ({mine / ref:.1f}x; "
                             "medians of repeated runs).")
         else:
-            feedback.append("Time on the largest case: not shown, the measurements varied too much to compare.")
+            feedback.append("Time on the largest case: not shown (the repeated measurements varied too much to "
+                            "compare, or one call took too long to repeat).")
     feedback.append(f"Case values drawn with values seed {prepared.values_seed} "
                     f"(replay: --values-seed {prepared.values_seed}).")
     details = {

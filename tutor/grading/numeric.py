@@ -25,24 +25,21 @@ import sympy
 
 from tutor.bank.model import NumericQuestion
 from tutor.bank.variant import Variant
+from tutor.grading.context import GradingContext, grading_context
 from tutor.grading.grade import Grade, invalid_from
 from tutor.grading.parse import MathSyntaxError, parse_math
 from tutor.notation.numbers import format_exact
-from tutor.grading.units import BINARY_PARTNER, Quantity, read_quantity, unit_constants
+from tutor.grading.units import BINARY_PARTNER, DECIMAL_POWER, Quantity, read_quantity, unit_constants
 
 __all__ = ["grade", "expected_value"]
 
 DEFAULT_REL = sympy.Rational(1, 1000)
-_DECIMAL_POWER = {"KB": 3, "kB": 3, "MB": 6, "GB": 9, "TB": 12}
-_UNIT_WORD = {"bytes": " bytes", "params": " params", "flops": " FLOPs", None: ""}
+_UNIT_WORD = {"bytes": " bytes", "params": " params", "flops": " FLOPs", "s": " s", "ms": " ms", "us": " µs",
+              "ratio": "×", None: ""}
 
 
-def _rational(value: int | float) -> sympy.Rational:
-    return sympy.Integer(value) if isinstance(value, int) else sympy.Rational(repr(float(value)))
-
-
-def _param_values(variant: Variant) -> dict[sympy.Symbol, sympy.Rational]:
-    return {sympy.Symbol(k, positive=True): _rational(v) for k, v in variant.params.items()}
+def _context(variant: Variant) -> GradingContext:
+    return grading_context(variant.question, variant.params, tuple(variant.params))
 
 
 def _to_rational(expr: sympy.Expr) -> sympy.Rational | None:
@@ -58,13 +55,8 @@ def expected_value(question: NumericQuestion, variant: Variant, raw: object) -> 
     """The exact expected value of `raw` (the question's answer or a feedback rule's) for this variant."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
         raise ValueError(f"{question.id}: a numeric answer must be a number or an expression, got {raw!r}")
-    if isinstance(raw, (int, float)):
-        return _rational(raw)
-    try:
-        expr = parse_math(raw, variant.params, constants=unit_constants(question.unit))
-    except MathSyntaxError as err:
-        raise ValueError(f"{question.id}: answer {raw!r} cannot be read: {err.message}") from None
-    value = _to_rational(expr.xreplace(_param_values(variant)))
+    ctx = _context(variant)
+    value = _to_rational(ctx.bind(ctx.key(raw, constants=unit_constants(question.unit))))
     if value is None:
         raise ValueError(f"{question.id}: answer {raw!r} is not a number for params {variant.params}")
     return value
@@ -73,7 +65,7 @@ def expected_value(question: NumericQuestion, variant: Variant, raw: object) -> 
 def _describe(value: sympy.Rational, unit: str | None) -> str:
     """`4,294,967,296 bytes (4 GiB)`, `2,097,152 params (≈ 2.1M)`."""
     text = format_exact(value) + _UNIT_WORD[unit]
-    if unit is None or value.q != 1 or abs(value) < 1000:
+    if unit not in ("bytes", "params", "flops") or value.q != 1 or abs(value) < 1000:
         return text
     v = abs(int(value))
     if unit == "bytes":
@@ -105,11 +97,67 @@ def _within(value: sympy.Rational, target: sympy.Rational, rel: sympy.Rational, 
     return abs(value - target) <= max(abs_, rel * abs(target))
 
 
-def _rounds_to(q: Quantity, target: sympy.Rational, factor_ratio: sympy.Rational = sympy.Integer(1)) -> bool:
-    """Whether `target` rounds to what the learner wrote (at least two significant digits)."""
-    if q.significant < 2:
+def _rounds_to(
+    q: Quantity, target: sympy.Rational, factor_ratio: sympy.Rational = sympy.Integer(1), *, digits: int = 2
+) -> bool:
+    """Whether `target` rounds to what the learner wrote, written with at least `digits` significant digits."""
+    if q.significant < digits:
         return False
     return abs(q.value * factor_ratio - target) * 2 <= q.quantum * factor_ratio
+
+
+def _min_digits(question: NumericQuestion) -> int | None:
+    """The fewest significant digits a rounded answer may have; None: rounded answers are not read as rounded."""
+    if question.rounding == "exact":
+        return None
+    if question.rounding is not None:
+        return question.rounding.significant
+    return 2
+
+
+def _known_values(variant: Variant, target: sympy.Rational) -> list[sympy.Rational]:
+    """The values the question knows about besides `target`: its answer and its feedback rules' answers."""
+    question = variant.question
+    assert isinstance(question, NumericQuestion)
+    out: list[sympy.Rational] = []
+    for raw in (question.answer, *(rule.answer for rule in question.feedback)):
+        try:
+            value = expected_value(question, variant, raw)
+        except ValueError:
+            continue
+        if value != target and value not in out:
+            out.append(value)
+    return out
+
+
+def _too_rounded(
+    quantity: Quantity, others: list[sympy.Rational], ratio: sympy.Rational, digits: int, shown: str
+) -> str | None:
+    """Why a rounded answer cannot be accepted: another value the question knows rounds to it too."""
+    clash = [v for v in others if _rounds_to(quantity, v, ratio, digits=digits)]
+    if not clash:
+        return None
+    needed = quantity.significant + 1
+    return (
+        f"give more digits: {shown} is what the right value and a common mistake both round to, "
+        f"so it cannot tell them apart (at least {needed} significant digits, or the exact number)"
+    )
+
+
+def _between_refused(q: Quantity, target: sympy.Rational, digits: int) -> bool:
+    """Whether a number written with the same digits as `q` lies strictly between `q`'s value and
+    `target` and is refused: then accepting `q` (farther away) would make the accepted region
+    non-monotone, so `q` is refused too."""
+    step, value = q.quantum, q.value
+    direction = 1 if target > value else -1
+    for k in range(1, 4):
+        w = value + direction * k * step
+        if (w - target) * direction >= 0:
+            return False  # reached the target: nothing refused in between
+        written = len(str(int(abs(w) / step)))
+        if written < digits or abs(w - target) * 2 > step:
+            return True
+    return True
 
 
 def _abbreviated(q: Quantity) -> bool:
@@ -129,7 +177,7 @@ def _known_factors(variant: Variant) -> list[tuple[sympy.Rational, str]]:
     ]
     for k in (1, 2, 3, 4):
         out.append((sympy.Rational(1024, 1000) ** k, "1.024" + ("" if k == 1 else f"^{k}") + " (binary vs decimal prefixes: Ki/Mi/Gi vs K/M/G)"))
-    params = {k: _rational(v) for k, v in variant.params.items() if _rational(v) > 1}
+    params = {s.name: v for s, v in _context(variant).values.items() if v > 1}
     for name, value in params.items():
         out.append((value, name))
     for (n1, v1), (n2, v2) in itertools.combinations(params.items(), 2):
@@ -202,7 +250,7 @@ def _unit_param_clash(
         unit_table[alias + name] = constants[name]
     try:
         unit_value = _to_rational(
-            parse_math(as_units, variant.params, constants=unit_table).xreplace(_param_values(variant))
+            _context(variant).bind(parse_math(as_units, variant.params, constants=unit_table))
         )
     except MathSyntaxError:
         return None
@@ -221,20 +269,18 @@ def _unit_param_clash(
     )
 
 
-def _invalid(err: MathSyntaxError, answer: str, expected: str) -> Grade:
-    return invalid_from(err, expected=expected)
-
-
 def grade(variant: Variant, answer: str, expected: object | None = None) -> Grade:
     question = variant.question
     assert isinstance(question, NumericQuestion)
     target = expected_value(question, variant, question.answer if expected is None else expected)
     expected_text = _describe(target, question.unit)
+    if question.unit == "ratio":  # `8×` as printed: the trailing sign is the ratio's x (same length, same columns)
+        answer = re.sub(r"[×✕]\s*$", lambda m: "x" + m.group(0)[1:], answer)
     try:
         parsed = parse_math(answer, variant.params, constants=unit_constants(question.unit))
     except MathSyntaxError as err:
-        return _invalid(err, answer, expected_text)
-    substituted = parsed.xreplace(_param_values(variant))
+        return invalid_from(err, expected=expected_text)
+    substituted = _context(variant).bind(parsed)
     if substituted.has(sympy.zoo, sympy.nan):
         return Grade.invalid("your answer divides by zero (with the question's values)", expected=expected_text)
     value = _to_rational(substituted)
@@ -259,7 +305,12 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
         return Grade.of(1.0, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)
 
     quantity = read_quantity(answer, question.unit)
-    if quantity is not None and _abbreviated(quantity) and _rounds_to(quantity, target):
+    digits = _min_digits(question)
+    others = _known_values(variant, target) if quantity is not None and digits is not None else []
+    if digits is not None and quantity is not None and _abbreviated(quantity) and _rounds_to(quantity, target, digits=digits):
+        clash = _too_rounded(quantity, others, sympy.Integer(1), digits, answer.strip())
+        if clash is not None:
+            return Grade.invalid(clash, expected=expected_text, interpreted=interpreted)
         return Grade.of(
             1.0, interpreted=interpreted, expected=expected_text, details=details,
             feedback=[f"accepted as the exact value {expected_text} rounded to the digits you wrote"],
@@ -267,18 +318,32 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     if quantity is not None and quantity.unit in BINARY_PARTNER and question.unit == "bytes":
         binary = BINARY_PARTNER[quantity.unit]
         ratio = unit_constants("bytes")[binary] / unit_constants("bytes")[quantity.unit]
-        if _within(quantity.value * ratio, target, rel, abs_) or _rounds_to(quantity, target, ratio):
+        exact = _within(quantity.value * ratio, target, rel, abs_)
+        rounded = digits is not None and _rounds_to(quantity, target, ratio, digits=digits)
+        # Read as written (decimal), every answer with the same digits between this one and the
+        # value must be accepted too, or the accepted region would not be monotone.
+        monotone = not _between_refused(quantity, target, digits or 1)
+        if (exact or rounded) and monotone:
+            clash = _too_rounded(quantity, others, ratio, digits or 1, answer.strip()) if rounded and not exact else None
+            if clash is not None:
+                return Grade.invalid(clash, expected=expected_text, interpreted=interpreted)
             return Grade.of(
                 1.0, interpreted=interpreted, expected=expected_text, details=details,
                 feedback=[
                     f"note: {quantity.mantissa_text} {quantity.unit} is {format_exact(quantity.value)} bytes "
-                    f"({quantity.unit} is decimal: 10^{_DECIMAL_POWER[quantity.unit]}); "
+                    f"({quantity.unit} is decimal: 10^{DECIMAL_POWER[quantity.unit]}); "
                     f"the exact value is {expected_text}. Accepted as {quantity.mantissa_text} {binary}; "
                     f"write {binary} to be precise.",
                 ],
             )
 
     feedback = [f"expected {expected_text}; you gave {interpreted}", *_how_far(value, target, variant)]
-    if quantity is not None and _abbreviated(quantity) and quantity.significant < 2:
-        feedback.append("give at least two significant digits when you round (e.g. 4.3 GB, not 4 GB)")
+    ratio = value / target if target else sympy.Integer(0)
+    power_of_two = ratio > 0 and (ratio.p & (ratio.p - 1)) == 0 and (ratio.q & (ratio.q - 1)) == 0 and ratio != 1
+    if (
+        quantity is not None and _abbreviated(quantity) and digits is not None and quantity.significant < digits
+        and not power_of_two  # an exact 2^k multiple is a counting mistake, not a rounding one
+    ):
+        word = {1: "one", 2: "two", 3: "three", 4: "four"}.get(digits, str(digits))
+        feedback.append(f"give at least {word} significant digits when you round (e.g. 4.3 GB, not 4 GB)")
     return Grade.of(0.0, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)

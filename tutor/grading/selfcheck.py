@@ -18,20 +18,19 @@ This is `tutor validate`'s engine (the command is `tutor.commands.validate`); it
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from tutor.bank.errors import Problem
 from tutor.bank.loader import Bank, load_bank_with_problems, locate_field
-from tutor.bank.model import EinsumQuestion, NumericQuestion, QuestionBase
+from tutor.bank.model import EinsumQuestion, QuestionBase, TextQuestion
 from tutor.bank.variant import Variant, is_parameterized, make_variant, placeholders, render
 from tutor import grading
-from tutor.grading import lint
+from tutor.grading import answer_text, lint
+from tutor.grading.einsum_analysis import EinsumError, analyse, parse_equation
 
 DEFAULT_VARIANTS = 5
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -159,6 +158,8 @@ class _Checker:
             if code:
                 self._code()
             return
+        if isinstance(q, TextQuestion):
+            self._contradictions(q)
         if isinstance(q, EinsumQuestion):
             broken = einsum_form_problems(q)
             for message in broken:
@@ -172,6 +173,15 @@ class _Checker:
             self._own_answer(grading, variant, suffix)
             self._feedback(grading, variant, suffix)
             self._examples(grading, variant, suffix)
+
+    def _contradictions(self, q: TextQuestion) -> None:
+        """The model answer must not seem to say a wrong claim: the warning would fire on the right answer."""
+        from tutor.grading.text import normalise, suggestions
+
+        for i in suggestions(q, normalise(q.answer))["contradictions"]:
+            self.problem(("contradictions", i, "match"),
+                         f"the model answer matches contradiction {i + 1} ({q.contradictions[i].statement!r}):"
+                         " its warning would be shown on a right answer")
 
     def _reading(self, variants: int) -> None:
         """What a learner reads: rendering of every text, a source one can look up, fair option lengths."""
@@ -209,10 +219,10 @@ class _Checker:
 
     def _own_answer(self, grading: Any, variant: Variant, suffix: str) -> None:
         raw = self.q.answer  # type: ignore[attr-defined]
-        text = answer_text(self.q, raw, variant.params, variant.options)
-        written = answer_text(self.q, raw, {})
+        text = answer_text(raw, self.q, variant.params, variant.options)
+        written = answer_text(raw, self.q, {})
         g = self._grade(grading.grade_against, variant, (text,), ("answer",), suffix, f"the answer {written!r}")
-        if g is None or (g.status == "correct" and g.score == 5):
+        if g is None or _full_marks(g):
             return
         if not self._once(("answer",)):
             return
@@ -226,7 +236,7 @@ class _Checker:
     def _feedback(self, grading: Any, variant: Variant, suffix: str) -> None:
         for i, rule in enumerate(self.q.feedback):
             path = ("feedback", i, "answer")
-            text = answer_text(self.q, rule.answer, variant.params, variant.options)
+            text = answer_text(rule.answer, self.q, variant.params, variant.options)
             what = f"feedback answer {text!r}"
             # The rule's answer, used as the answer key, must accept itself: that is how rules match.
             # One the grader cannot use as a key (an einsum term with the wrong number of axes) still
@@ -242,7 +252,7 @@ class _Checker:
             g = self._grade(grading.grade, variant, (text,), path, suffix, what)
             if g is None:
                 continue
-            if g.status == "correct":
+            if _full_marks(g):
                 if self._once(path):
                     self.problem(path, f"{what} scores 5{suffix}: it is a right answer, so its message is never shown")
             elif g.status == "invalid":
@@ -261,15 +271,15 @@ class _Checker:
                     continue  # a literal example is checked against the seed-0 variant only
                 path = ("examples", which, i)
                 text = render(example, variant.params) if isinstance(example, str) else answer_text(
-                    self.q, example, variant.params, variant.options)
+                    example, self.q, variant.params, variant.options)
                 g = self._grade(grading.grade, variant, (text,), path, suffix, f"{which} example {text!r}")
                 if g is None:
                     continue
-                if which == "accept" and g.status != "correct":
+                if which == "accept" and not _full_marks(g):
                     if self._once(path):
                         self.problem(path, f"accepted example {text!r} scores {g.score} ({g.status}), not 5{suffix}: "
                                            f"{_first(g.feedback)}")
-                elif which == "reject" and g.status == "correct":
+                elif which == "reject" and _full_marks(g):
                     if self._once(path):
                         self.problem(path, f"rejected example {text!r} scores 5{suffix}")
                 elif which == "reject" and g.status == "invalid":
@@ -288,6 +298,13 @@ class _Checker:
             self.problem((), str(message).removeprefix(f"{self.q.id}: "))
 
 
+def _full_marks(g: Any) -> bool:
+    """Scores 5: correct, or (written prose, which a person decides) a provisional reading of 5."""
+    if g.status == "needs_review":
+        return g.provisional_score == 5
+    return g.status == "correct" and g.score == 5
+
+
 def _first(lines: Iterable[str]) -> str:
     return next(iter(lines), "") or "(no feedback)"
 
@@ -295,77 +312,18 @@ def _first(lines: Iterable[str]) -> str:
 # --- answers as a learner would type them ----------------------------------------------------
 
 
-def _number(value: int | float) -> str:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(value)
-
-
-def answer_text(
-    question: QuestionBase, raw: Any, params: dict[str, int | float], options: Sequence[str] = ()
-) -> str:
-    """A value written as a question's `answer` is, turned into the text a learner would type.
-
-    Lists become `[a, b, c]` (shapes) or, for several choices, the options' letters in the
-    displayed order `options` (`A, C`; option text may itself hold commas); a numeric
-    expression over params gets the variant's values in place of the names (`2*h*d` ->
-    `2*(8)*(64)`); choice text gets `{param}`s filled in as the options do.
-    """
-    if isinstance(raw, bool):
-        return str(raw).lower()
-    if isinstance(raw, (int, float)):
-        return _number(raw)
-    if isinstance(raw, list):
-        # One level: an answer is a list of scalars; anything deeper is shown, not recursed into.
-        parts = ["[...]" if isinstance(item, (list, dict)) else answer_text(question, item, params) for item in raw]
-        if question.kind == "shape":
-            return "[" + ", ".join(parts) + "]"
-        if question.kind == "choice" and options and all(p in options for p in parts):
-            return ", ".join(chr(ord("A") + options.index(p)) for p in parts)
-        return ", ".join(parts)
-    if isinstance(raw, str):
-        if isinstance(question, NumericQuestion) and params:
-            return _IDENT.sub(lambda m: f"({_number(params[m.group()])})" if m.group() in params else m.group(), raw)
-        if question.kind == "choice":
-            return render(raw, params)
-        return raw
-    return str(raw)
-
-
 def einsum_form_problems(question: EinsumQuestion) -> list[str]:
-    """What is wrong with an einsum question's own equation, checked against its operands."""
-    equation = question.answer.replace(" ", "")
-    names = list(question.operands)
-    if equation.count("->") > 1:
-        return [f"answer {question.answer!r} has more than one '->'"]
-    lhs, _, rhs = equation.partition("->")
-    terms = lhs.split(",")
-    out: list[str] = []
-    bad = sorted({c for c in equation if not (c.isalpha() or c in ",->.")})
-    if bad:
-        return [f"answer {question.answer!r} has characters an einsum equation cannot have: {' '.join(bad)}"]
-    if len(terms) != len(names):
-        return [f"answer {question.answer!r} has {len(terms)} operand(s) but the question lists {len(names)}"
-                f" ({', '.join(names)})"]
-    bound: dict[str, tuple[str, str]] = {}
-    for term, name in zip(terms, names):
-        dims = question.operands[name]
-        if "..." in term:
-            continue
-        if len(term) != len(dims):
-            out.append(f"answer term {term!r} has {len(term)} letters but operand {name} has {len(dims)} dims"
-                       f" [{', '.join(dims)}]")
-            continue
-        for letter, dim in zip(term, dims):
-            if letter in bound and bound[letter][0] != dim:
-                out.append(f"letter {letter!r} stands for {bound[letter][0]} (in {bound[letter][1]}) and for {dim}"
-                           f" (in {name})")
-            bound.setdefault(letter, (dim, name))
-    if rhs:
-        for letter in dict.fromkeys(rhs):
-            if letter != "." and letter not in lhs:
-                out.append(f"output letter {letter!r} appears in no operand")
-        repeated = sorted({c for c in rhs if c != "." and rhs.count(c) > 1})
-        if repeated:
-            out.append(f"output repeats letter(s) {', '.join(repeated)}")
+    """What is wrong with an einsum question's own equation, checked against its operands by the
+    grader's own analysis (`einsum_analysis`), so the bank check and the grader never disagree."""
+    try:
+        analysis = analyse(parse_equation(question.answer), list(question.operands.items()))
+    except EinsumError as exc:
+        return [f"answer {question.answer!r}: {exc.message}"]
+    out = []
+    for letter in analysis.conflicts:
+        axes = analysis.axes[letter]
+        first = axes[0]
+        other = next(a for a in axes if a.dim != first.dim)
+        out.append(f"letter {letter!r} stands for {first.dim} (in {first.operand}) and for {other.dim} (in {other.operand})")
     return out
+

@@ -14,6 +14,7 @@ matching axes (in order) over the longer of the two ranks.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ import sympy
 
 from tutor.bank.model import ShapeQuestion
 from tutor.bank.variant import Variant
+from tutor.grading.context import exact_number, grading_context
 from tutor.grading.equivalence import NotExact, Verdict, divides_by_zero, equivalent, evaluate_exact
 from tutor.grading.grade import Grade, invalid_from
 from tutor.grading.parse import FUNCTIONS, MathSyntaxError, parse_math
@@ -284,13 +286,11 @@ def split_dims(answer: str, declared: Sequence[str], x_is_dim: bool = False) -> 
 # ---------------------------------------------------------------- values
 
 
-def _number(value: int | float) -> sympy.Expr:
-    return sympy.Integer(value) if isinstance(value, int) or float(value).is_integer() else sympy.Rational(str(value))
-
-
 def _parse(text: str, start: int, symbols: Sequence[str]) -> sympy.Expr:
     # Padding keeps the parser's positions (and the columns in its messages) those of the whole answer.
-    return parse_math(" " * start + text, symbols, max_length=MAX_LENGTH + len(text) + start)
+    # Python's `//` (`d_model // n_heads`) is read as exact division (same length, same columns);
+    # `grade` refuses it where it does not divide.
+    return parse_math(" " * start + text.replace("//", " /"), symbols, max_length=MAX_LENGTH + len(text) + start)
 
 
 def read_answer(answer: str, symbols: Sequence[str], x_is_dim: bool = False) -> list[Dim]:
@@ -391,36 +391,18 @@ class Context:
         return None if verdict is Verdict.UNDECIDED else verdict is Verdict.EQUAL
 
 
-_CONTEXTS: dict[tuple[int, tuple[tuple[str, Any], ...]], tuple[ShapeQuestion, Context]] = {}
-
-
 def context(variant: Variant) -> Context:
-    """The question's context for this variant's params (built once, then reused)."""
+    """The question's context for this variant's params (built once per question and params, then reused)."""
     question = variant.question
     assert isinstance(question, ShapeQuestion)
-    key = (id(question), tuple(sorted(variant.params.items())))
-    hit = _CONTEXTS.get(key)
-    if hit is not None and hit[0] is question:
-        return hit[1]
-    ctx = _build_context(question, variant.params)
-    if len(_CONTEXTS) > CONTEXT_LIMIT:
-        _CONTEXTS.clear()
-    _CONTEXTS[key] = (question, ctx)
-    return ctx
+    return _shape_context(question, tuple(sorted(variant.params.items())))
 
 
-def _build_context(question: ShapeQuestion, params: dict[str, int | float]) -> Context:
-    symbols = tuple(declared_symbols(question))
-    bindings: dict[sympy.Symbol, sympy.Expr] = {}
-    for name, value in params.items():
-        bindings[sympy.Symbol(name, positive=True)] = _number(value)
-    for name, value in question.where.items():
-        try:
-            expr = _number(value) if isinstance(value, (int, float)) else parse_math(str(value), symbols)
-        except MathSyntaxError as exc:
-            raise ValueError(f"{question.id}: where {name}: cannot read {value!r}: {exc.message}") from None
-        bindings[sympy.Symbol(name, positive=True)] = expr
-    ctx = Context(symbols, "x" in dimension_names(question), {k: str(v) for k, v in question.where.items()}, bindings)
+@functools.lru_cache(maxsize=CONTEXT_LIMIT)
+def _shape_context(question: ShapeQuestion, params: tuple[tuple[str, int | float], ...]) -> Context:
+    shared = grading_context(question, dict(params), declared_symbols(question))
+    bindings = {**shared.values, **shared.where}
+    ctx = Context(shared.symbols, "x" in dimension_names(question), {k: str(v) for k, v in question.where.items()}, bindings)
     for name in question.where:
         if ctx.full(sympy.Symbol(name, positive=True)).has(sympy.Symbol(name, positive=True)):
             raise ValueError(f"{question.id}: where {name} refers to itself")
@@ -440,7 +422,7 @@ def _key_dims(question: ShapeQuestion, raw: Any, ctx: Context) -> list[Dim]:
         if isinstance(item, bool) or not isinstance(item, (int, float, str)):
             raise ValueError(f"{question.id}: a dimension must be a name, a number or an expression, got {item!r}")
         try:
-            expr = _number(item) if isinstance(item, (int, float)) else parse_math(item, ctx.symbols)
+            expr = exact_number(item) if isinstance(item, (int, float)) else parse_math(item, ctx.symbols)
         except MathSyntaxError as exc:
             raise ValueError(f"{question.id}: cannot read the dimension {item!r}: {exc.message}") from None
         dims.append(Dim(str(item).strip(), 0, expr))
@@ -651,6 +633,15 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
         got = read_answer(answer, ctx.symbols, ctx.x_is_dim)
     except ShapeError as exc:
         return invalid_from(exc, expected=expected_text)
+    for dim in got:
+        if "//" in dim.text:
+            value = ctx.full(dim.expr)
+            if value.is_number and not value.is_integer:
+                at = answer.find("//")
+                return Grade.invalid(
+                    f"'//' at column {at + 1}: {dim.text} is not a whole number here ({_show(value)}), and a size is; "
+                    "write / for exact division", expected=expected_text, position=at, position_end=at + 2,
+                )
     fraction, lines = compare(got, want, ctx)
     interpreted = _shape_text(_show(d.expr) for d in got)
     if fraction >= 1.0:

@@ -14,52 +14,16 @@ from dataclasses import replace
 
 import sympy
 
-from tutor.bank.model import ComplexityQuestion, ShapeQuestion, SymbolicQuestion
+from tutor.bank.model import SymbolicQuestion
 from tutor.bank.variant import Variant
 from tutor.grading.equivalence import Verdict, constant_ratio, divides_by_zero, equivalent, seed_for
 from tutor.grading.grade import Grade, invalid_from
+from tutor.grading.context import formula_symbols, grading_context
 from tutor.grading.parse import MathSyntaxError, parse_math
 from tutor.notation.numbers import format_exact
 from tutor.notation.sympy_text import to_text
 
-__all__ = ["allowed_symbols", "grade", "parse_key", "substitute_where"]
-
-
-def allowed_symbols(question: SymbolicQuestion | ComplexityQuestion) -> list[str]:
-    """The declared symbols, then any `where` names not among them (a learner may use either)."""
-    return list(dict.fromkeys([*question.symbols, *question.where]))
-
-
-def parse_key(raw: object, question: SymbolicQuestion | ComplexityQuestion | ShapeQuestion,
-              symbols: list[str], *, allow_big_o: bool = False) -> sympy.Expr:
-    """Parse an answer written in the bank (a number or an expression); a bad one is a bank error."""
-    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
-        raise ValueError(f"{question.id}: an answer must be an expression, got {raw!r}")
-    text = repr(raw) if isinstance(raw, float) else str(raw)
-    try:
-        return parse_math(text, symbols, allow_big_o=allow_big_o)
-    except MathSyntaxError as err:
-        raise ValueError(f"{question.id}: answer {raw!r} cannot be read: {err.message}") from None
-
-
-def substitute_where(expr: sympy.Expr, where: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
-    """Replace each `where` name by its definition until none is left (definitions may chain)."""
-    for _ in range(len(where) + 1):
-        if not expr.free_symbols & set(where):
-            return expr
-        expr = expr.xreplace(where)
-    raise ValueError(f"`where` definitions refer to each other in a cycle: {sorted(s.name for s in where)}")
-
-
-def where_map(question: SymbolicQuestion | ComplexityQuestion, symbols: list[str]) -> dict[sympy.Symbol, sympy.Expr]:
-    return {
-        sympy.Symbol(name, positive=True): parse_key(value, question, symbols)
-        for name, value in question.where.items()
-    }
-
-
-def _invalid(err: MathSyntaxError, answer: str, expected: str) -> Grade:
-    return invalid_from(err, expected=expected)
+__all__ = ["grade"]
 
 
 def _monomial_ratio(answer: sympy.Expr, expected: sympy.Expr) -> sympy.Expr | None:
@@ -100,16 +64,16 @@ def _hints(answer: sympy.Expr, expected: sympy.Expr, order: list[str], seed: int
 def grade(variant: Variant, answer: str, expected: object | None = None) -> Grade:
     question = variant.question
     assert isinstance(question, SymbolicQuestion)
-    symbols = allowed_symbols(question)
-    key = parse_key(question.answer if expected is None else expected, question, symbols)
+    ctx = grading_context(question, variant.params, formula_symbols(question))
+    symbols = list(ctx.symbols)
+    key = ctx.key(question.answer if expected is None else expected)
     expected_text = to_text(key, symbols)
     try:
         parsed = parse_math(answer, symbols)
     except MathSyntaxError as err:
-        return _invalid(err, answer, expected_text)
+        return invalid_from(err, expected=expected_text)
     interpreted = to_text(parsed, symbols)
-    where = where_map(question, symbols)
-    mine, theirs = substitute_where(parsed, where), substitute_where(key, where)
+    mine, theirs = ctx.resolve(parsed), ctx.resolve(key)
     seed = seed_for(answer, str(question.answer if expected is None else expected))
     if divides_by_zero(mine, seed=seed):
         return Grade.invalid(

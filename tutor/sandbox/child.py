@@ -17,6 +17,7 @@ import linecache
 import os
 import resource
 import signal
+import stat
 import sys
 import time
 import traceback
@@ -59,22 +60,27 @@ def _searchable_dirs(path: str) -> None:
 def _bind_view(covers: list[str], binds: list[str], home: str) -> None:
     """Cover directories with empty read-only tmpfs, then bind back, read-only, what lives below them.
 
-    `covers` are /root, /home, /sys and every directory on the way to the runtime that an
-    unprivileged uid cannot search (a pyenv under /root); `binds` the runtime paths below them. The
+    `covers` are /root, /home, /etc, /sys and every directory on the way to the runtime that an
+    unprivileged uid cannot search (a pyenv under /root); `binds` the runtime paths below them (and
+    the few /etc files Python needs: ld.so.cache, localtime, passwd, ...). The
     tmpfs's own directories are searchable, so the child (with no capability) can reach the
     runtime and nothing else that was there: bubblewrap's approach, for just these directories.
     """
     libc = kernel.libc()
     held = {}
     for path in binds:
-        if any(path == c or path.startswith(c + os.sep) for c in covers) and os.path.isdir(path):
-            held[path] = os.open(path, os.O_PATH | os.O_DIRECTORY)  # reachable after the cover
+        if any(path == c or path.startswith(c + os.sep) for c in covers) and os.path.exists(path):
+            held[path] = os.open(path, os.O_PATH)  # reachable after the cover (a directory or a file)
     for cover in covers:
         if os.path.isdir(cover) and not os.path.islink(cover):
             kernel.check(libc.mount(b"tmpfs", cover.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
                                     b"size=64k,nr_inodes=256,mode=0755"), f"mount(tmpfs over {cover})")
     for path, fd in held.items():
-        _searchable_dirs(path)
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            _searchable_dirs(path)
+        else:  # a file (/etc/ld.so.cache, ...): an empty file to mount it on
+            _searchable_dirs(os.path.dirname(path))
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o644))
         source = f"/proc/self/fd/{fd}".encode()
         kernel.check(libc.mount(source, path.encode(), None, MS_BIND | MS_REC, None), f"mount(bind {path})")
         kernel.check(libc.mount(None, path.encode(), None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,

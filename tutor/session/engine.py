@@ -17,6 +17,10 @@ Both `tutor quiz --plain` and the Textual app drive a `Session`. Rules a learner
   know yet"); `SummaryRow.score` is None for it. Questions not reached (quit early) are left
   out of the summary and the mean.
 - With a store, each question's first score (a skip is 1) rates its FSRS review card.
+- A written (`text`) answer gets no machine verdict: `submit` returns a `needs_review` grade (the
+  patterns' suggestions) and records nothing yet; the learner confirms rubric points with
+  `assess`, whose score (`1 + 4 * confirmed weight / total`) is recorded as self-assessed and
+  then counts like any other score (mean, history, FSRS).
 """
 
 from __future__ import annotations
@@ -90,6 +94,20 @@ class Attempt:
     grade: Grade
     hints_used: int
     score: int
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class PastAnswer:
+    """The answer that scored one question of a session (a skip included), to show its feedback again."""
+
+    position: int
+    variant: Variant
+    answer: str
+    grade: Grade
+    score: int
+    hints_used: int
+    skipped: bool
 
 
 @dataclass(frozen=True)
@@ -205,6 +223,7 @@ class Session:
         self._scores: dict[int, int | None] = dict(answered or {})
         self._attempts: dict[int, list[Attempt]] = defaultdict(list)
         self._hints = 0
+        self._pending: tuple[Variant, str, Grade] | None = None  # a written answer waiting for its checklist
         self._lock = threading.Lock()
         self.index = 0
         self._skip_answered()
@@ -274,6 +293,25 @@ class Session:
         """The graded answers given in this run, by question position."""
         return {i: tuple(a) for i, a in self._attempts.items()}
 
+    def past(self, position: int) -> PastAnswer | None:
+        """The answer that scored question `position` (given in this run, or stored before a resume)."""
+        if not 0 <= position < len(self.variants) or position not in self._scores:
+            return None
+        variant = self.variants[position]
+        mine = self._attempts.get(position)
+        if mine:
+            a = mine[0]
+            return PastAnswer(position, variant, a.answer, a.grade, a.score, a.hints_used, a.skipped)
+        if self.store is None:
+            return None
+        for r in self.store.first_attempts(self.session_id):
+            if r.position == position:
+                status = Status.INCORRECT if r.skipped or r.status not in {s.value for s in Status} else Status(r.status)
+                grade = Grade(status=status, fraction=r.fraction, score=r.grade_score, interpreted=r.interpreted,
+                              feedback=tuple(r.feedback), expected=r.expected)
+                return PastAnswer(position, variant, r.answer, grade, r.score, r.hints_used, r.skipped)
+        return None
+
     def _require_current(self) -> Variant:
         if self.current is None:
             raise SessionError("the session is over; there is no current question")
@@ -334,6 +372,37 @@ class Session:
             raise GradingCancelled("grading was cancelled")
         if result.status is Status.INVALID:
             return result
+        if result.status is Status.NEEDS_REVIEW:
+            self._pending = (variant, answer, result)  # the learner's checklist decides; see `assess`
+            return result
+        self._commit(variant, answer, result)
+        return result
+
+    @property
+    def pending_review(self) -> Grade | None:
+        """The current question's written answer whose checklist the learner has not confirmed yet."""
+        if self._pending is None or self._pending[0] is not self.current:
+            return None
+        return self._pending[2]
+
+    def assess(self, confirmed: Iterable[int]) -> Grade:
+        """Score the pending written answer by the rubric points (0-based) the learner confirms; store it.
+
+        The score is the learner's own rating (`assessed: self`); the machine's suggestions stay in
+        its details. Raises SessionError when no written answer waits for its checklist.
+        """
+        pending = self.pending_review
+        if pending is None:
+            raise SessionError("no written answer is waiting for its checklist")
+        from tutor.grading.text import assess  # deferred, like the graders
+
+        variant, answer, _ = self._pending  # type: ignore[misc]
+        result = assess(variant, pending, confirmed)
+        self._pending = None
+        self._commit(variant, answer, result)
+        return result
+
+    def _commit(self, variant: Variant, answer: str, result: Grade) -> None:
         with self._lock:
             first = not self.answered
             hints_used = self._hints if first else self._first_hints()
@@ -345,7 +414,6 @@ class Session:
             if first:
                 self._scores[self.index] = score
                 self._review(variant.id, score)
-        return result
 
     def interpret(self, answer: str) -> Grade | None:
         """How `answer` to the current question reads: graded exactly as `submit` grades it, recording nothing.
@@ -363,19 +431,32 @@ class Session:
         first = self.current_attempt
         return first.hints_used if first else self._hints
 
-    def skip(self) -> None:
-        """Record the current question as skipped (score 1 in the mean) and move to the next one.
+    def skip(self, *, advance: bool = True) -> Grade:
+        """Record the current question as skipped (score 1 in the mean) and, by default, move on.
 
-        Skipping a question that already has its score just moves on.
+        The returned grade carries the answer key's `expected` (and the stored attempt too, so
+        `tutor report` shows it): a skip teaches the answer. Skipping a question that already has
+        its score just moves on (and returns what would have been recorded).
         """
+        from tutor.grading import answer_key  # deferred: the graders load on first use
+
         variant = self._require_current()
+        expected = answer_key(variant).expected
+        skipped = Grade(
+            status=Status.INCORRECT, fraction=0.0, score=1, interpreted="", feedback=("skipped",), expected=expected
+        )
         with self._lock:
             if not self.answered:
-                skipped = Grade(status=Status.INCORRECT, fraction=0.0, score=1, interpreted="", feedback=("skipped",), expected="")
                 self._record(variant, "", skipped, hints_used=self._hints, score=1, skipped=True)
                 self._scores[self.index] = None
+                self._attempts[self.index].append(
+                    Attempt(variant_id=variant.id, seed=variant.seed, answer="", grade=skipped,
+                            hints_used=self._hints, score=1, skipped=True)
+                )
                 self._review(variant.id, 1)
-        self.advance()
+        if advance:
+            self.advance()
+        return skipped
 
     def advance(self) -> None:
         """Move to the next unanswered question (or to the end, which marks the session finished)."""
@@ -383,6 +464,7 @@ class Session:
             return
         self.index += 1
         self._hints = 0
+        self._pending = None
         self._skip_answered()
 
     def _record(self, variant: Variant, answer: str, result: Grade, *, hints_used: int, score: int, skipped: bool) -> None:
@@ -405,6 +487,7 @@ class Session:
             interpreted=result.interpreted,
             feedback=result.feedback,
             expected=result.expected,
+            assessed=result.assessed or "",
         )
 
     def _review(self, question_id: str, score: int) -> None:

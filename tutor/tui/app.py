@@ -142,11 +142,27 @@ class TutorApp(App[int]):
         from tutor.tui.screens.feedback import FeedbackScreen
 
         session = message.session
-        self.push_screen(FeedbackScreen(session, message.variant, message.grade), lambda _: self.next_question(session))
+        if message.grade.status.value == "needs_review":  # a written answer: the learner's checklist decides
+            from tutor.tui.screens.checklist import ChecklistScreen
+
+            self.push_screen(
+                ChecklistScreen(session, message.variant, message.grade),
+                lambda assessed: self.push_screen(
+                    FeedbackScreen.for_current(session, message.variant, assessed), lambda _: self.next_question(session)
+                ),
+            )
+            return
+        self.push_screen(FeedbackScreen.for_current(session, message.variant, message.grade), lambda _: self.next_question(session))
 
     def on_question_screen_skipped(self, message: "QuestionScreen.Skipped") -> None:
-        message.session.skip()
-        self.show_current(message.session)
+        """A skip is recorded, then teaches: the answer, why, and the model solution, as after a wrong answer."""
+        from tutor.tui.screens.feedback import FeedbackScreen
+
+        session = message.session
+        variant = session.current
+        grade = session.skip(advance=False)
+        screen = FeedbackScreen.for_current(session, variant, grade, skipped=True)
+        self.push_screen(screen, lambda _: self.next_question(session))
 
     def on_summary_screen_practise(self, message: "SummaryScreen.Practise") -> None:
         problem = self.begin(message.config)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Markdown, Static
@@ -49,6 +49,15 @@ def code_timing(details: dict[str, Any]) -> str:
     return f"largest case on {details.get('device') or 'cpu'}: {line}"
 
 
+SKIPPED_BADGE = ("↷ Skipped", "warning")
+
+
+def code_block(text: str, widget_id: str) -> ComposeResult:
+    """Lines kept whole (code never wraps mid-line): a block that scrolls sideways when it is wider."""
+    with HorizontalScroll(classes="code-scroll"):
+        yield Static(text, id=widget_id, classes="code-block", markup=False)
+
+
 def feedback_lines(grade: "Grade", kind: str) -> list[str]:
     """The grader's feedback as display lines: a bullet per point, indented lines kept as continuations.
 
@@ -71,24 +80,57 @@ def feedback_lines(grade: "Grade", kind: str) -> list[str]:
 
 
 class FeedbackScreen(Screen[None]):
-    """Shown after every graded answer; enter goes on to the next question (or the summary)."""
+    """Shown after every graded (or skipped) answer, and again from the summary for a past one;
+    enter goes on (or back)."""
 
     BINDINGS = [
         Binding("enter,n,space", "next", "Continue"),
+        Binding("escape", "next", "Back", show=False),
     ]
 
-    def __init__(self, session: Any, variant: "Variant", grade: "Grade") -> None:
+    def __init__(
+        self,
+        variant: "Variant",
+        grade: "Grade",
+        *,
+        position: int,
+        total: int,
+        score: int,
+        hints_used: int = 0,
+        skipped: bool = False,
+        answer: str | None = None,
+    ) -> None:
         super().__init__()
-        self.session = session
         self.variant = variant
         self.grade = grade
+        self.position = position
+        self.total = total
+        self.hints_used = hints_used
+        self.score = score  # the score that counts: the grade capped by the hints taken before answering
+        self.skipped = skipped
+        self.answer = answer  # shown when the feedback is opened again from the summary
+
+    @classmethod
+    def for_current(cls, session: Any, variant: "Variant", grade: "Grade", *, skipped: bool = False) -> "FeedbackScreen":
+        """The feedback on the answer just given (or the question just skipped)."""
         attempt = session.current_attempt
-        self.hints_used = attempt.hints_used if attempt is not None else session.hints_used
-        # The score that counts: the grade capped by the hints taken before answering.
-        self.score = attempt.score if attempt is not None else grade.score
+        hints = attempt.hints_used if attempt is not None else session.hints_used
+        score = attempt.score if attempt is not None else grade.score
+        return cls(variant, grade, position=session.index, total=len(session.variants), score=score,
+                   hints_used=hints, skipped=skipped)
+
+    @classmethod
+    def for_past(cls, past: Any, total: int) -> "FeedbackScreen":
+        """A past answer's feedback (a `PastAnswer`), opened again from the summary."""
+        return cls(past.variant, past.grade, position=past.position, total=total, score=past.score,
+                   hints_used=past.hints_used, skipped=past.skipped, answer=past.answer)
 
     def _score_line(self) -> str:
         line = f"score {self.score} / 5"
+        if self.skipped:
+            return line + "  ·  skipped: here are the answer and why"
+        if self.grade.assessed == "self":
+            line += "  ·  self-assessed (your checklist)"
         if self.hints_used:
             line += f"  ·  {self.hints_used} hint{'s' if self.hints_used != 1 else ''} used"
         if self.score < self.grade.score:
@@ -99,9 +141,11 @@ class FeedbackScreen(Screen[None]):
         grade = self.grade
         q = self.variant.question
         badge, tone = STATUS_BADGES.get(grade.status.value, (grade.status.value, "primary"))
-        total = len(self.session.variants)
+        if self.skipped:
+            badge, tone = SKIPPED_BADGE
+        total = self.total
         yield Static(
-            f"Question {self.session.index + 1} of {total}  │  {topic_name(q.topic)}  │  {kind_name(q.kind)}"
+            f"Question {self.position + 1} of {total}  │  {topic_name(q.topic)}  │  {kind_name(q.kind)}"
             f"  │  difficulty {difficulty_dots(q.difficulty)}",
             id="question-bar",
             markup=False,
@@ -112,6 +156,9 @@ class FeedbackScreen(Screen[None]):
                 yield Static(self._score_line(), id="score-line", markup=False)
             yield Digits(f"{self.score}/5", id="score")
         with VerticalScroll(id="feedback-body"):
+            if self.answer is not None and not self.skipped:
+                yield Static("Your answer", classes="section-title", markup=False)
+                yield from code_block(self.answer.rstrip() or "(blank)", "your-answer")
             if grade.interpreted and q.kind not in ("code", "text"):
                 yield Static(
                     Content.assemble(("Your answer was read as  ", "$text-muted"), (grade.interpreted, "bold")),
@@ -119,21 +166,22 @@ class FeedbackScreen(Screen[None]):
                 )
             if q.kind == "code":
                 yield from self._code_details()
-            lines = feedback_lines(grade, q.kind)
+            lines = [] if self.skipped else feedback_lines(grade, q.kind)
             if lines:
                 yield Static("\n".join(lines), id="feedback-lines", markup=False)
-            if grade.expected and grade.status.value != "correct":
+            model = getattr(q, "answer", None)
+            is_model = q.kind == "code" and isinstance(model, str) and grade.expected.strip() == model.strip()
+            if grade.expected and grade.status.value != "correct" and not is_model:
                 if "\n" in grade.expected.strip() or q.kind == "text":
                     yield Static("A model answer", classes="section-title", markup=False)
-                    yield Static(grade.expected.strip(), id="expected", classes="code-block", markup=False)
+                    yield from code_block(grade.expected.strip(), "expected")
                 else:
                     yield Static(
                         Content.assemble(("Expected  ", "$text-muted"), (grade.expected, "bold")), id="expected"
                     )
-            model = getattr(q, "answer", None)
             if q.kind == "code" and isinstance(model, str) and grade.status.value != "correct":
                 yield Static("A model solution", classes="section-title", markup=False)
-                yield Static(model.rstrip(), id="model-answer", classes="code-block", markup=False)
+                yield from code_block(model.rstrip(), "model-answer")
             if self.variant.explanation:
                 yield Static("Why", classes="section-title", markup=False)
                 yield Markdown(prompt_markdown(self.variant.explanation), id="explanation", open_links=False)

@@ -251,7 +251,7 @@ class QuestionScreen(Screen[None]):
 
     def action_skip(self) -> None:
         self.app.push_screen(
-            ConfirmScreen("Skip this question?", "It is scored 1 / 5 and the session moves on.", yes="Skip"),
+            ConfirmScreen("Skip this question?", "It is scored 1 / 5; then you see the answer and why, as after a wrong answer.", yes="Skip"),
             self._skip_confirmed,
         )
 

@@ -13,9 +13,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, SelectionList, Static
+from textual.widgets import Button, Footer, Input, Label, Static
 
 from tutor.bank.model import KINDS, TOPICS
+from tutor.tui.widgets.options import OptionPicker
 from tutor.tui.labels import kind_name, topic_name
 
 if TYPE_CHECKING:
@@ -58,10 +59,10 @@ class StartScreen(Screen[None]):
             with Horizontal(id="pickers"):
                 with Vertical(classes="picker"):
                     yield Label("Topics (none ticked: all)")
-                    yield SelectionList[str](*[(topic_name(t), t) for t in TOPICS], id="topics")
+                    yield OptionPicker([(t, topic_name(t)) for t in TOPICS], multiple=True, lettered=False, id="topics")
                 with Vertical(classes="picker"):
                     yield Label("Kinds (none ticked: all)")
-                    yield SelectionList[str](*[(kind_name(k), k) for k in KINDS], id="kinds")
+                    yield OptionPicker([(k, kind_name(k)) for k in KINDS], multiple=True, lettered=False, id="kinds")
             with Horizontal(id="numbers"):
                 with Vertical(classes="field"):
                     yield Label("Questions")
@@ -150,8 +151,8 @@ class StartScreen(Screen[None]):
             error.update(f"Difficulty from {low} is above difficulty to {high}")
             return
         config = SessionConfig(
-            topics=tuple(self.query_one("#topics", SelectionList).selected),
-            kinds=tuple(self.query_one("#kinds", SelectionList).selected),
+            topics=tuple(self.query_one("#topics", OptionPicker).selected),
+            kinds=tuple(self.query_one("#kinds", OptionPicker).selected),
             n=n,
             seed=seed,
             difficulty=(low, high),

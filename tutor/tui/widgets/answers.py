@@ -125,7 +125,7 @@ class LineAnswer(Vertical):
 
 
 class ChoiceAnswer(Vertical):
-    """The options as a list: pick one (enter or ctrl+s submits), or tick several with space."""
+    """The options as a list: pick one (a letter or ↑/↓, then enter), or tick several (a letter or space)."""
 
     DEFAULT_CLASSES = "answer"
 
@@ -136,36 +136,26 @@ class ChoiceAnswer(Vertical):
         self.multiple = isinstance(answer, list)
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import OptionList, SelectionList
-        from textual.widgets.option_list import Option
+        from tutor.tui.widgets.options import OptionPicker
 
         letters = [chr(ord("A") + i) for i in range(len(self.variant.options))]
+        yield OptionPicker(zip(letters, self.variant.options), multiple=self.multiple, id="choices")
         if self.multiple:
-            yield SelectionList[str](
-                *[(Content(f"{letter}. {text}"), letter) for letter, text in zip(letters, self.variant.options)],
-                id="choices",
-            )
-            yield Static("space ticks an option; ctrl+s submits the ticked ones", classes="answer-help")
+            yield Static("a letter, or space, ticks an option; ctrl+s submits the ticked ones", classes="answer-help")
         else:
-            yield OptionList(
-                *[Option(Content(f"{letter}. {text}"), id=letter) for letter, text in zip(letters, self.variant.options)],
-                id="choices",
-            )
-            yield Static("↑/↓ to choose, enter to answer", classes="answer-help")
+            yield Static("a letter (or ↑/↓) points at an option; enter answers", classes="answer-help")
 
     def on_mount(self) -> None:
-        if not self.multiple:
-            self.query_one("#choices").highlighted = 0  # type: ignore[attr-defined]
+        self.query_one("#choices").highlighted = 0  # type: ignore[attr-defined]
 
     def value(self) -> str:
         """The chosen letters (`B`, or `A, C` for several), as the choice grader reads them."""
-        choices = self.query_one("#choices")
+        from tutor.tui.widgets.options import OptionPicker
+
+        choices = self.query_one("#choices", OptionPicker)
         if self.multiple:
-            return ", ".join(sorted(choices.selected))  # type: ignore[attr-defined]
-        options = choices  # an OptionList
-        if options.highlighted is None:
-            return ""
-        return options.get_option_at_index(options.highlighted).id or ""
+            return ", ".join(choices.selected)
+        return choices.highlighted_value or ""
 
     def focus_answer(self) -> None:
         self.query_one("#choices").focus()
@@ -184,13 +174,16 @@ class EditorAnswer(Vertical):
         self.variant = variant
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import TextArea
+        from tutor.tui.widgets.editor import AnswerEditor
 
         if self.variant.kind == "code":
             starter = getattr(self.variant.question, "starter", "")
-            yield TextArea.code_editor(starter, language="python", id="editor", soft_wrap=False)
+            yield AnswerEditor.code_editor(starter, language="python", id="editor", soft_wrap=False)
         else:
-            yield TextArea(id="editor", soft_wrap=True, tab_behavior="focus", placeholder="Write your answer here.")
+            yield AnswerEditor(
+                id="editor", soft_wrap=True, tab_behavior="focus", placeholder="Write your answer here.",
+                auto_indent=False, suffix=".md",
+            )
 
     def on_mount(self) -> None:
         if self.variant.kind == "code":
@@ -227,4 +220,8 @@ def answer_widget(variant: Variant, interpret: Interpreter | None = None) -> Wid
         return LineAnswer(variant, interpret, id="answer")
     if variant.kind == "choice":
         return ChoiceAnswer(variant, id="answer")
+    if variant.kind in ("statements", "multi"):
+        from tutor.tui.widgets.toggles import MultiAnswer, StatementsAnswer
+
+        return StatementsAnswer(variant, id="answer") if variant.kind == "statements" else MultiAnswer(variant, id="answer")
     return EditorAnswer(variant, id="answer")
