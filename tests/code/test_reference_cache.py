@@ -62,8 +62,8 @@ def test_mutant_outputs_are_made_only_for_a_failing_answer_and_then_reused(code_
     monkeypatch.setattr(code, "grade", lambda v, a: code_grade(v, a, values_seed=4))
     runs: list[int] = []
     real_run = code._run
-    monkeypatch.setattr(code, "_run", lambda question, prepared, programs, cancel: runs.append(len(programs))
-                        or real_run(question, prepared, programs, cancel))
+    monkeypatch.setattr(code, "_run", lambda question, prepared, programs, cancel, **kw: runs.append(len(programs))
+                        or real_run(question, prepared, programs, cancel, **kw))
     assert code.grade(variant, q.answer).status is Status.CORRECT
     assert runs == [1] and not list(disk_cache.glob("*.mutants.safetensors"))  # a passing answer: no mutant run
     wrong = q.mutants[0].code
