@@ -51,8 +51,9 @@ ACCEPT = [
 ]
 
 REJECT = [  # (question, answer, fraction)
-    (MQA_COMPUTE, "O(bnd)", 0.5),
-    (MQA_COMPUTE, "O(b d^2)", 0.5),
+    # an underestimate (a growing term left out) gets half the overlap credit (issue 11: less than an overestimate)
+    (MQA_COMPUTE, "O(bnd)", 0.25),
+    (MQA_COMPUTE, "O(b d^2)", 0.25),
     (MQA_COMPUTE, "O(b n^2 d + b d^2)", 1 / 3),
     (MQA_COMPUTE, "O(b d^2 + b n d + n^2)", 2 / 3),
     (MQA_COMPUTE, "O(n)", 0.0),
@@ -62,8 +63,8 @@ REJECT = [  # (question, answer, fraction)
     (MQA_COMPUTE, "O(d^2 + n d)", 0.0),
     (MQA_COMPUTE, "O(b d^3)", 0.0),
     (MQA_MEMORY, "O(d^2 + b d + b n d)", 0.25),
-    (MQA_MEMORY, "O(b n d / h)", 1 / 3),
-    (MQA_MEMORY, "O(d^2)", 1 / 3),
+    (MQA_MEMORY, "O(b n d / h)", 1 / 6),
+    (MQA_MEMORY, "O(d^2)", 1 / 6),
     (HEADS, "O(b h n^2 d)", 0.0),
     (HEADS, "O(b n d)", 0.0),
     (SORT, "O(n)", 0.0),

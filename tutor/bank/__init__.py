@@ -1,4 +1,9 @@
-"""The question bank: the YAML format (`model`), loading and checking it (`loader`), variants (`variant`)."""
+"""The question bank: the YAML format (`model`), loading and checking it (`loader`), variants (`variant`).
+
+`cache` keeps checked bank files between runs (a command that needs one question does not re-check
+them all); `explain` words pydantic's errors for an author; `errors` holds `BankError` and friends.
+Imports only `tutor.notation` and `tutor.paths` from the rest of the tutor.
+"""
 
 from tutor.bank.errors import BankError, Problem, UnknownQuestion
 from tutor.bank.loader import (

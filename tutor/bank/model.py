@@ -91,6 +91,10 @@ class Tolerance(_Strict):
     abs: float = Field(default=0.0, ge=0, description="Absolute tolerance (default 0).")
 
 
+class SignificantRounding(_Strict):
+    significant: int = Field(ge=1, le=15, description="Fewest significant digits a rounded answer may have.")
+
+
 class NumericQuestion(QuestionBase):
     kind: Literal["numeric"]
     answer: ExprText = Field(description="A number or an expression over `params`.")
@@ -99,6 +103,15 @@ class NumericQuestion(QuestionBase):
         description="Default: exact for an integer answer, rel 1e-3 otherwise.",
     )
     unit: Literal["bytes", "params", "flops"] | None = None
+    rounding: Literal["exact"] | SignificantRounding | None = Field(
+        default=None,
+        description=(
+            "How a rounded answer (`8.4M`, `4.3e9`) is read: `exact` accepts none (only the tolerance counts); "
+            "`{significant: N}` accepts one the exact value rounds to, written with at least N significant digits. "
+            "Default: at least 2 digits. A rounded answer that a feedback rule's value also rounds to is never "
+            "accepted: the learner is asked for more digits."
+        ),
+    )
 
 
 class SymbolicQuestion(QuestionBase):

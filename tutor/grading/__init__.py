@@ -4,6 +4,11 @@ Each kind module defines `grade(variant, answer, expected=None) -> Grade`, where
 `expected` (a raw value written as the question's `answer` is) overrides the
 question's own answer; that is how feedback rules are matched with exactly the
 grader's equivalence. Kind modules are imported on first use.
+
+Besides the graders: `selfcheck` is `tutor validate`'s engine (a bank's own answers, feedback and
+examples graded by these graders), `lint` its text checks, `context` what a question's params and
+`where` resolve to. The package imports `tutor.bank`, `tutor.notation` and (for code) `tutor.sandbox`,
+nothing above.
 """
 
 from __future__ import annotations

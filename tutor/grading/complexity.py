@@ -7,11 +7,14 @@ for all values of the symbols, which are independent and at least 1 (logarithms
 are compared for large values: `n` bounds `log n`, `n·log n` bounds `n`).
 Rules for what is not a polynomial: `(Σ tᵢ)^p ≍ Σ tᵢ^p` for p > 0;
 `1/(Σ tᵢ)` needs one dominant term; `log(x)` of a product or sum is the sum of
-`log` of the symbols that grow in it; `max(a, b) ≍ a + b`; `min` is refused.
+`log` of the symbols in its dominant terms, whether they grow the argument or shrink it
+(`log(2/m)` grows like `log m`: its magnitude is what a bound bounds); `max(a, b) ≍ a + b`; `min` is refused.
 
 The grade compares the sets of dominant terms: full credit when they are equal,
 otherwise the fraction |answer ∩ expected| / |answer ∪ expected| (so a missing
-term and an extra term each cost), with feedback naming both.
+term and an extra term each cost), with feedback naming both. A bound that misses a
+growing term (no term of the answer bounds it: an underestimate, not a bound at all)
+gets half that fraction; an overestimate (extra or looser terms) keeps it.
 """
 
 from __future__ import annotations
@@ -193,7 +196,9 @@ def _reduce(expr: sympy.Expr) -> _Poly:
         front = _frontier(_reduce(expr.args[0]))
         if not front:
             raise ComplexityError("a logarithm of zero: its argument is 0 for every value")
-        growing = sorted({n for t in front for n, p, _ in t if p > 0})
+        # |log t| for a term t = Π sᵖ is at most Σ |p|·log s: a symbol in the dominant terms counts
+        # whether it grows the argument or shrinks it (log(2/m) = -(log m - log 2) grows like log m).
+        growing = sorted({n for t in front for n, p, _ in t if p != 0})
         if not growing:
             return _const(Fraction(1))
         return _Poly({((n, 0, 1),): Fraction(1) for n in growing})
@@ -299,7 +304,12 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     missing = _sorted_terms(key_terms - terms, order)
     extra = _sorted_terms(terms - key_terms, order)
     fraction = len(matched) / len(terms | key_terms)
-    details = {"matched": len(matched), "missing": len(missing), "extra": len(extra)}
+    # A bound that leaves out a growing term is too small: it is not a bound at all. It gets half
+    # the credit the same overlap would get as an overestimate (extra, dominated terms).
+    unbounded = [m for m in missing if not any(_dominates(t, m) for t in terms)]
+    if unbounded:
+        fraction /= 2
+    details = {"matched": len(matched), "missing": len(missing), "extra": len(extra), "too_small": bool(unbounded)}
     if not missing and not extra:
         return Grade.of(1.0, interpreted=interpreted, expected=expected_text, details=details)
     feedback: list[str] = []
@@ -307,6 +317,11 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
         feedback.append("right: " + ", ".join(_term_text(t, order) for t in _sorted_terms(matched, order)))
     if missing:
         feedback.append("missing: " + ", ".join(_term_text(t, order) for t in missing))
+    if unbounded:
+        feedback.append(
+            "your bound is too small: nothing in it bounds " + ", ".join(_term_text(t, order) for t in unbounded)
+            + " (an underestimate earns half the credit of an overestimate)"
+        )
     if extra:
         feedback.append("not in the expected bound: " + ", ".join(_term_text(t, order) for t in extra))
     for e in extra:

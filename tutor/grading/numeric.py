@@ -97,11 +97,67 @@ def _within(value: sympy.Rational, target: sympy.Rational, rel: sympy.Rational, 
     return abs(value - target) <= max(abs_, rel * abs(target))
 
 
-def _rounds_to(q: Quantity, target: sympy.Rational, factor_ratio: sympy.Rational = sympy.Integer(1)) -> bool:
-    """Whether `target` rounds to what the learner wrote (at least two significant digits)."""
-    if q.significant < 2:
+def _rounds_to(
+    q: Quantity, target: sympy.Rational, factor_ratio: sympy.Rational = sympy.Integer(1), *, digits: int = 2
+) -> bool:
+    """Whether `target` rounds to what the learner wrote, written with at least `digits` significant digits."""
+    if q.significant < digits:
         return False
     return abs(q.value * factor_ratio - target) * 2 <= q.quantum * factor_ratio
+
+
+def _min_digits(question: NumericQuestion) -> int | None:
+    """The fewest significant digits a rounded answer may have; None: rounded answers are not read as rounded."""
+    if question.rounding == "exact":
+        return None
+    if question.rounding is not None:
+        return question.rounding.significant
+    return 2
+
+
+def _known_values(variant: Variant, target: sympy.Rational) -> list[sympy.Rational]:
+    """The values the question knows about besides `target`: its answer and its feedback rules' answers."""
+    question = variant.question
+    assert isinstance(question, NumericQuestion)
+    out: list[sympy.Rational] = []
+    for raw in (question.answer, *(rule.answer for rule in question.feedback)):
+        try:
+            value = expected_value(question, variant, raw)
+        except ValueError:
+            continue
+        if value != target and value not in out:
+            out.append(value)
+    return out
+
+
+def _too_rounded(
+    quantity: Quantity, others: list[sympy.Rational], ratio: sympy.Rational, digits: int, shown: str
+) -> str | None:
+    """Why a rounded answer cannot be accepted: another value the question knows rounds to it too."""
+    clash = [v for v in others if _rounds_to(quantity, v, ratio, digits=digits)]
+    if not clash:
+        return None
+    needed = quantity.significant + 1
+    return (
+        f"give more digits: {shown} is what the right value and a common mistake both round to, "
+        f"so it cannot tell them apart (at least {needed} significant digits, or the exact number)"
+    )
+
+
+def _between_refused(q: Quantity, target: sympy.Rational, digits: int) -> bool:
+    """Whether a number written with the same digits as `q` lies strictly between `q`'s value and
+    `target` and is refused: then accepting `q` (farther away) would make the accepted region
+    non-monotone, so `q` is refused too."""
+    step, value = q.quantum, q.value
+    direction = 1 if target > value else -1
+    for k in range(1, 4):
+        w = value + direction * k * step
+        if (w - target) * direction >= 0:
+            return False  # reached the target: nothing refused in between
+        written = len(str(int(abs(w) / step)))
+        if written < digits or abs(w - target) * 2 > step:
+            return True
+    return True
 
 
 def _abbreviated(q: Quantity) -> bool:
@@ -247,7 +303,12 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
         return Grade.of(1.0, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)
 
     quantity = read_quantity(answer, question.unit)
-    if quantity is not None and _abbreviated(quantity) and _rounds_to(quantity, target):
+    digits = _min_digits(question)
+    others = _known_values(variant, target) if quantity is not None and digits is not None else []
+    if digits is not None and quantity is not None and _abbreviated(quantity) and _rounds_to(quantity, target, digits=digits):
+        clash = _too_rounded(quantity, others, sympy.Integer(1), digits, answer.strip())
+        if clash is not None:
+            return Grade.invalid(clash, expected=expected_text, interpreted=interpreted)
         return Grade.of(
             1.0, interpreted=interpreted, expected=expected_text, details=details,
             feedback=[f"accepted as the exact value {expected_text} rounded to the digits you wrote"],
@@ -255,7 +316,15 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     if quantity is not None and quantity.unit in BINARY_PARTNER and question.unit == "bytes":
         binary = BINARY_PARTNER[quantity.unit]
         ratio = unit_constants("bytes")[binary] / unit_constants("bytes")[quantity.unit]
-        if _within(quantity.value * ratio, target, rel, abs_) or _rounds_to(quantity, target, ratio):
+        exact = _within(quantity.value * ratio, target, rel, abs_)
+        rounded = digits is not None and _rounds_to(quantity, target, ratio, digits=digits)
+        # Read as written (decimal), every answer with the same digits between this one and the
+        # value must be accepted too, or the accepted region would not be monotone.
+        monotone = not _between_refused(quantity, target, digits or 1)
+        if (exact or rounded) and monotone:
+            clash = _too_rounded(quantity, others, ratio, digits or 1, answer.strip()) if rounded and not exact else None
+            if clash is not None:
+                return Grade.invalid(clash, expected=expected_text, interpreted=interpreted)
             return Grade.of(
                 1.0, interpreted=interpreted, expected=expected_text, details=details,
                 feedback=[
@@ -267,6 +336,12 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
             )
 
     feedback = [f"expected {expected_text}; you gave {interpreted}", *_how_far(value, target, variant)]
-    if quantity is not None and _abbreviated(quantity) and quantity.significant < 2:
-        feedback.append("give at least two significant digits when you round (e.g. 4.3 GB, not 4 GB)")
+    ratio = value / target if target else sympy.Integer(0)
+    power_of_two = ratio > 0 and (ratio.p & (ratio.p - 1)) == 0 and (ratio.q & (ratio.q - 1)) == 0 and ratio != 1
+    if (
+        quantity is not None and _abbreviated(quantity) and digits is not None and quantity.significant < digits
+        and not power_of_two  # an exact 2^k multiple is a counting mistake, not a rounding one
+    ):
+        word = {1: "one", 2: "two", 3: "three", 4: "four"}.get(digits, str(digits))
+        feedback.append(f"give at least {word} significant digits when you round (e.g. 4.3 GB, not 4 GB)")
     return Grade.of(0.0, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)

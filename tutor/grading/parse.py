@@ -123,6 +123,13 @@ _NUMBER = re.compile(
 _SUBSCRIPT_GROUP = re.compile(r"_\{([A-Za-z0-9_]+)\}")
 
 
+def _bound_error(letter: str, pos: int, end: int | None = None) -> MathSyntaxError:
+    what = "a tight bound" if letter == "Θ" else "a lower bound"
+    return MathSyntaxError(
+        f"{letter}(...) at column {pos + 1} is {what}; this asks for an upper bound: write O(...)", pos, end
+    )
+
+
 def _is_word_char(ch: str) -> bool:
     return ch.isalpha() or "0" <= ch <= "9"
 
@@ -205,6 +212,8 @@ class _Lexer:
             elif ch == "π":
                 self.tokens.append(_Tok("const", "π", i, i + 1, sympy.pi))
                 i += 1
+            elif ch in "ΘΩ":
+                raise _bound_error(ch, i)
             elif ch == "𝒪":
                 self.tokens.append(_Tok("bigo", "𝒪", i, i + 1))
                 i += 1
@@ -243,6 +252,8 @@ class _Lexer:
         if name == "pi":
             self.tokens.append(_Tok("const", "π", i, end, sympy.pi))
             return end
+        if name in ("Theta", "Omega"):
+            raise _bound_error("Θ" if name == "Theta" else "Ω", i, end)
         if name in ("mathcal", "mathit", "mathbf", "mathsf", "mathbb"):
             g = re.compile(r"\s*\{\s*O\s*\}|\s*O(?![A-Za-z])").match(text, end)
             if g is not None:
@@ -294,6 +305,8 @@ class _Vocabulary:
             return [tok]
         parts = self._split_pieces(word)
         if parts is None:
+            if called and word in ("Theta", "Omega"):
+                raise _bound_error("Θ" if word == "Theta" else "Ω", pos, end)
             if called and word == "O":
                 raise MathSyntaxError(f"O(...) at column {pos + 1} is only for big-O answers; write the expression", pos, end)
             if called and not any(word.startswith(s) for s in self.symbols):
@@ -573,6 +586,11 @@ class _Parser:
             raise MathSyntaxError(
                 f"the exponent at column {tok.pos + 1} must be a number (got {exponent})", tok.pos
             )
+        if exponent.q != 1 and base.expr.is_negative:
+            raise MathSyntaxError(
+                f"root of a negative value at column {tok.pos + 1}: nothing in this domain is a complex number",
+                tok.pos, tok.end,
+            )
         if exponent.q != 1 and _has_irrational_constant(base.expr):
             raise MathSyntaxError(
                 f"root at column {tok.pos + 1} of an expression with π, a logarithm or a root of a number: "
@@ -744,6 +762,35 @@ class _Parser:
     def _function(self) -> _Node:
         tok = self.take()
         name = tok.text
+        power = self._log_power(tok)
+        if power is not None:  # `log^2 n`, `log² n`, `\log^2(n)`: the usual way to write (log n)²
+            exponent, at = power
+            return self.make_power(self._rest_of_function(tok, name), exponent, at)
+        return self._rest_of_function(tok, name)
+
+    def _log_power(self, tok: _Tok) -> tuple[sympy.Integer, _Tok] | None:
+        """The whole-number power written between a log and its argument, if any (consumed)."""
+        if tok.text not in ("log", "ln", "log2", "log10"):
+            return None
+        nxt = self.peek()
+        if nxt is not None and nxt.kind == "sup" and re.fullmatch(r"\d+", nxt.text):
+            self.take()
+            return sympy.Integer(int(nxt.text)), nxt
+        after = self.peek(1)
+        if nxt is not None and nxt.kind == "op" and nxt.text == "^" and after is not None:
+            if after.kind == "num" and re.fullmatch(r"\d+", after.text):
+                self.i += 2
+                return sympy.Integer(int(after.text)), after
+            if after.kind == "open" and after.text == "{":
+                close = self.peek(3)
+                number = self.peek(2)
+                if number is not None and number.kind == "num" and re.fullmatch(r"\d+", number.text) \
+                        and close is not None and close.kind == "close":
+                    self.i += 4
+                    return sympy.Integer(int(number.text)), number
+        return None
+
+    def _rest_of_function(self, tok: _Tok, name: str) -> _Node:
         if name == "sqrt" and tok.value == "latex":
             nxt = self.peek()
             if nxt is not None and nxt.kind == "open" and nxt.text == "[":

@@ -1,7 +1,8 @@
 """The Textual app: screens and widgets over the session engine (`tutor.session`).
 
 Importing this package is cheap; Textual itself is imported by `run_app`, so the
-plain quiz and the other commands never load it.
+plain quiz and the other commands never load it. `app` alone navigates: `screens/` post messages
+(or `dismiss` a result) and never call the app; `widgets/` read answers through the session.
 """
 
 from __future__ import annotations
