@@ -132,6 +132,14 @@ class ComplexityQuestion(QuestionBase):
     kind: Literal["complexity"]
     symbols: list[str] = Field(min_length=1)
     where: dict[str, ExprText] = Field(default_factory=dict)
+    assume: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Relations between symbols used when dropping dominated terms, e.g. `G <= H` or `1 <= G <= H` "
+            "(`<`, `<=`, `≤`, `>=`, `≥`). Every symbol is already at least 1; `G <= H` (KV heads at most "
+            "query heads) is assumed whenever both are declared."
+        ),
+    )
     answer: str = Field(description="`O(...)` or a bare expression.")
 
 

@@ -220,10 +220,20 @@ TEMPLATES: dict[str, tuple[str, str]] = {
       - {{name: q, shape: [b, h, k]}}
       - {{name: k_cache, shape: [b, g, n, k]}}
       - {{name: v_cache, shape: [b, g, n, k]}}
-    cases:                   # dimension values; include the edge cases (g = 1, g = h, n = 1)
+    length: n                # the sequence length: also redrawn in one extra case at grading time
+    cases:                   # for each head layout (g = 1, 1 < g < h, g = h): n = 1, 2-4, 5-15 and >= 16
       - {{label: "h=4 g=2", b: 2, h: 4, g: 2, n: 5, k: 8}}
-      - {{label: "MQA", b: 1, h: 4, g: 1, n: 3, k: 8}}
+      - {{label: "h=4 g=2, one position", b: 2, h: 4, g: 2, n: 1, k: 8}}
+      - {{label: "h=4 g=2, short", b: 1, h: 4, g: 2, n: 3, k: 8}}
+      - {{label: "h=4 g=2, long", b: 1, h: 4, g: 2, n: 16, k: 8}}
+      - {{label: "MQA", b: 1, h: 4, g: 1, n: 6, k: 8}}
+      - {{label: "MQA, one position", b: 1, h: 4, g: 1, n: 1, k: 8}}
+      - {{label: "MQA, short", b: 1, h: 4, g: 1, n: 2, k: 8}}
+      - {{label: "MQA, long", b: 1, h: 4, g: 1, n: 17, k: 8}}
+      - {{label: "MHA", b: 2, h: 2, g: 2, n: 7, k: 4}}
       - {{label: "MHA, one position", b: 2, h: 2, g: 2, n: 1, k: 4}}
+      - {{label: "MHA, short", b: 2, h: 2, g: 2, n: 4, k: 4}}
+      - {{label: "MHA, the longest", b: 1, h: 2, g: 2, n: 20, k: 4}}
     answer: |                # a model solution: it must pass every case
       import math
       import torch
