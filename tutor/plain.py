@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from tutor.bank.variant import render
 from tutor.bank.names import flag_value, kind_name, topic_name
 from tutor.errors import UserError, caret, visible
 from tutor.notation.latex import plain_math
@@ -56,6 +57,14 @@ def _show_question(session: "Session", out: TextIO) -> None:
     print(plain_math(variant.prompt.rstrip()), file=out)
     for i, option in enumerate(variant.options):
         print(f"  {chr(ord('a') + i)}) {option}", file=out)
+    if variant.kind == "multi":
+        print("Select all that apply: type the letters or numbers of every option you pick (e.g. `a c`).", file=out)
+    if variant.kind == "statements":
+        for i, claim in enumerate(getattr(q, "statements", ()), start=1):
+            print(f"  {i}. {plain_math(render(claim.text, variant.params))}", file=out)
+        n = len(getattr(q, "statements", ()))
+        print(f"Mark each statement T (true) or F (false), in order: {n} letters, e.g. `{'TF' * (n // 2)}{'T' * (n % 2)}`.",
+              file=out)
     if variant.kind == "code":
         starter = getattr(q, "starter", "")
         if starter:
@@ -77,12 +86,13 @@ def _show_grade(result: "Grade", score: int, session: "Session", out: TextIO) ->
     assert variant is not None
     mark = MARKS.get(result.status.value, "")
     capped = f" (max {score} after hints)" if score < result.score else ""
-    print(f"{mark} {result.status.value} · score {score} / 5{capped}", file=out)
-    if result.interpreted and variant.kind != "code":
+    who = " (self-assessed)" if result.assessed == "self" else ""
+    print(f"{mark} {result.status.value} · score {score} / 5{capped}{who}", file=out)
+    if result.interpreted and variant.kind != "code" and not result.assessed:
         print(f"  interpreted as: {result.interpreted}", file=out)
     for line in result.feedback:
         print(f"  - {line}", file=out)
-    if result.status.value != "correct" and result.expected:
+    if result.status.value != "correct" and result.expected and not result.assessed:
         print(f"  expected: {result.expected}", file=out)
     explanation = variant.explanation.strip()
     if explanation:
@@ -188,10 +198,56 @@ def _ask_all(session: "Session", inp: TextIO, out: TextIO) -> None:
             if result.status is Status.INVALID:
                 _show_invalid(result, answer, out)
                 continue
+            if result.status is Status.NEEDS_REVIEW:
+                result = _checklist(session, result, answer, inp, out)
+                if result is None:
+                    return
             attempt = session.current_attempt
             _show_grade(result, attempt.score if attempt else result.score, session, out)
             session.advance()
             break
+
+
+def _checklist(session: "Session", result: "Grade", answer: str, inp: TextIO, out: TextIO) -> "Grade | None":
+    """A written answer: the model answer beside the learner's, the rubric as a checklist pre-marked with
+    the patterns' suggestions, contradiction warnings; the learner's typed confirmation gives the score.
+
+    None at the end of input or `:quit` (nothing recorded for this answer).
+    """
+    from tutor.grading.text import CONTRADICTION_LEAD, ChecklistError, read_checklist
+
+    variant = session.current
+    assert variant is not None
+    rubric = getattr(variant.question, "rubric", ())
+    suggested = set(result.details.get("suggested", ()))
+    print("Your answer:", file=out)
+    print(f"    {visible(answer)}", file=out)
+    print("Model answer:", file=out)
+    for line in plain_math(result.expected).splitlines():
+        print(f"    {line}", file=out)
+    for line in result.feedback:
+        if line.startswith(CONTRADICTION_LEAD):
+            print(f"  ! {line}", file=out)
+    print("Which of these points does your answer make? You decide; [~] marks a machine suggestion only.", file=out)
+    for i, point in enumerate(rubric, start=1):
+        mark = "[~]" if i - 1 in suggested else "[ ]"
+        note = "  (seems present)" if i - 1 in suggested else ""
+        print(f"  {mark} {i}. {plain_math(point.point)}{note}", file=out)
+    hint = " ".join(str(i + 1) for i in sorted(suggested)) or "none"
+    while True:
+        print(f"Type the numbers of the points you make (e.g. `{hint}`), `all` or `none` > ", end="", file=out, flush=True)
+        line = inp.readline()
+        if not line or line.strip() == ":quit":
+            print("\nNot scored: the checklist was not confirmed.", file=out)
+            return None
+        try:
+            points = read_checklist(line.rstrip("\n"), len(rubric))
+        except ChecklistError as exc:
+            print(f"? {exc.message}", file=out)
+            continue
+        graded = session.assess(points)
+        print("(self-assessed: your checklist gives the score)", file=out)
+        return graded
 
 
 # -- answering an exam: `tutor quiz --exam FILE` ---------------------------------------------------

@@ -80,6 +80,8 @@ def _fits(value: Any, schema: dict[str, Any], defs: dict[str, Any]) -> bool:
         props = schema.get("properties", {})
         extra = schema.get("additionalProperties", True)
         for k, v in value.items():
+            # A JSON Schema names properties by strings; an editor reads the key `true:` as "true".
+            k = str(k).lower() if isinstance(k, bool) else k
             if k in props:
                 if not _fits(v, props[k], defs):
                     return False
@@ -87,7 +89,8 @@ def _fits(value: Any, schema: dict[str, Any], defs: dict[str, Any]) -> bool:
                 return False
             elif isinstance(extra, dict) and not _fits(v, extra, defs):
                 return False
-        return all(k in value for k in schema.get("required", []))
+        keys = {str(k).lower() if isinstance(k, bool) else k for k in value}
+        return all(k in keys for k in schema.get("required", []))
     if kind == "array":
         return isinstance(value, list) and all(_fits(v, schema.get("items", {}), defs) for v in value)
     if kind == "string":

@@ -146,3 +146,9 @@ def assert_nothing_survives(private_tempdir: Path, leftover_processes) -> None:
     for marker in ESCAPE_MARKERS:
         assert not os.path.exists(marker), marker
     assert os.listdir(private_tempdir) == []  # every request directory was removed, no escape marker beside them
+    from tutor.sandbox import cgroup
+
+    groups = cgroup.detect()
+    if groups.version:  # the first parent is our own cgroup (v1 memory, or v2): only our runs make groups there
+        assert [p for p in cgroup.leftovers(groups) if p.startswith(groups.parents[0] + os.sep)
+                and "probe" not in p] == []  # every run's cgroup was removed

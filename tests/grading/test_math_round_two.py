@@ -78,3 +78,39 @@ def test_property_an_underestimate_never_outscores_the_matching_overestimate(ext
     under = grade(make_variant(MQA, 0), f"O({keep})")
     over = grade(make_variant(MQA, 0), f"O(b d^2 + b n d + {extra})")
     assert under.fraction < over.fraction
+
+
+# --- 4. domain facts: `assume:` relations (and the G <= H default) when dropping dominated terms
+GQA_PREFILL = ComplexityQuestion(id="gp", kind="complexity", topic="gqa", prompt="?", symbols=["B", "S", "d", "H", "G"],
+                                 answer="O(B*S^2*d + B*S*d^2)")
+PAIR = ComplexityQuestion(id="pair", kind="complexity", topic="attention", prompt="?", symbols=["n", "m"],
+                          answer="O(n^2)", assume=["m <= n"])
+
+
+def test_g_at_most_h_drops_the_dominated_term_and_says_so() -> None:
+    result = grade(make_variant(GQA_PREFILL, 0), "O(B S^2 d + B S d^2 + B S d^2 G/H)")
+    assert result.status is Status.CORRECT
+    assert result.feedback == ("dropped as dominated, since G ≤ H: B·S·d²·G/H",)
+
+
+def test_declared_assumptions_are_used_and_independent_symbols_are_not() -> None:
+    assert grade(make_variant(PAIR, 0), "O(n^2 + n m)").status is Status.CORRECT
+    assert grade(make_variant(PAIR, 0), "O(n^2 + m^2)").status is Status.CORRECT
+    free = ComplexityQuestion(id="free", kind="complexity", topic="attention", prompt="?", symbols=["n", "m"], answer="O(n^2)")
+    assert grade(make_variant(free, 0), "O(n^2 + n m)").status is not Status.CORRECT
+
+
+def test_a_bad_assumption_is_a_bank_error() -> None:
+    bad = ComplexityQuestion(id="bad", kind="complexity", topic="attention", prompt="?", symbols=["n"], answer="O(n)",
+                             assume=["n <= q"])
+    with pytest.raises(ValueError, match="'q' is not a declared symbol"):
+        grade(make_variant(bad, 0), "O(n)")
+
+
+def test_the_built_in_gqa_questions_accept_exact_bounds() -> None:
+    from tutor.bank.loader import load_bank
+
+    bank = load_bank()
+    for qid, answer in (("gqa-prefill-complexity", "O(B S^2 d + B S d^2 + B S d^2 G/H)"),
+                        ("gqa-decode-memory-complexity", "O(d^2 + d^2 G/H + B S G d / H)")):
+        assert grade(make_variant(bank.get(qid), 0), answer).status is Status.CORRECT

@@ -9,6 +9,7 @@ import pytest
 from textual.widgets import DataTable, Input, OptionList, Static, TextArea
 from tui_helpers import showing, wait_until
 
+from tutor.tui.screens.checklist import ChecklistScreen
 from tutor.tui.screens.confirm import ConfirmScreen
 from tutor.tui.widgets.options import OptionPicker
 from tutor.tui.screens.feedback import FeedbackScreen
@@ -127,8 +128,14 @@ def test_a_whole_session_through_every_kind(make: Any) -> None:
             editor = app.screen.query_one(TextArea)
             assert editor.has_focus
             await pilot.press(*"caches keys; new token only")
-            feedback = await feedback_after_submit(pilot)
+            # a written answer gets no machine verdict: the learner confirms the suggested points
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: showing(app, ChecklistScreen), "the checklist")
+            await pilot.press("1", "2", "enter")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the feedback")
+            feedback = app.screen
             assert "Correct" in text_of(feedback, "#status")
+            assert "self-assessed" in text_of(feedback, "#score-line")
             await pilot.press("enter")
 
             # -- code: the editor starts with the starter; grading runs in a worker with a progress line --

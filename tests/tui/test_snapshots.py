@@ -106,6 +106,42 @@ class TestThemes:
         assert snap_compare(make("tui-choice"), terminal_size=(80, 24), run_before=light)
 
 
+class TestReasoningWidgets:
+    """The statements (T/F rows) and multi (checkbox) widgets and the written answer's checklist, at 80x24."""
+
+    @staticmethod
+    def _app(*ids: str) -> Any:
+        from pathlib import Path
+
+        from tutor.bank import load_bank
+        from tutor.session.engine import SessionConfig
+        from tutor.tui.app import make_app
+
+        file = Path(__file__).parent / "fixtures" / "reasoning.yaml"
+        config = SessionConfig(question_ids=ids, n=len(ids), seed=3, banks=(str(file),))
+        return make_app(config, bank=load_bank([file], builtin=False))
+
+    @pytest.mark.parametrize("question", ["tui-claims", "tui-picks"])
+    def test_widget(self, snap_compare: Any, question: str) -> None:
+        async def mark(pilot: Any) -> None:
+            await steady(pilot)
+            await pilot.press("t" if question == "tui-claims" else "space", "down")
+            await steady(pilot)
+
+        assert snap_compare(self._app(question, "tui-written"), terminal_size=(80, 24), run_before=mark)
+
+    def test_checklist(self, snap_compare: Any) -> None:
+        from tutor.tui.screens.checklist import ChecklistScreen
+
+        async def answer(pilot: Any) -> None:
+            await steady(pilot)
+            await pilot.press(*"It caches the queries and keys, so the new token is quick.", "ctrl+s")
+            await wait_until(pilot, lambda: showing(pilot.app, ChecklistScreen), "the checklist")
+            await steady(pilot)
+
+        assert snap_compare(self._app("tui-written", "tui-claims"), terminal_size=(80, 24), run_before=answer)
+
+
 @pytest.mark.parametrize("size", SIZES)
 class TestExplorerScreen:
     """The KV-cache explorer on a sliding-window model: the GQA line flattens at the window."""

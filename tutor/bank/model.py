@@ -17,7 +17,7 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 Topic = Literal["mha", "mqa", "gqa", "kv-cache", "attention"]
 TOPICS: tuple[str, ...] = ("mha", "mqa", "gqa", "kv-cache", "attention")
 KINDS: tuple[str, ...] = (
-    "shape", "einsum", "numeric", "symbolic", "complexity", "choice", "text", "code",
+    "shape", "einsum", "numeric", "symbolic", "complexity", "choice", "text", "code", "statements", "multi",
 )
 Number = Union[int, float]
 # A YAML scalar an instructor may write for an expression: `d/h`, `64`, `2*G*d^2/H`.
@@ -102,7 +102,14 @@ class NumericQuestion(QuestionBase):
         default=None,
         description="Default: exact for an integer answer, rel 1e-3 otherwise.",
     )
-    unit: Literal["bytes", "params", "flops"] | None = None
+    unit: Literal["bytes", "params", "flops", "s", "ms", "us", "ratio"] | None = Field(
+        default=None,
+        description=(
+            "What the answer counts; enables the matching suffixes: bytes (B, KiB, GB, gibibytes, ...), "
+            "params/flops (K, M, B, million, ...), a time in s/ms/us (`1.28 ms`, `900 us`, `µs`, `seconds`), "
+            "a ratio (`8x`, `8×`, `8 times`)."
+        ),
+    )
     rounding: Literal["exact"] | SignificantRounding | None = Field(
         default=None,
         description=(
@@ -125,6 +132,14 @@ class ComplexityQuestion(QuestionBase):
     kind: Literal["complexity"]
     symbols: list[str] = Field(min_length=1)
     where: dict[str, ExprText] = Field(default_factory=dict)
+    assume: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Relations between symbols used when dropping dominated terms, e.g. `G <= H` or `1 <= G <= H` "
+            "(`<`, `<=`, `≤`, `>=`, `≥`). Every symbol is already at least 1; `G <= H` (KV heads at most "
+            "query heads) is assumed whenever both are declared."
+        ),
+    )
     answer: str = Field(description="`O(...)` or a bare expression.")
 
 
@@ -172,10 +187,89 @@ class RubricPoint(_Strict):
         return patterns
 
 
+class Contradiction(_Strict):
+    """A wrong belief a written answer may state; when its patterns match, the checklist warns."""
+
+    statement: str = Field(description="The wrong claim, as a learner might put it, e.g. `MQA speeds up training as much`.")
+    match: list[str] = Field(min_length=1, description="Regexes (case-insensitive); any one matching means it seems said.")
+    why: str = Field(min_length=1, description="Why it is wrong, shown with the warning.")
+
+    _compiles = field_validator("match")(RubricPoint._compiles.__func__)  # type: ignore[attr-defined]
+
+
 class TextQuestion(QuestionBase):
     kind: Literal["text"]
     rubric: list[RubricPoint] = Field(min_length=1)
+    contradictions: list[Contradiction] = Field(
+        default_factory=list,
+        description="Wrong claims an answer may make; a match is shown as a warning, never as a verdict.",
+    )
     answer: str = Field(description="A model answer, shown after grading.")
+
+
+class Statement(_Strict):
+    text: str = Field(min_length=1, description="A claim the learner marks true or false.")
+    true: bool = Field(description="Whether the claim is true.")
+    why: str = Field(min_length=1, description="Why it is true or false; shown when the learner misjudges it.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_true_key(cls, data: Any) -> Any:
+        # YAML 1.1 reads the bare key `true:` as the boolean True; it means the field `true`.
+        if isinstance(data, dict) and True in data and "true" not in data:
+            return {("true" if k is True else k): v for k, v in data.items()}
+        return data
+
+
+class StatementsQuestion(QuestionBase):
+    """Claims, each true or false; answered as a string of T/F, one per claim in order (`TFFT`)."""
+
+    kind: Literal["statements"]
+    statements: list[Statement] = Field(min_length=4, max_length=6, description="Four to six claims, shown in order.")
+
+    @field_validator("statements")
+    @classmethod
+    def _both_kinds(cls, statements: list[Statement]) -> list[Statement]:
+        texts = [s.text for s in statements]
+        if len(set(texts)) != len(texts):
+            raise ValueError("statements must be distinct")
+        if all(s.true for s in statements):
+            raise ValueError("every statement is true: give at least one false one")
+        if not any(s.true for s in statements):
+            raise ValueError("every statement is false: give at least one true one")
+        return statements
+
+    @property
+    def answer(self) -> str:
+        """The key as a learner types it: `T`/`F` per statement, in order."""
+        return "".join("T" if s.true else "F" for s in self.statements)
+
+
+class MultiQuestion(QuestionBase):
+    """Select all that apply: `answer` lists the right options' texts; wrong picks cancel right ones."""
+
+    kind: Literal["multi"]
+    options: list[str] = Field(min_length=3)
+    answer: list[str] = Field(
+        min_length=1, description="The texts of every right option; at most half of the options."
+    )
+    shuffle: bool = True
+
+    _distinct = field_validator("options")(ChoiceQuestion._distinct.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("answer")
+    @classmethod
+    def _answer_in_options(cls, answer: list[str], info: ValidationInfo) -> list[str]:
+        if len(set(answer)) != len(answer):
+            raise ValueError("an option is listed twice in the answer")
+        checked = ChoiceQuestion._answer_in_options.__func__(cls, answer, info)  # type: ignore[attr-defined]
+        options = info.data.get("options")
+        if options is not None and 2 * len(answer) > len(options):
+            raise ValueError(
+                f"{len(answer)} of the {len(options)} options are right: give at least as many wrong options as right"
+                " ones, so that picking everything earns nothing"
+            )
+        return checked
 
 
 class TensorArg(_Strict):
@@ -300,6 +394,8 @@ Question = Annotated[
         ChoiceQuestion,
         TextQuestion,
         CodeQuestion,
+        StatementsQuestion,
+        MultiQuestion,
     ],
     Field(discriminator="kind"),
 ]
@@ -313,6 +409,8 @@ MODEL_FOR_KIND: dict[str, type[QuestionBase]] = {
     "choice": ChoiceQuestion,
     "text": TextQuestion,
     "code": CodeQuestion,
+    "statements": StatementsQuestion,
+    "multi": MultiQuestion,
 }
 
 

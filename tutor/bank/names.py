@@ -22,7 +22,7 @@ KIND_NAMES: dict[str, str] = {
     "text": "written",
     "code": "code",
     "statements": "statements",
-    "multi": "multi-part",
+    "multi": "select all",  # select all that apply
 }
 
 TOPIC_NAMES: dict[str, str] = {
@@ -49,6 +49,8 @@ KIND_ALIASES: dict[str, str] = {
     "true-false": "statements",
     "statement": "statements",
     "multi-part": "multi",
+    "select-all": "multi",
+    "select-all-that-apply": "multi",
     "multipart": "multi",
 }
 

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.bank.model import ChoiceQuestion, QuestionBase
+from tutor.bank.model import ChoiceQuestion, MultiQuestion, QuestionBase
 from tutor.notation.numbers import format_param
 from tutor.notation.spans import PLACEHOLDER
 
@@ -54,7 +54,7 @@ def make_variant(question: QuestionBase, seed: int = 0) -> Variant:
         choices = question.params[name]
         params[name] = rng.choice(choices) if isinstance(choices, list) else choices
     options: tuple[str, ...] = ()
-    if isinstance(question, ChoiceQuestion):
+    if isinstance(question, (ChoiceQuestion, MultiQuestion)):
         opts = [render(o, params) for o in question.options]
         if question.shuffle:
             rng.shuffle(opts)

@@ -60,20 +60,29 @@ def _grade_one(bank: Any, question_id: str, answer: str, seed: int, values_seed:
 
 def _unknown(question_id: str, exc: KeyError) -> dict[str, Any]:
     message = exc.args[0] if exc.args else f"unknown question {question_id!r}"
+    return _failed(question_id, str(message), "invalid")
+
+
+def _failed(question_id: str, message: str, status: str) -> dict[str, Any]:
+    """A result for an answer that could not be graded (unknown question, or a key the grader cannot read)."""
     return {
         "id": question_id,
-        "status": "invalid",
+        "status": status,
         "score": 1,
         "fraction": 0.0,
         "interpreted": "",
-        "feedback": [str(message)],
+        "feedback": [message],
         "expected": "",
     }
 
 
 def _print_human(result: dict[str, Any], answer: str, seed: int) -> None:
     print(f"{result['id']}  (seed {seed})")
-    print(f"  status:      {result['status']}   score {result['score']} / 5")
+    if result["status"] == "needs_review":  # written prose: a person decides; the patterns only suggest
+        print(f"  status:      needs_review   provisional score {result['provisional_score']} / 5"
+              " (a pattern reading, not a verdict: a person must review it)")
+    else:
+        print(f"  status:      {result['status']}   score {result['score']} / 5")
     if result["interpreted"]:
         print(f"  interpreted: {visible(result['interpreted'])}")
     position = result.get("position")
@@ -117,6 +126,9 @@ def _run_batch(args: argparse.Namespace) -> int:
         except KeyError as exc:
             errors += 1
             results.append(_unknown(qid, exc))
+        except ValueError as exc:  # the question's own key cannot be read: a bank error, not the learner's
+            errors += 1
+            results.append(_failed(qid, f"error: this question cannot be graded: {exc}", "error"))
     if args.json:
         print(json.dumps(results, indent=2, ensure_ascii=False))
     else:
@@ -142,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
         result = _grade_one(bank, args.id, answer, args.seed, args.values_seed)
     except KeyError as exc:
         raise UserError(str(exc.args[0]) if exc.args else f"unknown question {args.id!r}") from None
+    except ValueError as exc:
+        raise UserError(f"{args.id} cannot be graded: {exc} (run `tutor validate` on its bank)") from None
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:

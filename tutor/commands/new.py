@@ -181,6 +181,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
       - point: Decoding is memory-bandwidth-bound and MQA's cache is H times smaller.
         match: ['bandwidth', 'cache.{{0,40}}smaller']
         weight: 2            # optional, default 1
+    # The patterns only suggest: the learner confirms each point (the score is theirs), and
+    # `tutor check`/`tutor grade` say needs_review. Wrong beliefs an answer may state are warned about:
+    contradictions:
+      - statement: MQA speeds up training as much as decoding.
+        match: ['(speeds? up|faster).{{0,30}}training.{{0,30}}(as much|just as)', 'training.{{0,40}}just as (much|fast)']
+        why: A training step is compute-bound; sharing K/V heads barely changes its FLOPs.
     answer: |                # a model answer, shown after grading; it must earn every point
       No: training is compute-bound and MQA does not reduce the attention FLOPs. Decoding is
       memory-bandwidth-bound, and MQA's KV cache is H times smaller, so each step reads less.
@@ -214,10 +220,20 @@ TEMPLATES: dict[str, tuple[str, str]] = {
       - {{name: q, shape: [b, h, k]}}
       - {{name: k_cache, shape: [b, g, n, k]}}
       - {{name: v_cache, shape: [b, g, n, k]}}
-    cases:                   # dimension values; include the edge cases (g = 1, g = h, n = 1)
+    length: n                # the sequence length: also redrawn in one extra case at grading time
+    cases:                   # for each head layout (g = 1, 1 < g < h, g = h): n = 1, 2-4, 5-15 and >= 16
       - {{label: "h=4 g=2", b: 2, h: 4, g: 2, n: 5, k: 8}}
-      - {{label: "MQA", b: 1, h: 4, g: 1, n: 3, k: 8}}
+      - {{label: "h=4 g=2, one position", b: 2, h: 4, g: 2, n: 1, k: 8}}
+      - {{label: "h=4 g=2, short", b: 1, h: 4, g: 2, n: 3, k: 8}}
+      - {{label: "h=4 g=2, long", b: 1, h: 4, g: 2, n: 16, k: 8}}
+      - {{label: "MQA", b: 1, h: 4, g: 1, n: 6, k: 8}}
+      - {{label: "MQA, one position", b: 1, h: 4, g: 1, n: 1, k: 8}}
+      - {{label: "MQA, short", b: 1, h: 4, g: 1, n: 2, k: 8}}
+      - {{label: "MQA, long", b: 1, h: 4, g: 1, n: 17, k: 8}}
+      - {{label: "MHA", b: 2, h: 2, g: 2, n: 7, k: 4}}
       - {{label: "MHA, one position", b: 2, h: 2, g: 2, n: 1, k: 4}}
+      - {{label: "MHA, short", b: 2, h: 2, g: 2, n: 4, k: 4}}
+      - {{label: "MHA, the longest", b: 1, h: 2, g: 2, n: 20, k: 4}}
     answer: |                # a model solution: it must pass every case
       import math
       import torch
@@ -247,6 +263,59 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 """,
         "Reshape the queries to `[b, g, h/g, k]` so each group meets its own KV head.",
         "Grouping the queries lets every KV head be read once for all of its $h/g$ query heads.",
+    ),
+    "statements": (
+        "claims to mark true or false, answered as a T/F string such as TFFT (4-6 claims, both kinds)",
+        """\
+    kind: statements
+    topic: mqa
+    difficulty: 2
+    prompt: Mark each statement about multi-query attention (MQA) true (T) or false (F).
+    statements:              # 4 to 6 claims, at least one true and one false; shown in this order
+      - text: MQA keeps one key head and one value head, shared by every query head.
+        true: true
+        why: That is the definition; the query heads stay separate.
+      - text: MQA shares one query across all heads.
+        true: false
+        why: The queries stay per head; only the keys and values are shared.
+      - text: MQA makes the KV cache H times smaller than MHA's.
+        true: true
+        why: One K/V head is cached instead of H.
+      - text: MQA speeds up training as much as decoding.
+        true: false
+        why: Training is compute-bound; MQA barely changes its FLOPs.
+    # the answer is derived from `true:` (here TFTF); learners may type `T F T F` or `t,f,t,f` too
+    examples:
+      accept: ["T F T F"]
+      reject: ["TTTT"]
+""",
+        "Which tensors does MQA share: the queries, or the keys and values?",
+        "MQA shares K and V, never Q, and its gain is at decoding time, where reading the cache is the cost.",
+    ),
+    "multi": (
+        "select all that apply; answer lists every right option; wrong picks cancel right ones",
+        """\
+    kind: multi
+    topic: gqa
+    difficulty: 2
+    prompt: With grouped-query attention (G KV heads, G < H), which of these are smaller than in MHA?
+    options:                 # distinct; shuffled per variant unless `shuffle: false`
+      - The key projection matrix
+      - The value projection matrix
+      - The KV cache
+      - The query projection matrix
+      - The output projection matrix
+      - The number of attention-score FLOPs
+    answer:                  # every right option's text (at least one, not all)
+      - The key projection matrix
+      - The value projection matrix
+      - The KV cache
+    examples:
+      accept: ["The key projection matrix, The value projection matrix, The KV cache"]
+      reject: ["The KV cache"]
+""",
+        "Only what belongs to the keys and values is shared.",
+        "$W_K$, $W_V$ and the cache shrink by $H/G$; $W_Q$ and $W_O$ keep their MHA size.",
     ),
 }
 

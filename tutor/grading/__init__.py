@@ -52,13 +52,13 @@ def answer_text(
         parts = ["[...]" if isinstance(item, (list, dict)) else answer_text(item, question, params) for item in raw]
         if kind in (None, "shape"):
             return "[" + ", ".join(parts) + "]"
-        if kind == "choice" and options and all(p in options for p in parts):
+        if kind in ("choice", "multi") and options and all(p in options for p in parts):
             return ", ".join(chr(ord("A") + options.index(p)) for p in parts)
         return ", ".join(parts)
     if isinstance(raw, str):
         if kind == "numeric" and params:
             return _IDENT.sub(lambda m: f"({format_param(params[m.group()])})" if m.group() in params else m.group(), raw)
-        if kind == "choice":
+        if kind in ("choice", "multi"):
             return render(raw, dict(params))
         return raw
     return str(raw)
@@ -116,5 +116,6 @@ def grade(variant: Variant, answer: str) -> Grade:
     for rule in variant.question.feedback:
         if _matches(variant, answer, rule.answer):
             score = rule.score if rule.score is not None else result.score
-            return replace(result.with_feedback_first(rule.message), score=score)
+            provisional = score if result.status is Status.NEEDS_REVIEW else result.provisional_score
+            return replace(result.with_feedback_first(rule.message), score=score, provisional_score=provisional)
     return result

@@ -14,7 +14,7 @@ import string
 import unicodedata
 from typing import Any, Sequence
 
-from tutor.bank.model import ChoiceQuestion
+from tutor.bank.model import ChoiceQuestion, MultiQuestion
 from tutor.bank.variant import Variant, render
 from tutor.grading.grade import Grade, invalid_from
 
@@ -85,7 +85,12 @@ def _pick_token(token: str, options: Sequence[str]) -> int | None:
 
 
 def read_answer(answer: str, options: Sequence[str]) -> list[int]:
-    """The option indices an answer picks, in the order written (duplicates dropped)."""
+    """The option indices an answer picks, in the order written (duplicates dropped).
+
+    The one option matcher (any kind that offers options reuses it): a whole option is
+    matched first, as printed (`C) text`), by its text alone or by its label alone; only
+    then is the answer split into several picks (`A, C`, `1 and 3`). Raises `ChoiceError`
+    (message, position, end) for an answer that names no option."""
     try:
         return _read(answer, options)
     except ChoiceError as exc:
@@ -105,13 +110,20 @@ def _read(answer: str, options: Sequence[str]) -> list[int]:
     if text in by_text:
         return [by_text[text]]
     text = _LEAD.sub("", text)
-    if text in by_text:
-        return [by_text[text]]
+    # A whole option first, as printed (`C) text`, the text alone, the label alone), before any
+    # splitting: an option's text may itself hold a comma or the word "and".
+    whole = _resolve(text, by_text, options)
+    if whole is not None:
+        return [whole]
     if len(text) >= 2 and (text[0], text[-1]) in (("[", "]"), ("{", "}")) or (
         text.startswith("(") and text.endswith(")") and re.search(r"[,;]", text)
     ):  # a list of picks: [A, C], (1, 3), ['MQA', 'GQA']
         text = text[1:-1].strip()
+    whole = _whole_options(text, by_text, options)  # option texts that themselves hold commas
     for splitter in (_COMMAS, _AND):
+        if whole is not None:
+            items = whole
+            break
         items = [s for s in splitter.split(text) if s]
         if all(_resolve(item, by_text, options) is not None for item in items):
             break
@@ -129,6 +141,30 @@ def _read(answer: str, options: Sequence[str]) -> list[int]:
     if not picks:
         raise ChoiceError(f"no option chosen: {_valid_choices(options)}", 0)
     return picks
+
+
+def _whole_options(text: str, by_text: dict[str, int], options: Sequence[str]) -> list[str] | None:
+    """The answer cut at commas into whole options, where some option's text holds a comma itself.
+
+    `keys, values, the KV cache` with an option `keys, values` reads as two picks, not three
+    pieces; None when no option holds a comma or no such reading names only options.
+    """
+    if not any("," in t or ";" in t for t in by_text):
+        return None
+    pieces = [p for p in _COMMAS.split(text) if p]
+    best: list[list[str] | None] = [[]] + [None] * len(pieces)
+    for end in range(1, len(pieces) + 1):
+        for start in range(end):
+            if best[start] is None:
+                continue
+            item = ", ".join(pieces[start:end])
+            try:
+                found = _resolve(item, by_text, options)
+            except ChoiceError:
+                found = None
+            if found is not None and (best[end] is None or len(best[start]) + 1 < len(best[end])):
+                best[end] = [*best[start], item]
+    return best[-1]
 
 
 def _resolve(item: str, by_text: dict[str, int], options: Sequence[str]) -> int | None:
@@ -184,14 +220,14 @@ def _key(variant: Variant, raw: Any) -> list[int]:
 def canonical_answer(variant: Variant) -> str:
     """The answer key as the letters of the right options in the displayed order, e.g. `A, C`."""
     question = variant.question
-    assert isinstance(question, ChoiceQuestion)
+    assert isinstance(question, (ChoiceQuestion, MultiQuestion))
     return ", ".join(_letter(i) for i in _key(variant, question.answer))
 
 
 def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
-    """Grade a choice; `expected` (an option's text or a list of them) replaces the answer key."""
+    """Grade a choice (or a `multi`); `expected` (an option's text or a list of them) replaces the answer key."""
     question = variant.question
-    assert isinstance(question, ChoiceQuestion)
+    assert isinstance(question, (ChoiceQuestion, MultiQuestion))
     options = variant.options
     right = _key(variant, question.answer if expected is None else expected)
     expected_text = "; ".join(_label(options, i) for i in right)
@@ -205,11 +241,11 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
     missed = [i for i in right if i not in picks]
     fraction = max(0.0, (len(hits) - len(misses)) / len(right))
     lines: list[str] = []
-    if len(right) == 1 and len(picks) > 1:
+    if len(right) == 1 and len(picks) > 1 and question.kind == "choice":  # `multi` never says how many are right
         lines.append(f"this question has one answer; you chose {len(picks)}")
     lines += [f"right: {_label(options, i)}" for i in hits]
     lines += [f"not right: {_label(options, i)}" for i in misses]
-    if len(right) > 1 and missed:
+    if missed and (len(right) > 1 or question.kind == "multi"):
         lines.append(f"you missed {len(missed)} of the {len(right)} right options")
     return Grade.of(
         fraction,

@@ -3,7 +3,8 @@
 Both the answer and the key are reduced to their dominant terms: `where` is
 substituted, products are multiplied out (exactly, so `(n+1)² - n²` is `O(n)`),
 constant factors are dropped, and a term is dropped when another one bounds it
-for all values of the symbols, which are independent and at least 1 (logarithms
+for all values of the symbols, which are at least 1 and independent except for the
+question's `assume:` relations (`G <= H`, assumed whenever both are declared; logarithms
 are compared for large values: `n` bounds `log n`, `n·log n` bounds `n`).
 Rules for what is not a polynomial: `(Σ tᵢ)^p ≍ Σ tᵢ^p` for p > 0;
 `1/(Σ tᵢ)` needs one dominant term; `log(x)` of a product or sum is the sum of
@@ -19,7 +20,9 @@ gets half that fraction; an overestimate (extra or looser terms) keeps it.
 
 from __future__ import annotations
 
+import contextvars
 import itertools
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
@@ -105,6 +108,61 @@ def _clean(terms: dict[Term, Fraction]) -> _Poly:
 
 _ZERO = (0, 0)
 
+# Relations `a <= b` between symbols that hold in this question (`assume:` and the defaults),
+# set for the duration of one reduction: dominance uses them to drop terms like d²·G/H beside d².
+_RELATIONS: contextvars.ContextVar[tuple[tuple[str, str], ...]] = contextvars.ContextVar("relations", default=())
+# Pairs assumed whenever both symbols are declared: KV heads never outnumber query heads.
+DEFAULT_RELATIONS: tuple[tuple[str, str], ...] = (("G", "H"), ("g", "h"), ("n_kv_heads", "n_heads"), ("H_kv", "H"))
+_RELATION = re.compile(r"\s*(<=|≤|<|>=|≥|>)\s*")
+
+
+def relations(question: ComplexityQuestion) -> tuple[tuple[str, str], ...]:
+    """The `a <= b` pairs a question assumes: its `assume:` list and the defaults that apply."""
+    declared = set(question.symbols) | set(question.where)
+    out = [pair for pair in DEFAULT_RELATIONS if set(pair) <= declared]
+    for text in question.assume:
+        parts = _RELATION.split(text.strip())
+        names, ops = parts[0::2], parts[1::2]
+        if len(names) < 2 or any(not n for n in names):
+            raise ValueError(f"{question.id}: assume {text!r}: write relations such as 'G <= H' or '1 <= G <= H'")
+        for left, op, right in zip(names, ops, names[1:]):
+            small, big = (left, right) if op in ("<=", "≤", "<") else (right, left)
+            for name in (small, big):
+                if name not in declared and not re.fullmatch(r"\d+", name):
+                    raise ValueError(f"{question.id}: assume {text!r}: {name!r} is not a declared symbol")
+            if small.isdigit() or big.isdigit():
+                continue  # `1 <= G`: every symbol is at least 1 already
+            if (small, big) not in out:
+                out.append((small, big))
+    return tuple(out)
+
+
+def _apply_relations(exps: dict[str, tuple]) -> dict[str, tuple]:
+    """Move a positive power of a smaller symbol onto the bigger one (a ≤ b: aᵏ ≤ bᵏ) and a negative
+    power of a bigger one onto the smaller (b⁻ᵏ ≤ a⁻ᵏ); the ratio only grows, so if it is then
+    bounded, it was bounded."""
+    rels = _RELATIONS.get()
+    if not rels:
+        return exps
+    out = dict(exps)
+    for _ in range(len(rels) + 1):
+        changed = False
+        for small, big in rels:
+            e_small, e_big = out.get(small, _ZERO), out.get(big, _ZERO)
+            if e_small > _ZERO:
+                out[big] = (e_big[0] + e_small[0], e_big[1] + e_small[1])
+                out[small] = _ZERO
+                changed = True
+                e_big = out[big]
+            if e_big < _ZERO:
+                e_small = out.get(small, _ZERO)
+                out[small] = (e_small[0] + e_big[0], e_small[1] + e_big[1])
+                out[big] = _ZERO
+                changed = True
+        if not changed:
+            break
+    return out
+
 
 def _powers(term: Term) -> dict[str, tuple]:
     return {n: (p, l) for n, p, l in term}
@@ -113,11 +171,18 @@ def _powers(term: Term) -> dict[str, tuple]:
 def _dominates_powers(b: dict[str, tuple], s: dict[str, tuple]) -> bool:
     for n, pl in s.items():
         if pl > b.get(n, _ZERO):
-            return False
+            break
+    else:
+        if not any(n not in s and pl < _ZERO for n, pl in b.items()):
+            return True
+    if not _RELATIONS.get():
+        return False
+    # with relations: the exponents of small/big, moved along a ≤ b, must all be <= 0
+    ratio = {n: (pl[0] - b.get(n, _ZERO)[0], pl[1] - b.get(n, _ZERO)[1]) for n, pl in s.items()}
     for n, pl in b.items():
-        if n not in s and pl < _ZERO:
-            return False
-    return True
+        if n not in s:
+            ratio[n] = (-pl[0], -pl[1])
+    return all(pl <= _ZERO for pl in _apply_relations(ratio).values())
 
 
 def _dominates(big: Term, small: Term) -> bool:
@@ -142,6 +207,13 @@ def _frontier(poly: _Poly) -> dict[Term, Fraction]:
         if not any(_dominates_powers(o, powers) for o in kept_powers):
             kept[t] = c
             kept_powers.append(powers)
+    if _RELATIONS.get() and len(kept) > 1:
+        # with relations, a term of the same total power can bound one kept before it (d² bounds d²·G/H)
+        items = list(kept.items())
+        kept = {
+            t: c for i, (t, c) in enumerate(items)
+            if not any(j != i and _dominates(o, t) and not _dominates(t, o) for j, (o, _) in enumerate(items))
+        }
     if any(c < 0 for c in kept.values()):
         raise ComplexityError("the expression is negative for large values: check the signs")
     return kept
@@ -213,8 +285,16 @@ def _reduce(expr: sympy.Expr) -> _Poly:
     raise ComplexityError(f"cannot analyse {expr}")
 
 
-def dominant_terms(expr: sympy.Expr) -> frozenset[Term]:
-    """The set of dominant terms of `expr` (coefficients dropped)."""
+def dominant_terms(expr: sympy.Expr, assumed: tuple[tuple[str, str], ...] = ()) -> frozenset[Term]:
+    """The set of dominant terms of `expr` (coefficients dropped), with `assumed` `a <= b` relations."""
+    token = _RELATIONS.set(assumed)
+    try:
+        return _dominant_terms(expr)
+    finally:
+        _RELATIONS.reset(token)
+
+
+def _dominant_terms(expr: sympy.Expr) -> frozenset[Term]:
     estimate = estimate_terms(expr, 10**6)
     if estimate > MAX_TERMS:
         raise ComplexityError(
@@ -282,11 +362,19 @@ def _ratio_note(extra: Term, missing: Term, order: Sequence[str]) -> str | None:
 def grade(variant: Variant, answer: str, expected: object | None = None) -> Grade:
     question = variant.question
     assert isinstance(question, ComplexityQuestion)
+    token = _RELATIONS.set(relations(question))
+    try:
+        return _grade(variant, question, answer, expected)
+    finally:
+        _RELATIONS.reset(token)
+
+
+def _grade(variant: Variant, question: ComplexityQuestion, answer: str, expected: object | None) -> Grade:
     ctx = grading_context(question, variant.params, formula_symbols(question))
     symbols = list(ctx.symbols)
     raw = question.answer if expected is None else expected
     try:
-        key_terms = dominant_terms(ctx.resolve(ctx.key(str(raw), allow_big_o=True)))
+        key_terms = dominant_terms(ctx.resolve(ctx.key(str(raw), allow_big_o=True)), _RELATIONS.get())
     except ComplexityError as err:
         raise ValueError(f"{question.id}: answer {raw!r} cannot be read: {err}") from None
     order = [s for s in question.symbols]
@@ -296,7 +384,7 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     except MathSyntaxError as err:
         return invalid_from(err, expected=expected_text)
     try:
-        terms = dominant_terms(ctx.resolve(parsed.expr))
+        terms = dominant_terms(ctx.resolve(parsed.expr), _RELATIONS.get())
     except ComplexityError as err:
         return Grade.invalid(str(err), expected=expected_text)
     interpreted = format_big_o(terms, order)
@@ -310,8 +398,18 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     if unbounded:
         fraction /= 2
     details = {"matched": len(matched), "missing": len(missing), "extra": len(extra), "too_small": bool(unbounded)}
+    notes: list[str] = []
+    assumed = _RELATIONS.get()
+    if assumed:
+        try:
+            dropped = _sorted_terms(dominant_terms(ctx.resolve(parsed.expr), ()) - terms, order)
+        except ComplexityError:
+            dropped = []
+        if dropped:
+            shown = ", ".join(f"{a} ≤ {b}" for a, b in assumed)
+            notes.append(f"dropped as dominated, since {shown}: " + ", ".join(_term_text(t, order) for t in dropped))
     if not missing and not extra:
-        return Grade.of(1.0, interpreted=interpreted, expected=expected_text, details=details)
+        return Grade.of(1.0, interpreted=interpreted, expected=expected_text, details=details, feedback=notes)
     feedback: list[str] = []
     if matched:
         feedback.append("right: " + ", ".join(_term_text(t, order) for t in _sorted_terms(matched, order)))
@@ -329,4 +427,5 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
             note = _ratio_note(e, m, order)
             if note is not None:
                 feedback.append(f"{note}: your bound is not tight")
-    return Grade.of(fraction, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)
+    return Grade.of(fraction, interpreted=interpreted, expected=expected_text, feedback=feedback + notes,
+                    details=details)

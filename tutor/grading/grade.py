@@ -13,6 +13,12 @@ class Status(StrEnum):
     PARTIAL = "partial"
     INCORRECT = "incorrect"
     INVALID = "invalid"
+    NEEDS_REVIEW = "needs_review"  # written prose: a person decides; the patterns only suggest
+
+
+# Who decided a score the machine cannot know (a written answer): the learner or the instructor.
+ASSESSED_SELF = "self"
+ASSESSED_INSTRUCTOR = "instructor"
 
 
 def score_for(fraction: float) -> int:
@@ -50,6 +56,10 @@ class Grade:
     position: int | None = None
     position_end: int | None = None
     details: dict[str, Any] = field(default_factory=dict, compare=False)
+    # needs_review: the pattern reading, a suggestion for the person who decides (also in `score`).
+    provisional_score: int | None = None
+    # Set when a person gave the score: ASSESSED_SELF (the learner's checklist) or ASSESSED_INSTRUCTOR.
+    assessed: str | None = None
 
     @classmethod
     def of(
@@ -77,6 +87,29 @@ class Grade:
             feedback=tuple(feedback),
             expected=expected,
             details=dict(details or {}),
+        )
+
+    @classmethod
+    def needs_review(
+        cls,
+        fraction: float,
+        *,
+        interpreted: str,
+        expected: str,
+        feedback: list[str] | tuple[str, ...] = (),
+        details: dict[str, Any] | None = None,
+    ) -> "Grade":
+        """An answer only a person can judge: no verdict; `fraction`/`score` are a provisional pattern reading."""
+        provisional = score_for(min(1.0, max(0.0, fraction)))
+        return cls(
+            status=Status.NEEDS_REVIEW,
+            fraction=float(fraction),
+            score=provisional,
+            interpreted=interpreted,
+            feedback=tuple(feedback),
+            expected=expected,
+            details=dict(details or {}),
+            provisional_score=provisional,
         )
 
     @classmethod
@@ -123,8 +156,16 @@ class Grade:
             out["position_end"] = self.position_end
         if self.details:
             out["details"] = self.details
+        if self.status is Status.NEEDS_REVIEW:
+            out["provisional_score"] = self.provisional_score
+        if self.assessed:
+            out["assessed"] = self.assessed
         return out
 
+    @property
+    def pending_review(self) -> bool:
+        """A score nobody has decided yet (the machine's reading of prose is only a suggestion)."""
+        return self.status is Status.NEEDS_REVIEW
 
 def invalid_from(err: Any, *, expected: str = "", interpreted: str = "") -> Grade:
     """The invalid grade for a parse error that carries `message`, `position` and `end`."""

@@ -29,13 +29,13 @@ from tutor.grading.context import GradingContext, grading_context
 from tutor.grading.grade import Grade, invalid_from
 from tutor.grading.parse import MathSyntaxError, parse_math
 from tutor.notation.numbers import format_exact
-from tutor.grading.units import BINARY_PARTNER, Quantity, read_quantity, unit_constants
+from tutor.grading.units import BINARY_PARTNER, DECIMAL_POWER, Quantity, read_quantity, unit_constants
 
 __all__ = ["grade", "expected_value"]
 
 DEFAULT_REL = sympy.Rational(1, 1000)
-_DECIMAL_POWER = {"KB": 3, "kB": 3, "MB": 6, "GB": 9, "TB": 12}
-_UNIT_WORD = {"bytes": " bytes", "params": " params", "flops": " FLOPs", None: ""}
+_UNIT_WORD = {"bytes": " bytes", "params": " params", "flops": " FLOPs", "s": " s", "ms": " ms", "us": " µs",
+              "ratio": "×", None: ""}
 
 
 def _context(variant: Variant) -> GradingContext:
@@ -65,7 +65,7 @@ def expected_value(question: NumericQuestion, variant: Variant, raw: object) -> 
 def _describe(value: sympy.Rational, unit: str | None) -> str:
     """`4,294,967,296 bytes (4 GiB)`, `2,097,152 params (≈ 2.1M)`."""
     text = format_exact(value) + _UNIT_WORD[unit]
-    if unit is None or value.q != 1 or abs(value) < 1000:
+    if unit not in ("bytes", "params", "flops") or value.q != 1 or abs(value) < 1000:
         return text
     v = abs(int(value))
     if unit == "bytes":
@@ -274,6 +274,8 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     assert isinstance(question, NumericQuestion)
     target = expected_value(question, variant, question.answer if expected is None else expected)
     expected_text = _describe(target, question.unit)
+    if question.unit == "ratio":  # `8×` as printed: the trailing sign is the ratio's x (same length, same columns)
+        answer = re.sub(r"[×✕]\s*$", lambda m: "x" + m.group(0)[1:], answer)
     try:
         parsed = parse_math(answer, variant.params, constants=unit_constants(question.unit))
     except MathSyntaxError as err:
@@ -329,7 +331,7 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
                 1.0, interpreted=interpreted, expected=expected_text, details=details,
                 feedback=[
                     f"note: {quantity.mantissa_text} {quantity.unit} is {format_exact(quantity.value)} bytes "
-                    f"({quantity.unit} is decimal: 10^{_DECIMAL_POWER[quantity.unit]}); "
+                    f"({quantity.unit} is decimal: 10^{DECIMAL_POWER[quantity.unit]}); "
                     f"the exact value is {expected_text}. Accepted as {quantity.mantissa_text} {binary}; "
                     f"write {binary} to be precise.",
                 ],

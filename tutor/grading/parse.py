@@ -178,6 +178,7 @@ class _Lexer:
             elif "0" <= ch <= "9" or (ch == "." and i + 1 < n and "0" <= text[i + 1] <= "9"):
                 m = _NUMBER.match(text, i)
                 assert m is not None
+                self._exponent_clash(m.group(0), i)
                 # `2e` followed by no digits is `2·e`: the regex only takes e with digits.
                 self.tokens.append(_Tok("num", m.group(0), i, m.end(), _number_value(m.group(0), i)))
                 i = m.end()
@@ -222,6 +223,22 @@ class _Lexer:
             else:
                 raise MathSyntaxError(f"unexpected character {ch!r} at column {i + 1}", i)
         return self.tokens
+
+    def _exponent_clash(self, number: str, i: int) -> None:
+        """`2e+3` with a symbol `e` (or `E`) declared: 2×10³, or 2·e + 3? Refused, naming both readings."""
+        mark = next((c for c in number if c in "eE"), None)
+        if mark is None or mark not in self.vocab.symbols:
+            return
+        mantissa, _, exponent = number.partition(mark)
+        sign = "-" if exponent.startswith("-") else "+"
+        digits = exponent.lstrip("+-")
+        symbol_reading = f"{mantissa}·{mark} {sign} {digits}" if exponent[:1] in "+-" else f"{mantissa}·{mark}·{digits}"
+        raise MathSyntaxError(
+            f"'{number}' at column {i + 1} is ambiguous: it reads as {mantissa}×10^{exponent.lstrip('+')} "
+            f"(scientific notation) or as {symbol_reading} (with the symbol {mark}); write {mantissa}*10^{exponent.lstrip('+')} "
+            f"for the number, or put * after {mantissa} for the symbol",
+            i, i + len(number),
+        )
 
     def _latex(self, i: int) -> int:
         text = self.text

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from tutor.bank.errors import Problem
 from tutor.bank.loader import Bank, load_bank_with_problems, locate_field
-from tutor.bank.model import EinsumQuestion, QuestionBase
+from tutor.bank.model import EinsumQuestion, QuestionBase, TextQuestion
 from tutor.bank.variant import Variant, is_parameterized, make_variant, placeholders, render
 from tutor import grading
 from tutor.grading import answer_text, lint
@@ -158,6 +158,8 @@ class _Checker:
             if code:
                 self._code()
             return
+        if isinstance(q, TextQuestion):
+            self._contradictions(q)
         if isinstance(q, EinsumQuestion):
             broken = einsum_form_problems(q)
             for message in broken:
@@ -171,6 +173,15 @@ class _Checker:
             self._own_answer(grading, variant, suffix)
             self._feedback(grading, variant, suffix)
             self._examples(grading, variant, suffix)
+
+    def _contradictions(self, q: TextQuestion) -> None:
+        """The model answer must not seem to say a wrong claim: the warning would fire on the right answer."""
+        from tutor.grading.text import normalise, suggestions
+
+        for i in suggestions(q, normalise(q.answer))["contradictions"]:
+            self.problem(("contradictions", i, "match"),
+                         f"the model answer matches contradiction {i + 1} ({q.contradictions[i].statement!r}):"
+                         " its warning would be shown on a right answer")
 
     def _reading(self, variants: int) -> None:
         """What a learner reads: rendering of every text, a source one can look up, fair option lengths."""
@@ -211,7 +222,7 @@ class _Checker:
         text = answer_text(raw, self.q, variant.params, variant.options)
         written = answer_text(raw, self.q, {})
         g = self._grade(grading.grade_against, variant, (text,), ("answer",), suffix, f"the answer {written!r}")
-        if g is None or (g.status == "correct" and g.score == 5):
+        if g is None or _full_marks(g):
             return
         if not self._once(("answer",)):
             return
@@ -241,7 +252,7 @@ class _Checker:
             g = self._grade(grading.grade, variant, (text,), path, suffix, what)
             if g is None:
                 continue
-            if g.status == "correct":
+            if _full_marks(g):
                 if self._once(path):
                     self.problem(path, f"{what} scores 5{suffix}: it is a right answer, so its message is never shown")
             elif g.status == "invalid":
@@ -264,11 +275,11 @@ class _Checker:
                 g = self._grade(grading.grade, variant, (text,), path, suffix, f"{which} example {text!r}")
                 if g is None:
                     continue
-                if which == "accept" and g.status != "correct":
+                if which == "accept" and not _full_marks(g):
                     if self._once(path):
                         self.problem(path, f"accepted example {text!r} scores {g.score} ({g.status}), not 5{suffix}: "
                                            f"{_first(g.feedback)}")
-                elif which == "reject" and g.status == "correct":
+                elif which == "reject" and _full_marks(g):
                     if self._once(path):
                         self.problem(path, f"rejected example {text!r} scores 5{suffix}")
                 elif which == "reject" and g.status == "invalid":
@@ -285,6 +296,13 @@ class _Checker:
             messages = [f"checking the code question failed: {type(exc).__name__}: {exc}"]
         for message in messages:
             self.problem((), str(message).removeprefix(f"{self.q.id}: "))
+
+
+def _full_marks(g: Any) -> bool:
+    """Scores 5: correct, or (written prose, which a person decides) a provisional reading of 5."""
+    if g.status == "needs_review":
+        return g.provisional_score == 5
+    return g.status == "correct" and g.score == 5
 
 
 def _first(lines: Iterable[str]) -> str:

@@ -288,7 +288,9 @@ def split_dims(answer: str, declared: Sequence[str], x_is_dim: bool = False) -> 
 
 def _parse(text: str, start: int, symbols: Sequence[str]) -> sympy.Expr:
     # Padding keeps the parser's positions (and the columns in its messages) those of the whole answer.
-    return parse_math(" " * start + text, symbols, max_length=MAX_LENGTH + len(text) + start)
+    # Python's `//` (`d_model // n_heads`) is read as exact division (same length, same columns);
+    # `grade` refuses it where it does not divide.
+    return parse_math(" " * start + text.replace("//", " /"), symbols, max_length=MAX_LENGTH + len(text) + start)
 
 
 def read_answer(answer: str, symbols: Sequence[str], x_is_dim: bool = False) -> list[Dim]:
@@ -631,6 +633,15 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
         got = read_answer(answer, ctx.symbols, ctx.x_is_dim)
     except ShapeError as exc:
         return invalid_from(exc, expected=expected_text)
+    for dim in got:
+        if "//" in dim.text:
+            value = ctx.full(dim.expr)
+            if value.is_number and not value.is_integer:
+                at = answer.find("//")
+                return Grade.invalid(
+                    f"'//' at column {at + 1}: {dim.text} is not a whole number here ({_show(value)}), and a size is; "
+                    "write / for exact division", expected=expected_text, position=at, position_end=at + 2,
+                )
     fraction, lines = compare(got, want, ctx)
     interpreted = _shape_text(_show(d.expr) for d in got)
     if fraction >= 1.0:

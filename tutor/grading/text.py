@@ -1,6 +1,13 @@
-"""Grade free-text answers against a rubric of points, each earned by any one of its regexes.
+"""Read free-text answers against a rubric of points; a person decides, the patterns only suggest.
 
-Score = weight of the points made / total weight. An answer with no word that holds a
+No list of patterns reads meaning: an answer stating the opposite of the truth in the rubric's
+words matches as well as a right one. So `grade` never says correct or incorrect: a readable
+answer is `needs_review`, with the pattern reading as a *provisional* score (weight of the points
+that seem present / total weight, less one mean point's weight per contradiction that seems
+said) and the points that seem present or missing as suggestions. A person then decides:
+`assess` turns the points the learner (or instructor) confirms into the score,
+`1 + 4 * confirmed weight / total weight` (the usual fraction -> score mapping), recorded as
+self-assessed. `read_checklist` reads a typed confirmation (`1 3`, `all`, `none`). An answer with no word that holds a
 sentence together ("the", "is", "because", ...) is a keyword list and is sent back
 unread (invalid, free to retry), so that stuffing the rubric's terms earns nothing. Regexes are searched
 case-insensitively in the answer with whitespace collapsed, after cutting out
@@ -15,13 +22,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from dataclasses import replace
+from typing import Any, Iterable
 
 from tutor.bank.model import TextQuestion
 from tutor.bank.variant import Variant
-from tutor.grading.grade import Grade
+from tutor.grading.grade import ASSESSED_SELF, Grade
 
 MAX_LENGTH = 5000
+CONTRADICTION_LEAD = 'your answer seems to say "'  # a warning line about a contradiction that seems said
 COPY_WORDS = 8  # a run of this many words found in the prompt is copied, not the learner's own
 # Words that hold a sentence together. An answer with none of them is a list of keywords
 # (`variance saturate gradient`), which a rubric of patterns would otherwise reward in full.
@@ -114,17 +123,97 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
         return Grade.invalid("write the answer as a sentence or two: a list of keywords is not graded",
                              expected=model, position=0)
     own, copied = strip_copied(text, variant.prompt)
+    seen = suggestions(question, own)
     total = sum(p.weight for p in question.rubric)
-    made = [p for p in question.rubric if any(_matches(m, own) for m in p.match)]
+    made = [question.rubric[i] for i in seen["present"]]
     missing = [p for p in question.rubric if p not in made]
-    fraction = 1.0 if not missing else sum(p.weight for p in made) / total
-    lines = [f"made: {p.point}" for p in made] + [f"missing: {p.point}" for p in missing]
+    said = [question.contradictions[i] for i in seen["contradictions"]]
+    mean_weight = total / len(question.rubric)
+    fraction = max(0.0, sum(p.weight for p in made) - mean_weight * len(said)) / total
+    lines = [f"{CONTRADICTION_LEAD}{c.statement.rstrip('.')}\", which is wrong because {c.why}" for c in said]
+    lines += [f"seems present: {p.point}" for p in made] + [f"seems missing: {p.point}" for p in missing]
     if copied:
         lines.append("words copied from the question earn no points: say it in your own words")
-    return Grade.of(
+    return Grade.needs_review(
         min(1.0, fraction),
         interpreted=text,
         expected=model,
         feedback=lines,
-        details={"made": [p.point for p in made], "missing": [p.point for p in missing]},
+        details={
+            "seems_present": [p.point for p in made],
+            "seems_missing": [p.point for p in missing],
+            "seems_contradicted": [c.statement for c in said],
+            "suggested": seen["present"],
+            "contradictions": seen["contradictions"],
+        },
     )
+
+
+def suggestions(question: TextQuestion, text: str) -> dict[str, list[int]]:
+    """Indices of the rubric points whose patterns match `text`, and of the contradictions that do."""
+    return {
+        "present": [i for i, p in enumerate(question.rubric) if any(_matches(m, text) for m in p.match)],
+        "contradictions": [i for i, c in enumerate(question.contradictions) if any(_matches(m, text) for m in c.match)],
+    }
+
+
+def assess(variant: Variant, reviewed: Grade, confirmed: Iterable[int], *, by: str = ASSESSED_SELF) -> Grade:
+    """The score a person gives by confirming rubric points (0-based indices) of a `needs_review` grade.
+
+    `1 + 4 * confirmed weight / total weight`, rounded as every score is; the grade records who
+    decided (`assessed`), and keeps the machine's suggestions beside the person's marks.
+    """
+    question = variant.question
+    assert isinstance(question, TextQuestion)
+    chosen = sorted(set(confirmed))
+    for i in chosen:
+        if not 0 <= i < len(question.rubric):
+            raise ValueError(f"there is no rubric point {i + 1}: the points are 1-{len(question.rubric)}")
+    total = sum(p.weight for p in question.rubric)
+    fraction = sum(question.rubric[i].weight for i in chosen) / total
+    who = "you" if by == ASSESSED_SELF else "the instructor"
+    lines = [f"{'confirmed' if i in chosen else 'not confirmed'} by {who}: {p.point}" for i, p in enumerate(question.rubric)]
+    lines += [line for line in reviewed.feedback if line.startswith(CONTRADICTION_LEAD)]
+    graded = Grade.of(
+        min(1.0, fraction),
+        interpreted=reviewed.interpreted,
+        expected=reviewed.expected,
+        feedback=lines,
+        details={**reviewed.details, "confirmed": chosen, "provisional_score": reviewed.provisional_score},
+    )
+    return replace(graded, assessed=by)
+
+
+_ALL = {"all", "a", "*"}
+_NONE = {"none", "no", "0", "-"}
+
+
+def read_checklist(text: str, n: int) -> list[int]:
+    """Rubric points (0-based) a typed line confirms: numbers `1 3` / `1,3`, `all` or `none`.
+
+    Raises ValueError naming the piece that is not a point number (and its 0-based position).
+    """
+    line = text.strip().lower()
+    if line in _ALL:
+        return list(range(n))
+    if line in _NONE:
+        return []
+    if not line:
+        raise ChecklistError(f"type the numbers of the points your answer makes (1-{n}), `all` or `none`", 0)
+    out: list[int] = []
+    for m in re.finditer(r"[^\s,;]+", text):
+        piece = m.group(0)
+        if not piece.isdigit() or not 1 <= int(piece) <= n:
+            raise ChecklistError(f"{piece!r} is not a point number: give numbers 1-{n}, `all` or `none`", m.start())
+        if int(piece) - 1 not in out:
+            out.append(int(piece) - 1)
+    return sorted(out)
+
+
+class ChecklistError(ValueError):
+    """A checklist line that names no point; `position` is where (0-based)."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position

@@ -16,24 +16,51 @@ import sympy
 
 from tutor.notation.scripts import from_superscript
 
-__all__ = ["BINARY_PARTNER", "Quantity", "read_quantity", "unit_constants"]
+__all__ = ["BINARY_PARTNER", "DECIMAL_POWER", "TIME_UNITS", "Quantity", "read_quantity", "unit_constants"]
 
 _ONE = sympy.Integer(1)
 _K, _M, _G, _T, _P = (sympy.Integer(10) ** e for e in (3, 6, 9, 12, 15))
 _KI, _MI, _GI, _TI = (sympy.Integer(2) ** e for e in (10, 20, 30, 40))
 
 _BYTE_WORDS = {"B": _ONE, "byte": _ONE, "bytes": _ONE, "Byte": _ONE, "Bytes": _ONE}
+# Spelled-out byte units, singular and plural: `4 gibibytes`, `128 kilobytes`.
+_SPELLED = {
+    "kilobyte": _K, "megabyte": _M, "gigabyte": _G, "terabyte": _T, "petabyte": _P,
+    "kibibyte": _KI, "mebibyte": _MI, "gibibyte": _GI, "tebibyte": _TI,
+}
 _BYTES = {
     **_BYTE_WORDS,
     "KB": _K, "kB": _K, "MB": _M, "GB": _G, "TB": _T, "PB": _P,
     "KiB": _KI, "MiB": _MI, "GiB": _GI, "TiB": _TI,
+    **{w + s: v for w, v in _SPELLED.items() for s in ("", "s")},
 }
+# Time, in seconds; a question's unit (`s`, `ms`, `us`) is the base its values are written in.
+_SECONDS = {
+    "s": _ONE, "sec": _ONE, "secs": _ONE, "second": _ONE, "seconds": _ONE,
+    "ms": sympy.Rational(1, 10**3), "msec": sympy.Rational(1, 10**3),
+    "millisecond": sympy.Rational(1, 10**3), "milliseconds": sympy.Rational(1, 10**3),
+    "us": sympy.Rational(1, 10**6), "µs": sympy.Rational(1, 10**6), "μs": sympy.Rational(1, 10**6),
+    "microsecond": sympy.Rational(1, 10**6), "microseconds": sympy.Rational(1, 10**6),
+    "ns": sympy.Rational(1, 10**9), "nanosecond": sympy.Rational(1, 10**9), "nanoseconds": sympy.Rational(1, 10**9),
+}
+TIME_UNITS = ("s", "ms", "us")
+# A ratio written `8x`, `8 X`, `8×` (a trailing × is read as x by the numeric grader), `8 times`.
+_RATIO = {"x": _ONE, "X": _ONE, "times": _ONE}
 _COUNT_PREFIXES = {"K": _K, "k": _K, "M": _M, "B": _G, "G": _G, "T": _T, "P": _P}
 _COUNT_WORDS = {"thousand": _K, "million": _M, "billion": _G, "trillion": _T}
 _PARAM_WORDS = ("params", "param", "parameters", "parameter", "weights")
 _FLOP_WORDS = ("FLOPs", "FLOPS", "FLOP", "flops", "flop", "Flops")
 
 BINARY_PARTNER = {"KB": "KiB", "kB": "KiB", "MB": "MiB", "GB": "GiB", "TB": "TiB"}
+BINARY_PARTNER.update({
+    f"{word}{s}": f"{binary}{s}"
+    for word, binary in (("kilobyte", "kibibyte"), ("megabyte", "mebibyte"), ("gigabyte", "gibibyte"),
+                         ("terabyte", "tebibyte"))
+    for s in ("", "s")
+})
+DECIMAL_POWER = {"KB": 3, "kB": 3, "MB": 6, "GB": 9, "TB": 12}
+DECIMAL_POWER.update({f"{w}{s}": p for w, p in (("kilobyte", 3), ("megabyte", 6), ("gigabyte", 9), ("terabyte", 12))
+                      for s in ("", "s")})
 
 
 def unit_constants(unit: str | None) -> dict[str, sympy.Integer]:
@@ -42,6 +69,11 @@ def unit_constants(unit: str | None) -> dict[str, sympy.Integer]:
         return {}
     if unit == "bytes":
         return dict(_BYTES)
+    if unit in TIME_UNITS:
+        base = _SECONDS[unit]
+        return {name: value / base for name, value in _SECONDS.items()}
+    if unit == "ratio":
+        return dict(_RATIO)
     words = _PARAM_WORDS if unit == "params" else _FLOP_WORDS
     table: dict[str, sympy.Integer] = {**_COUNT_PREFIXES, **_COUNT_WORDS}
     for w in words:
@@ -79,7 +111,7 @@ _QUANTITY = re.compile(
       | \s*(?:\*|×|·|⋅|x|\\times|\\cdot)\s*10\s*(?:\^|\*\*)\s*\{?\s*(?P<e2>[+-]?\d+)\s*\}?
       | \s*(?:\*|×|·|⋅|x|\\times|\\cdot)\s*10(?P<e3>[⁺⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)
     )?
-    \s*(?P<unit>[A-Za-z]+)?
+    \s*(?P<unit>[A-Za-zµμ]+)?
     \s*(?P<word>[A-Za-z]+)?
     \s*$""",
     re.VERBOSE,

@@ -141,3 +141,14 @@ def remove(groups: Cgroups, run: str) -> None:
                 break
             except OSError:
                 time.sleep(0.001)
+
+
+def leftovers(groups: Cgroups) -> list[str]:
+    """Run groups still present (none once every run has been cleaned up)."""
+    found = []
+    for parent in groups.parents:
+        try:
+            found += [os.path.join(parent, n) for n in os.listdir(parent) if n.startswith(_PREFIX)]
+        except OSError:
+            pass
+    return found

@@ -17,6 +17,10 @@ Both `tutor quiz --plain` and the Textual app drive a `Session`. Rules a learner
   know yet"); `SummaryRow.score` is None for it. Questions not reached (quit early) are left
   out of the summary and the mean.
 - With a store, each question's first score (a skip is 1) rates its FSRS review card.
+- A written (`text`) answer gets no machine verdict: `submit` returns a `needs_review` grade (the
+  patterns' suggestions) and records nothing yet; the learner confirms rubric points with
+  `assess`, whose score (`1 + 4 * confirmed weight / total`) is recorded as self-assessed and
+  then counts like any other score (mean, history, FSRS).
 """
 
 from __future__ import annotations
@@ -219,6 +223,7 @@ class Session:
         self._scores: dict[int, int | None] = dict(answered or {})
         self._attempts: dict[int, list[Attempt]] = defaultdict(list)
         self._hints = 0
+        self._pending: tuple[Variant, str, Grade] | None = None  # a written answer waiting for its checklist
         self._lock = threading.Lock()
         self.index = 0
         self._skip_answered()
@@ -367,6 +372,37 @@ class Session:
             raise GradingCancelled("grading was cancelled")
         if result.status is Status.INVALID:
             return result
+        if result.status is Status.NEEDS_REVIEW:
+            self._pending = (variant, answer, result)  # the learner's checklist decides; see `assess`
+            return result
+        self._commit(variant, answer, result)
+        return result
+
+    @property
+    def pending_review(self) -> Grade | None:
+        """The current question's written answer whose checklist the learner has not confirmed yet."""
+        if self._pending is None or self._pending[0] is not self.current:
+            return None
+        return self._pending[2]
+
+    def assess(self, confirmed: Iterable[int]) -> Grade:
+        """Score the pending written answer by the rubric points (0-based) the learner confirms; store it.
+
+        The score is the learner's own rating (`assessed: self`); the machine's suggestions stay in
+        its details. Raises SessionError when no written answer waits for its checklist.
+        """
+        pending = self.pending_review
+        if pending is None:
+            raise SessionError("no written answer is waiting for its checklist")
+        from tutor.grading.text import assess  # deferred, like the graders
+
+        variant, answer, _ = self._pending  # type: ignore[misc]
+        result = assess(variant, pending, confirmed)
+        self._pending = None
+        self._commit(variant, answer, result)
+        return result
+
+    def _commit(self, variant: Variant, answer: str, result: Grade) -> None:
         with self._lock:
             first = not self.answered
             hints_used = self._hints if first else self._first_hints()
@@ -378,7 +414,6 @@ class Session:
             if first:
                 self._scores[self.index] = score
                 self._review(variant.id, score)
-        return result
 
     def interpret(self, answer: str) -> Grade | None:
         """How `answer` to the current question reads: graded exactly as `submit` grades it, recording nothing.
@@ -429,6 +464,7 @@ class Session:
             return
         self.index += 1
         self._hints = 0
+        self._pending = None
         self._skip_answered()
 
     def _record(self, variant: Variant, answer: str, result: Grade, *, hints_used: int, score: int, skipped: bool) -> None:
@@ -451,6 +487,7 @@ class Session:
             interpreted=result.interpreted,
             feedback=result.feedback,
             expected=result.expected,
+            assessed=result.assessed or "",
         )
 
     def _review(self, question_id: str, score: int) -> None:

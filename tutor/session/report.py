@@ -46,6 +46,8 @@ def report_json(
         "level": summary.level,
         "per_topic": {t: round(m, 3) for t, m in summary.per_topic.items()},
         "weakest_topic": summary.weakest_topic,
+        # Written answers scored by the learner's own checklist, not by the machine (positions, 1-based).
+        "self_assessed": [p + 1 for p, a in sorted(firsts.items()) if a.assessed == "self"],
         "questions": questions,
     }
 
@@ -75,12 +77,18 @@ def report_markdown(data: dict[str, Any]) -> str:
         lines.append(f"- answered {data['answered']} of {data['total']}; mean **{data['mean']:.1f} / 5** ({data['level']})")
         if data["per_topic"]:
             lines.append("- by topic: " + ", ".join(f"{topic_name(t)} {m:.1f}" for t, m in data["per_topic"].items()))
+        assessed = data.get("self_assessed") or []
+        if assessed:
+            which = ", ".join(f"#{p}" for p in assessed)
+            lines.append(f"- self-assessed (the learner confirmed the rubric points of a written answer): {which}")
     else:
         lines.append(f"- answered 0 of {data['total']}")
     lines += ["", "| # | question | topic | kind | score |", "| --- | --- | --- | --- | --- |"]
     for q in data["questions"]:
         a = q["answer"]
         score = "not reached" if a is None else ("skipped" if a["skipped"] else f"{a['score']} / 5")
+        if a is not None and a.get("assessed") == "self":
+            score += " (self-assessed)"
         topic, kind = (topic_name(a["topic"]), kind_name(a["kind"])) if a else ("", "")
         lines.append(f"| {q['position']} | `{q['id']}` | {topic} | {kind} | {score} |")
     for q in data["questions"]:
@@ -100,7 +108,8 @@ def report_markdown(data: dict[str, Any]) -> str:
         lang = "python" if a["kind"] == "code" else ""
         lines += ["Answer:", "", _fence(a["answer"], lang), ""]
         hint_note = f", {a['hints_used']} hint(s) used" if a["hints_used"] else ""
-        lines.append(f"**{a['status']}**, score {a['score']} / 5{hint_note}.")
+        who = " (self-assessed: the learner's own checklist)" if a.get("assessed") == "self" else ""
+        lines.append(f"**{a['status']}**, score {a['score']} / 5{who}{hint_note}.")
         if a["interpreted"] and a["kind"] != "code":
             lines.append(f"Interpreted as: `{a['interpreted']}`.")
         for line in a["feedback"]:

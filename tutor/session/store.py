@@ -67,6 +67,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX cards_due ON cards(due);
     """,
+    # 3: who decided a score the machine cannot know ('self': the learner's checklist; '' for machine-graded)
+    """
+    ALTER TABLE attempts ADD COLUMN assessed TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -119,6 +123,7 @@ class AttemptRecord:
     feedback: tuple[str, ...]
     expected: str
     created: float
+    assessed: str = ""  # 'self' when the learner scored a written answer by its checklist
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -137,6 +142,7 @@ class AttemptRecord:
             "interpreted": self.interpreted,
             "feedback": list(self.feedback),
             "expected": self.expected,
+            "assessed": self.assessed or None,
             "time": iso_time(self.created),
         }
 

@@ -142,6 +142,16 @@ class TutorApp(App[int]):
         from tutor.tui.screens.feedback import FeedbackScreen
 
         session = message.session
+        if message.grade.status.value == "needs_review":  # a written answer: the learner's checklist decides
+            from tutor.tui.screens.checklist import ChecklistScreen
+
+            self.push_screen(
+                ChecklistScreen(session, message.variant, message.grade),
+                lambda assessed: self.push_screen(
+                    FeedbackScreen.for_current(session, message.variant, assessed), lambda _: self.next_question(session)
+                ),
+            )
+            return
         self.push_screen(FeedbackScreen.for_current(session, message.variant, message.grade), lambda _: self.next_question(session))
 
     def on_question_screen_skipped(self, message: "QuestionScreen.Skipped") -> None:

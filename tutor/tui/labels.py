@@ -11,6 +11,7 @@ STATUS_BADGES = {
     "partial": ("◐ Partly right", "warning"),
     "incorrect": ("✘ Not right", "error"),
     "invalid": ("? Could not read the answer", "warning"),
+    "needs_review": ("✎ Needs review: a person decides", "warning"),
 }
 
 

@@ -129,6 +129,8 @@ class FeedbackScreen(Screen[None]):
         line = f"score {self.score} / 5"
         if self.skipped:
             return line + "  ·  skipped: here are the answer and why"
+        if self.grade.assessed == "self":
+            line += "  ·  self-assessed (your checklist)"
         if self.hints_used:
             line += f"  ·  {self.hints_used} hint{'s' if self.hints_used != 1 else ''} used"
         if self.score < self.grade.score:

@@ -221,4 +221,8 @@ def answer_widget(variant: Variant, interpret: Interpreter | None = None) -> Wid
         return LineAnswer(variant, interpret, id="answer")
     if variant.kind == "choice":
         return ChoiceAnswer(variant, id="answer")
+    if variant.kind in ("statements", "multi"):
+        from tutor.tui.widgets.toggles import MultiAnswer, StatementsAnswer
+
+        return StatementsAnswer(variant, id="answer") if variant.kind == "statements" else MultiAnswer(variant, id="answer")
     return EditorAnswer(variant, id="answer")

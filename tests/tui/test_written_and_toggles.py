@@ -1,0 +1,126 @@
+"""The app with a written answer (the learner's checklist decides the score) and the statements / multi
+widgets (T/F toggles, checkboxes), driven by the keyboard through Pilot."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Static, TextArea
+from tui_helpers import showing, wait_until
+
+from tutor.tui.screens.checklist import ChecklistScreen
+from tutor.tui.screens.feedback import FeedbackScreen
+from tutor.tui.screens.question import QuestionScreen
+from tutor.tui.widgets.toggles import ToggleRows
+
+BANK_FILE = Path(__file__).parent / "fixtures" / "reasoning.yaml"
+
+
+@pytest.fixture
+def make_reasoning() -> Any:
+    from tutor.bank import load_bank
+    from tutor.session.engine import SessionConfig
+    from tutor.tui.app import make_app
+
+    bank = load_bank([BANK_FILE], builtin=False)
+
+    def build(*ids: str, store: Any = None) -> Any:
+        config = SessionConfig(question_ids=ids, n=len(ids), seed=3, banks=(str(BANK_FILE),))
+        return make_app(config, bank=bank, store=store)
+
+    return build
+
+
+def text_of(screen: Any, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+def test_a_written_answer_is_scored_by_the_learners_checklist(make_reasoning: Any, tmp_path: Path) -> None:
+    from tutor.session.store import Store
+
+    store = Store(tmp_path / "history.sqlite3")
+
+    async def scenario() -> None:
+        app = make_reasoning("tui-written", "tui-claims", store=store)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the written question")
+            assert app.screen.query_one(TextArea).has_focus
+            await pilot.press(*"It caches the queries and keys, so the new token is quick.")
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: showing(app, ChecklistScreen), "the checklist")
+            screen = app.screen
+            # the model answer beside the learner's, the warning, the suggestions drawn as suggestions
+            assert "caches the queries" in text_of(screen, "#your-answer")
+            assert "stores the keys and values" in text_of(screen, "#model-answer")
+            warning = text_of(screen, "#contradictions")
+            assert 'your answer seems to say "The cache stores the queries of earlier tokens"' in warning
+            assert "which is wrong because a query is used once" in warning
+            rows = screen.query_one(ToggleRows)
+            assert rows.states == ["suggested", "suggested", "no"]
+            drawn = str(rows.render())
+            assert "[~] 1." in drawn and "(seems present: a machine suggestion)" in drawn and "☐ 3." in drawn
+            # enter with suggestions left: nothing is scored, the learner must decide
+            await pilot.press("enter")
+            assert isinstance(app.screen, ChecklistScreen) and not store.attempts()
+            # confirm points 1 and 3 (2 was only suggested, cleared by two presses: confirm, then clear)
+            await pilot.press("1", "2", "2", "3")
+            assert rows.states == ["yes", "no", "yes"]
+            assert "☑ 1." in str(rows.render())
+            assert "your score: 4 / 5" in text_of(screen, "#checklist-score")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the feedback")
+            feedback = app.screen
+            assert "Partly right" in text_of(feedback, "#status")
+            assert "self-assessed" in text_of(feedback, "#score-line")
+            attempt = store.attempts()[0]
+            assert (attempt.score, attempt.assessed, attempt.status) == (4, "self", "partial")
+
+    asyncio.run(scenario())
+    store.close()
+
+
+def test_statements_widget_marks_each_claim_by_keyboard(make_reasoning: Any) -> None:
+    async def scenario() -> None:
+        app = make_reasoning("tui-claims", "tui-picks")
+        async with app.run_test(size=(100, 34)) as pilot:
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the statements question")
+            screen = app.screen
+            rows = screen.query_one(ToggleRows)
+            assert rows.has_focus
+            await pilot.press("t", "t")  # the second is wrong; one claim left unmarked
+            await pilot.press("t")
+            assert screen.answer.value() == "TTT?"
+            drawn = str(rows.render())
+            assert "[T]  F  1." in drawn and " T   F  4." in drawn
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: screen.query_one("#answer-error").display, "the invalid line")
+            assert "'?' is not a mark" in text_of(screen, "#answer-error")
+            assert rows.cursor == 3  # the cursor is put on the unmarked claim
+            await pilot.press("f", "up", "up", "space")  # mark 4 false, then flip claim 2 from T to F
+            assert screen.answer.value() == "TFTF"
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the feedback")
+            assert "Correct" in text_of(app.screen, "#status")
+
+    asyncio.run(scenario())
+
+
+def test_multi_widget_ticks_with_space_and_numbers(make_reasoning: Any) -> None:
+    async def scenario() -> None:
+        app = make_reasoning("tui-picks", "tui-claims")
+        async with app.run_test(size=(100, 34)) as pilot:
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the multi question")
+            screen = app.screen
+            rows = screen.query_one(ToggleRows)
+            await pilot.press("space", "3", "2", "3")  # tick A, tick C, tick B, untick C
+            assert screen.answer.value() == "A, B"
+            drawn = str(rows.render())
+            assert "☑ 1. A) W_K" in drawn and "☐ 3. C) W_Q" in drawn
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the feedback")
+            assert "Correct" in text_of(app.screen, "#status")
+
+    asyncio.run(scenario())
