@@ -87,7 +87,7 @@ class QuestionScreen(Screen[None]):
         total = len(self.session.variants)
         hints = len(q.hints)
         parts = [
-            f"Question {self.session.index + 1} of {total}",
+            ("Review · " if self.session.config.review else "") + f"Question {self.session.index + 1} of {total}",
             topic_name(q.topic),
             kind_name(q.kind),
             f"difficulty {difficulty_dots(q.difficulty)}",
