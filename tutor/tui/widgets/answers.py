@@ -48,18 +48,19 @@ _PLACEHOLDERS = {
 def interpretation(text: str, result: "Grade | None") -> Content:
     """What the answer so far was read as, or where it stops making sense; never whether it is right.
 
-    The place an invalid answer stops making sense comes from `result.position` (data, not the message):
-    the character there is highlighted in an echo of the answer.
+    The place an invalid answer stops making sense comes from `result.position` / `position_end` (data,
+    not the message): that span is highlighted in an echo of the answer.
     """
     if result is None or not text.strip():
         return Content("")
     if result.status.value == "invalid":
         message = result.feedback[0] if result.feedback else "cannot read this answer"
         parts: list[tuple[str, str] | str] = [("✗ ", "$text-warning"), (message, "$text-warning")]
-        position = result.position
-        if position is not None and "\n" not in text and 0 <= position <= len(text):
-            at = text[position : position + 1] or " "
-            parts += [("  ·  ", "$text-muted"), text[:position], (at, "reverse $text-warning"), text[position + 1 :]]
+        start = result.position
+        if start is not None and "\n" not in text and 0 <= start <= len(text):
+            end = min(len(text), max(start + 1, result.position_end or 0))
+            at = text[start:end] or " "
+            parts += [("  ·  ", "$text-muted"), text[:start], (at, "reverse $text-warning"), text[end:]]
         return Content.assemble(*parts)
     return Content.assemble(("interpreted as ", "$text-muted"), (result.interpreted, "bold"))
 
