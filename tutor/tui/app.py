@@ -301,6 +301,15 @@ class TutorApp(App[int]):
         return self.session is not None and not self.session.done
 
     async def action_quit(self) -> None:
+        from tutor.tui.screens.question import QuestionScreen
+
+        screen = self.screen
+        if isinstance(screen, QuestionScreen) and screen.grading:
+            # Quitting while an answer is graded cancels the grading, as esc does (the sandbox's child is
+            # killed, nothing is recorded), and leaves at once: the answer was never scored.
+            screen.action_cancel_grading()
+            self.exit(0)
+            return
         if not self.in_session:
             self.exit(0)
             return
