@@ -217,7 +217,7 @@ def _read_call(core: str, offset: int, operands: Sequence[tuple[str, Sequence[st
     notes: tuple[str, ...] = ()
     if passed != names:
         notes = (f"you passed the operands as {', '.join(passed)} (the question lists {', '.join(names)}), "
-                 "with the terms to match; that computes the same thing",)
+                 "with the terms to match",)
     return Reading(analysis, notes)
 
 
@@ -280,7 +280,8 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
     if result.fraction >= 1.0:
         summed = [analysis.dim(lab) for lab in analysis.summed()]
         over = f", summing over {', '.join(summed)}" if summed else ", summing over nothing"
-        lines = [f"right: {analysis.signature()}{over}", *reading.notes]
+        # only a right answer "computes the same thing"; a swap with a transposed output does not
+        lines = [f"right: {analysis.signature()}{over}", *(f"{n}; that computes the same thing" for n in reading.notes)]
     else:
         lines = [*result.feedback, *reading.notes]
     return Grade.of(result.fraction, interpreted=_describe(analysis), expected=expected_text, feedback=lines, details=details)

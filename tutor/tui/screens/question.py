@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 from textual.worker import Worker, WorkerState
 
+from tutor.errors import caret
 from tutor.tui.labels import difficulty_dots, kind_name, topic_name
 from tutor.notation.latex import plain_math, prompt_markdown
 from tutor.tui.screens.confirm import ConfirmScreen
@@ -206,12 +207,14 @@ class QuestionScreen(Screen[None]):
         self.grading = False
         if result.status.value == "invalid":
             message = result.feedback[0] if result.feedback else "This answer could not be read."
-            self._show_error(f"{message}  (nothing recorded; fix it and submit again)", position=result.position)
+            self._show_error(
+                f"{message}  (nothing recorded; fix it and submit again)", position=result.position, end=result.position_end
+            )
             self.answer.show_problem(result.position)
             return
         self.post_message(self.Answered(self.session, self.variant, result))
 
-    def _show_error(self, message: str, position: int | None = None) -> None:
+    def _show_error(self, message: str, position: int | None = None, end: int | None = None) -> None:
         error = self.query_one("#answer-error", Static)
         if not message:
             error.update("")
@@ -220,7 +223,9 @@ class QuestionScreen(Screen[None]):
         lines: list[Content | str] = [Content.styled(message, "$text-error")]
         if position is not None and isinstance(self.answer, LineAnswer):
             text, at = excerpt(self.answer.value(), position)  # never the whole of a long paste
-            lines = [Content(text), Content.styled(" " * (at or 0) + "^", "$text-error"), *lines]
+            assert at is not None
+            shown_end = None if end is None else min(len(text), end + at - position)
+            lines = [Content(text), Content.styled(caret(at, shown_end), "$text-error"), *lines]
         error.update(Content("\n").join(lines))
         error.display = True
 

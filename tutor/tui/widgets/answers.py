@@ -64,20 +64,22 @@ def excerpt(text: str, position: int | None, width: int = ECHO_WIDTH) -> tuple[s
 def interpretation(text: str, result: "Grade | None") -> Content:
     """What the answer so far was read as, or where it stops making sense; never whether it is right.
 
-    The place an invalid answer stops making sense comes from `result.position` (data, not the message):
-    the character there is highlighted in an echo of the answer.
+    The place an invalid answer stops making sense comes from `result.position` / `position_end` (data,
+    not the message): that span is highlighted in an echo of the answer.
     """
     if result is None or not text.strip():
         return Content("")
     if result.status.value == "invalid":
         message = result.feedback[0] if result.feedback else "cannot read this answer"
         parts: list[tuple[str, str] | str] = [("✗ ", "$text-warning"), (message, "$text-warning")]
-        position = result.position
-        if position is not None and "\n" not in text and 0 <= position <= len(text):
-            text, position = excerpt(text, position)
-            assert position is not None
-            at = text[position : position + 1] or " "
-            parts += [("  ·  ", "$text-muted"), text[:position], (at, "reverse $text-warning"), text[position + 1 :]]
+        start = result.position
+        if start is not None and "\n" not in text and 0 <= start <= len(text):
+            end = min(len(text), max(start + 1, result.position_end or 0))
+            text, at = excerpt(text, start)  # never the whole of a long paste
+            assert at is not None
+            end = min(len(text), end + at - start)
+            mark = text[at:end] or " "
+            parts += [("  ·  ", "$text-muted"), text[:at], (mark, "reverse $text-warning"), text[end:]]
         return Content.assemble(*parts)
     return Content.assemble(("interpreted as ", "$text-muted"), (result.interpreted, "bold"))
 
