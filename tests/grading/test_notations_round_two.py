@@ -142,3 +142,33 @@ def test_a_swapped_operand_call_with_a_transposed_output_is_not_the_same_thing()
     transposed = grade(make_variant(question, 0), 'torch.einsum("dk,bd->kb", W, x)')
     assert transposed.status is not Status.CORRECT
     assert not any("same thing" in line for line in transposed.feedback)
+
+
+# --- 13. einops.einsum and non-literal equations
+def _scores():
+    from tutor.bank.model import EinsumQuestion
+
+    return EinsumQuestion(id="gs", kind="einsum", topic="gqa", prompt="p",
+                          operands={"q": ["b", "g", "r", "k"], "K": ["b", "g", "s", "k"]}, answer="bgrk,bgsk->bgrs")
+
+
+@pytest.mark.parametrize("answer", [
+    "einops.einsum(q, K, 'b g r k, b g s k -> b g r s')",
+    "einsum(q, K, 'batch grp r k, batch grp s k -> batch grp r s')",
+    'torch.einsum("b g r k, b g s k -> b g r s", q, K)',
+    "bgrk, bgsk -> bgrs",
+])
+def test_einops_form_and_spaced_axes(answer: str) -> None:
+    assert grade(make_variant(_scores(), 0), answer).status is Status.CORRECT
+
+
+def test_einops_wrong_output_order_is_graded_not_refused() -> None:
+    result = grade(make_variant(_scores(), 0), "einops.einsum(q, K, 'b g r k, b g s k -> b g s r')")
+    assert result.status is Status.PARTIAL
+
+
+def test_a_variable_equation_says_so() -> None:
+    result = grade(make_variant(_scores(), 0), "torch.einsum(eq, q, K)")
+    assert result.status is Status.INVALID
+    assert "cannot see what eq holds" in result.feedback[0] and "sublist" not in result.feedback[0]
+    assert (result.position, result.position_end) == (13, 15)

@@ -608,7 +608,8 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
             feedback.append("Time on the largest case: not shown (the repeated measurements varied too much to "
                             "compare, or one call took too long to repeat).")
     feedback.append(f"Case values drawn with values seed {prepared.values_seed} "
-                    f"(replay: --values-seed {prepared.values_seed}).")
+                    f"(to replay them: tutor check {question.id}{f' --seed {variant.seed}' if variant.seed else ''} "
+                    f"--answer-file FILE --values-seed {prepared.values_seed}).")
     details = {
         "cases": [{"label": prepared.labels[i], "passed": passed[i], "reason": comparisons[i].reason}
                   for i in range(n)],

@@ -8,6 +8,11 @@ from enum import StrEnum
 from typing import Any
 
 
+ORDER_CREDIT = 0.5
+"""The one credit for "the right axes in the wrong order", in every grader that orders axes:
+a shape or weight layout that permutes the expected axes, an einsum whose output permutes them."""
+
+
 class Status(StrEnum):
     CORRECT = "correct"
     PARTIAL = "partial"
