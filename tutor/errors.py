@@ -3,7 +3,9 @@
 - `UserError`: a mistake a user made (bad flag value, missing file); the CLI shows it as one line, exit 2.
 - `print_bank_problems` / `bank_problems_line`: the one way a bad question bank is reported, in full on
   stderr (the CLI and the plain quiz) or as one line (the app's start screen).
-- `visible`: text a user typed, safe to echo in a message on one terminal line.
+- `visible`: text a user typed, safe to echo in a message on one terminal line; `caret`: the line
+  under it that marks where an invalid answer broke (from `Grade.position`/`position_end`, never
+  from the message's wording).
 
 Nothing heavy is imported here: `tutor.bank` is referred to by type only.
 """
@@ -43,3 +45,8 @@ _VISIBLE = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range
 def visible(text: str) -> str:
     """`text` safe to print on one terminal line: every control character becomes a visible stand-in."""
     return text.translate(_VISIBLE)
+
+
+def caret(position: int, end: int | None = None) -> str:
+    """`   ^^` under `answer[position:end]` (one `^` when there is no end): where an answer broke."""
+    return " " * position + "^" * max(1, (end if end is not None else position + 1) - position)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from tutor.bank.variant import render
 from tutor.bank.names import flag_value, kind_name, topic_name
-from tutor.errors import UserError, visible
+from tutor.errors import UserError, caret, visible
 from tutor.notation.latex import plain_math
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def _show_invalid(result: "Grade", answer: str, out: TextIO) -> None:
     print(f"? could not read that answer: {visible(message)}", file=out)
     if result.position is not None and "\n" not in answer:
         print(f"    {visible(answer)}", file=out)
-        print(f"    {' ' * result.position}^", file=out)
+        print(f"    {caret(result.position, result.position_end)}", file=out)
     for line in result.feedback[1:]:
         print(f"  - {visible(line)}", file=out)
     print("Try again (nothing was recorded).", file=out)

@@ -201,8 +201,17 @@ def test_doctor_reports_layers_and_torch(capsys):
     assert report["torch"] == torch.__version__
     assert report["device"] in ("cpu", "cuda")
     assert report["sandbox"]["layers"][0] == "base"
+    inside = report["inside_the_sandbox"]  # measured in a sandboxed child
+    assert set(inside) == {"capabilities", "seccomp", "submission_limit", "uid"}, inside
+    if report["sandbox"]["seccomp"]:
+        assert inside["seccomp"].startswith("active (filter); creating a socket: refused"), inside
+    if report["running_as_root"]:
+        assert inside["capabilities"].startswith("all dropped") and "no_new_privs set" in inside["capabilities"]
+    assert report["sandbox"]["submission_limit"]
     assert tutor_main(["doctor"]) == 0
-    assert "Sandbox layers: base" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Sandbox layers: base" in out
+    assert "Measured inside a sandboxed child:" in out and "Submission-wide memory and process limit:" in out
 
 
 # --- issue 13: cases a lookup table or a size trick cannot pass ---
@@ -239,7 +248,8 @@ def test_values_seed_is_recorded_and_replays_the_same_cases(code_questions):
     again = code.grade(make_variant(q, 0), q.mutants[0].code, values_seed=seed)
     assert again.details["values_seed"] == seed
     assert [c["label"] for c in again.details["cases"]] == [c["label"] for c in first.details["cases"]]
-    assert any(line == f"Case values drawn with values seed {seed} (replay: --values-seed {seed})."
+    assert any(line == f"Case values drawn with values seed {seed} "
+               f"(to replay them: tutor check code.repeat-kv --answer-file FILE --values-seed {seed})."
                for line in first.feedback)
     drawn = first.details["cases"][-1]["label"]
     assert drawn.startswith("drawn now: n=") and len(first.details["cases"]) == len(q.cases) + 1

@@ -265,3 +265,45 @@ def test_the_child_holds_no_capability_and_sees_seccomp():
         assert int(inside["CapBnd"], 16) == 0, inside
     assert inside["NoNewPrivs"] == "1" and inside["Seccomp"] == "2" and inside["socket"] == "1", inside
     assert inside["cgroup"] == ("1" if found.cgroup_version else "0"), inside
+
+
+FALLBACK_PROBE = r'''
+import os, time
+def f(x):
+    try:
+        os.memfd_create("hold")
+        memfd = "allowed"
+    except OSError as exc:
+        memfd = exc.strerror
+    forked = 0
+    try:
+        for _ in range(20):
+            if os.fork() == 0:
+                time.sleep(5)
+                os._exit(0)
+            forked += 1
+    except OSError:
+        pass
+    print(f"{memfd}|{forked}")
+    return x
+'''
+
+
+def test_without_a_cgroup_a_small_process_cap_and_no_memfd():
+    """Where no cgroup bounds the submission's memory as a whole, memfd_create is denied and the
+    process cap is small (so memory per process times processes stays bounded)."""
+    found = layers.detect()
+    if not (found.seccomp and found.privilege_drop == "dedicated uid"):
+        pytest.skip("needs seccomp and the dedicated uid (root) to apply the fallback")
+    fallback = layers.Layers(root=found.root, privilege_drop=found.privilege_drop, namespaces=found.namespaces,
+                             namespaces_detail="as found", landlock_abi=found.landlock_abi, seccomp=True,
+                             cgroup_version=0, cgroup_detail="off for this test")
+    w = client.Worker(fallback)
+    try:
+        result = w.run([FALLBACK_PROBE], "f", {"c0.x": torch.ones(1)}, CASES, client.Limits(wall_seconds=20))
+    finally:
+        w.close()
+    assert result.programs is not None and result.programs[0].cases[0].error is None, result
+    memfd, forked = result.output.strip().split("|")
+    assert memfd == "Operation not permitted"
+    assert int(forked) < client.SMALL_NPROC

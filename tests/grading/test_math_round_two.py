@@ -11,20 +11,28 @@ from tutor.grading import Status, grade
 from tutor.grading.parse import MathSyntaxError, parse_math
 
 NM = ComplexityQuestion(id="nm", kind="complexity", topic="attention", prompt="?", symbols=["n", "m"], answer="O(n log m)")
-N = ComplexityQuestion(id="n", kind="complexity", topic="attention", prompt="?", symbols=["n"], answer="O(n)")
+N = ComplexityQuestion(id="n", kind="complexity", topic="attention", prompt="?", symbols=["n", "m"], answer="O(n)")
 SORTISH = ComplexityQuestion(id="s", kind="complexity", topic="attention", prompt="?", symbols=["n"], answer="O(n log^2 n)")
 FORMULA = SymbolicQuestion(id="f", kind="symbolic", topic="mha", prompt="?", symbols=["n"], answer="n")
 
 
-# --- 2. a log of a shrinking argument grows like the log of what shrinks it
-@pytest.mark.parametrize("answer", ["n*log(2/m)", "O(n*log(1/m))", "O(n log(m))", "n log(m^2/3)"])
-def test_logs_of_shrinking_arguments_reduce_to_log_m(answer: str) -> None:
+# --- 2. a log of a shrinking argument is never dropped as a constant: it is negative, so no bound
+@pytest.mark.parametrize("answer", ["n*log(2/m)", "O(n*log(1/m))", "O(n log(1/(m^2)))", "n + n log(3/m)"])
+def test_logs_of_shrinking_arguments_are_refused_not_dropped(answer: str) -> None:
+    for question in (NM, N):
+        result = grade(make_variant(question, 0), answer)
+        assert result.status is Status.INVALID  # never O(n), never O(n log m): a negative bound bounds nothing
+        assert "shrinks to 0" in result.feedback[0] and "log m, not log(1/m)" in result.feedback[0]
+
+
+@pytest.mark.parametrize("answer", ["O(n log(m))", "n log(m^2/3)", "n log(2m)"])
+def test_logs_of_growing_arguments_reduce_to_log_m(answer: str) -> None:
     assert grade(make_variant(NM, 0), answer).status is Status.CORRECT
 
 
-@pytest.mark.parametrize("answer", ["n*log(2/m)", "O(n log(1/m))"])
-def test_a_shrinking_log_is_not_dropped_as_a_constant(answer: str) -> None:
-    assert grade(make_variant(N, 0), answer).status is not Status.CORRECT  # n·log m is not O(n)
+def test_a_log_of_a_ratio_is_bounded_by_both_logs() -> None:
+    result = grade(make_variant(NM, 0), "O(n log(n/m))")
+    assert result.status is not Status.CORRECT and "log(n)" in result.interpreted and "log(m)" in result.interpreted
 
 
 # --- 3. roots of negative values are refused

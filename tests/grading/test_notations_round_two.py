@@ -97,3 +97,78 @@ def test_a_copied_option_is_graded_as_that_option() -> None:
                               shuffle=False)
     assert grade(make_variant(question, 0), "B) GQA and MQA both").status is Status.CORRECT
     assert grade(make_variant(question, 0), "A) MQA, with one KV head").status is Status.INCORRECT
+
+
+# --- 15. true feedback: at most one cause that follows from the question; the learner's symbols
+def _factor_lines(result) -> list[str]:
+    return [line for line in result.feedback if "factor" in line]
+
+
+def test_a_factor_names_one_cause_from_the_question_not_coincidences() -> None:
+    # 4 = B = D/L = L/G = G/e here, but only B is a quantity of the formula the learner can have left out
+    question = _numeric("2*B*L*G*D*e", unit="bytes", params={"B": 4, "L": 32, "G": 8, "D": 128, "e": 2})
+    result = grade(make_variant(question, 0), str(2 * 32 * 8 * 128 * 2))
+    assert _factor_lines(result) == ["off by exactly a factor of 4 = B (too small)"]
+
+
+def test_no_cause_when_none_applies_and_none_when_two_fit() -> None:
+    plain = _numeric("6*n", params={"n": 5, "m": 3})  # m is not in the formula: a factor 3 is just 3
+    assert _factor_lines(grade(make_variant(plain, 0), "10")) == ["off by exactly a factor of 3 (too small)"]
+    two = _numeric("a*b*c", params={"a": 4, "b": 4, "c": 7})
+    assert _factor_lines(grade(make_variant(two, 0), "28")) == ["off by exactly a factor of 4 (too small)"]
+
+
+def test_bits_vs_bytes_only_for_bytes() -> None:
+    counts = _numeric("8*n", unit="params", params={"n": 1000})
+    assert not any("bits" in line for line in grade(make_variant(counts, 0), "1000").feedback)
+    size = _numeric("8*n", unit="bytes", params={"n": 1000})
+    assert any("bits vs bytes" in line for line in grade(make_variant(size, 0), "1000").feedback)
+
+
+def test_symbolic_factor_is_written_in_the_learners_symbols() -> None:
+    question = SymbolicQuestion(id="sf", kind="symbolic", topic="mha", prompt="p", symbols=["d_model", "H", "n"],
+                                where={"d_head": "d_model/H"}, answer="n^2/sqrt(d_head)")
+    result = grade(make_variant(question, 0), "n^2/d_head")
+    assert "your answer is 1/√d_head times the expected one" in result.feedback
+
+
+def test_a_swapped_operand_call_with_a_transposed_output_is_not_the_same_thing() -> None:
+    from tutor.bank.model import EinsumQuestion
+
+    question = EinsumQuestion(id="es", kind="einsum", topic="mha", prompt="p",
+                              operands={"x": ["b", "d"], "W": ["d", "k"]}, answer="bd,dk->bk")
+    right = grade(make_variant(question, 0), 'torch.einsum("dk,bd->bk", W, x)')
+    assert right.status is Status.CORRECT and any("computes the same thing" in line for line in right.feedback)
+    transposed = grade(make_variant(question, 0), 'torch.einsum("dk,bd->kb", W, x)')
+    assert transposed.status is not Status.CORRECT
+    assert not any("same thing" in line for line in transposed.feedback)
+
+
+# --- 13. einops.einsum and non-literal equations
+def _scores():
+    from tutor.bank.model import EinsumQuestion
+
+    return EinsumQuestion(id="gs", kind="einsum", topic="gqa", prompt="p",
+                          operands={"q": ["b", "g", "r", "k"], "K": ["b", "g", "s", "k"]}, answer="bgrk,bgsk->bgrs")
+
+
+@pytest.mark.parametrize("answer", [
+    "einops.einsum(q, K, 'b g r k, b g s k -> b g r s')",
+    "einsum(q, K, 'batch grp r k, batch grp s k -> batch grp r s')",
+    'torch.einsum("b g r k, b g s k -> b g r s", q, K)',
+    "bgrk, bgsk -> bgrs",
+])
+def test_einops_form_and_spaced_axes(answer: str) -> None:
+    assert grade(make_variant(_scores(), 0), answer).status is Status.CORRECT
+
+
+def test_einops_wrong_output_order_is_graded_not_refused() -> None:
+    result = grade(make_variant(_scores(), 0), "einops.einsum(q, K, 'b g r k, b g s k -> b g s r')")
+    assert result.status is Status.PARTIAL
+
+
+def test_a_variable_equation_says_so() -> None:
+    result = grade(make_variant(_scores(), 0), "torch.einsum(eq, q, K)")
+    assert result.status is Status.INVALID
+    assert "cannot see what eq holds" in result.feedback[0] and "sublist" not in result.feedback[0]
+    assert (result.position, result.position_end) == (13, 15)

@@ -196,6 +196,32 @@ def test_code_grading_can_be_cancelled_and_records_nothing(make: Any) -> None:
     asyncio.run(scenario())
 
 
+def test_quitting_during_code_grading_cancels_it_and_exits_at_once(make: Any, tmp_path: Any) -> None:
+    import time
+
+    from tutor.session.store import Store
+
+    store = Store.at(str(tmp_path))
+
+    async def scenario() -> float:
+        app = make("tui-code", store=store)
+        async with app.run_test(size=(100, 34)) as pilot:
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the code question")
+            screen = app.screen
+            screen.query_one(TextArea).load_text("def decode(q, k_cache, v_cache):\n    while True:\n        pass\n")
+            await pilot.press("ctrl+s")
+            assert screen.grading
+            started = time.monotonic()
+            await pilot.press("ctrl+q")  # no "are you sure?": the answer is not graded, the app leaves
+            assert not showing(app, ConfirmScreen)
+            await wait_until(pilot, lambda: app._exit, "the app to exit", limit=10)
+            return time.monotonic() - started
+
+    took = asyncio.run(scenario())
+    assert took < 5
+    assert store.attempts() == []  # cancelled: nothing recorded (it used to be 1 / 5)
+
+
 def test_quitting_mid_session_asks_first(make: Any) -> None:
     async def scenario() -> None:
         app = make("tui-choice", "tui-shape")
@@ -403,5 +429,36 @@ def test_fixing_an_invalid_answer_keeps_what_was_typed(make: Any) -> None:
             assert field.cursor_position == 4  # at the unknown name
             await pilot.press("right", "delete")
             assert field.value == "[d, k]"
+
+    asyncio.run(scenario())
+
+
+def test_summary_rows_open_their_feedback_again(make: Any) -> None:
+    async def scenario() -> None:
+        app = make("tui-choice", "tui-shape")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("b", "enter")  # wrong
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "feedback 1")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: showing(app, QuestionScreen) and app.session.index == 1, "question 2")
+            await pilot.press("ctrl+n", "y")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the skip's answer")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: showing(app, SummaryScreen), "the summary")
+            summary = app.screen
+            # the weakest topic is on screen at 80x24 without scrolling
+            weakest = summary.query_one("#weakest")
+            assert weakest.region.bottom <= 23 and weakest.region.height > 0
+            await pilot.press("enter")  # the first row: the wrong choice
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the first answer's feedback")
+            past = app.screen
+            assert "Question 1 of 2" in text_of(past, "#question-bar")
+            assert text_of(past, "#your-answer") == "B"
+            assert "the key and value projections" in text_of(past, "#expected")
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is summary, "back to the summary")
+            await pilot.press("down", "enter")  # the skipped one
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the skipped answer's feedback")
+            assert "Skipped" in text_of(app.screen, "#status") and app.screen.query("#expected")
 
     asyncio.run(scenario())

@@ -67,3 +67,11 @@ def test_live_line_without_a_position_marks_nothing_and_never_says_right_or_wron
     assert line.plain == "✗ cannot read this"
     ok = Grade(status=Status.INCORRECT, fraction=0.0, score=1, interpreted="2·d", feedback=("wrong",), expected="3·d")
     assert interpretation("2*d", ok).plain == "interpreted as 2·d"
+
+
+def test_live_line_marks_the_whole_span_that_broke():
+    text = "2*d + foo"
+    line = interpretation(text, Grade.invalid("an unknown symbol", position=6, position_end=9))
+    marked = [span for span in line.spans if "reverse" in str(span.style)]
+    start = line.plain.rindex(text)
+    assert [(m.start - start, m.end - start) for m in marked] == [(6, 9)]

@@ -10,7 +10,7 @@ from typing import Any
 
 from tutor.errors import UserError
 from tutor.commands._common import add_bank_option, load_bank_or_exit
-from tutor.errors import visible
+from tutor.errors import caret, visible
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -88,7 +88,7 @@ def _print_human(result: dict[str, Any], answer: str, seed: int) -> None:
     position = result.get("position")
     if result["status"] == "invalid" and position is not None and "\n" not in answer:
         print(f"  answer:      {visible(answer)}")
-        print(f"               {' ' * position}^")
+        print(f"               {caret(position, result.get('position_end'))}")
     for line in result["feedback"]:
         print(f"  - {visible(line)}")
     if result["expected"]:

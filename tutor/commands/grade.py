@@ -52,6 +52,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
                         help="progress on standard error: a bar on a terminal, a line every N submissions when "
                         "piped (auto, the default), or none")
+    parser.add_argument(
+        "--review-sheet", metavar="FILE",
+        help="where to write the review sheet of written answers (CSV: student, question, answer, rubric points, "
+        "provisional score, empty final_mark); default: OUT.review.csv beside --csv OUT, else review-sheet.csv; "
+        "marks already in it are kept",
+    )
+    parser.add_argument(
+        "--marks", metavar="FILE",
+        help="a review sheet with final_mark filled in: the marked written answers take the instructor's mark",
+    )
     add_bank_option(parser)
 
 
@@ -171,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
     if book.values_seed is not None:
         print(f"code answers graded with values seed {book.values_seed} (replay: --values-seed {book.values_seed})",
               file=sys.stderr)
+    book, sheet = _review(book, args)
     if args.csv:
         try:
             Path(args.csv).write_text(book.csv_text(), encoding="utf-8", newline="")
@@ -184,9 +195,47 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
     else:
         _print_table(book)
+    if sheet is not None:
+        waiting = f"{book.unmarked} without a final mark" if book.unmarked else "all marked"
+        print(f"review sheet of written answers: {sheet} ({waiting}; fill in final_mark, then rerun with --marks {sheet})",
+              file=sys.stderr)
     for file, message in book.errors:
         print(f"tutor: {message}", file=sys.stderr)
     return 1 if book.errors else 0
+
+
+def _review(book: "Gradebook", args: argparse.Namespace) -> tuple["Gradebook", Path | None]:
+    """Bring in the marks (kept in the review sheet, and from --marks), then rewrite the sheet.
+
+    Written answers are never given a machine verdict: each waits for the instructor's final mark.
+    Returns the gradebook with the marks applied and the sheet's path (None: no written answers).
+    """
+    from tutor.exam.review import ReviewError, apply_marks, read_marks, sheet_text, written_count
+
+    if not book.has_written and not args.marks:
+        return book, None
+    if args.review_sheet:
+        sheet = Path(args.review_sheet)
+    elif args.csv:
+        sheet = Path(args.csv).with_suffix(".review.csv")
+    else:
+        sheet = Path("review-sheet.csv")
+    marks = {}
+    try:
+        if sheet.is_file():
+            marks.update(read_marks(sheet))  # marks given before are kept: nobody is asked twice
+        if args.marks:
+            marks.update(read_marks(args.marks))
+    except ReviewError as exc:
+        raise UserError(str(exc)) from None
+    book = apply_marks(book, marks)
+    if not written_count(book):
+        return book, None
+    try:
+        sheet.write_text(sheet_text(book), encoding="utf-8", newline="")
+    except OSError as exc:
+        raise UserError(f"cannot write the review sheet {sheet}: {exc.strerror}") from None
+    return book, sheet
 
 
 def _exam_banks(files: list[Path]) -> tuple[str, ...]:
@@ -211,6 +260,9 @@ def _print_table(book: "Gradebook") -> None:
     width = max((len(s.student) for s in book.students), default=7)
     for s in book.students:
         scores = " ".join(str(s.score(q) or "-") for q in questions)
-        print(f"  {s.student:<{width}}  {scores}   total {s.total:>3}  mean {s.mean:.2f}")
+        unmarked = f"  ({s.unmarked} written unmarked)" if s.unmarked else ""
+        print(f"  {s.student:<{width}}  {scores}   total {s.total:>3}  mean {s.mean:.2f}{unmarked}")
+    if book.unmarked:
+        print(f"{book.unmarked} written answer(s) await an instructor's mark: their score is provisional (see the review sheet)")
     if book.errors:
         print(f"{len(book.errors)} submission(s) could not be graded (see below)")

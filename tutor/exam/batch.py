@@ -39,10 +39,16 @@ class QuestionResult:
     score: int
     interpreted: str = ""
     feedback: tuple[str, ...] = ()
+    # A written answer: the patterns' provisional reading. Its status is `needs_review` until an
+    # instructor's mark (`tutor grade --marks`) makes it `reviewed`, with the mark as its score.
+    provisional: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "seed": self.seed, "status": self.status, "score": self.score,
-                "interpreted": self.interpreted, "feedback": list(self.feedback)}
+        out = {"id": self.id, "seed": self.seed, "status": self.status, "score": self.score,
+               "interpreted": self.interpreted, "feedback": list(self.feedback)}
+        if self.provisional is not None:
+            out["provisional_score"] = self.provisional
+        return out
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,11 @@ class StudentResult:
     def score(self, question_id: str) -> int | None:
         return next((r.score for r in self.results if r.id == question_id), None)
 
+    @property
+    def unmarked(self) -> int:
+        """Written answers still without an instructor's mark (their score is the provisional reading)."""
+        return sum(1 for r in self.results if r.status == "needs_review")
+
     def to_json(self) -> dict[str, Any]:
         return {"student": self.student, "name": self.name, "file": self.file, "total": self.total,
                 "mean": round(self.mean, 4), "questions": [r.to_json() for r in self.results]}
@@ -73,7 +84,8 @@ class StudentResult:
             student=data["student"], name=data.get("name", ""), file=data["file"],
             results=tuple(
                 QuestionResult(id=q["id"], seed=q["seed"], status=q["status"], score=q["score"],
-                               interpreted=q.get("interpreted", ""), feedback=tuple(q.get("feedback", ())))
+                               interpreted=q.get("interpreted", ""), feedback=tuple(q.get("feedback", ())),
+                               provisional=q.get("provisional_score"))
                 for q in data["questions"]
             ),
         )
@@ -120,11 +132,22 @@ class Gradebook:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         questions = self.questions
-        writer.writerow(["student_id", *questions, "total", "mean"])
+        written = self.has_written
+        writer.writerow(["student_id", *questions, "total", "mean", *(["unmarked_written"] if written else [])])
         for s in self.students:
             scores = [s.score(q) for q in questions]
-            writer.writerow([s.student, *("" if v is None else v for v in scores), s.total, f"{s.mean:.2f}"])
+            writer.writerow([s.student, *("" if v is None else v for v in scores), s.total, f"{s.mean:.2f}",
+                             *([s.unmarked] if written else [])])
         return buffer.getvalue()
+
+    @property
+    def has_written(self) -> bool:
+        """Whether any answer is a written one (a person marks it: `needs_review` or `reviewed`)."""
+        return any(r.status in ("needs_review", "reviewed") for s in self.students for r in s.results)
+
+    @property
+    def unmarked(self) -> int:
+        return sum(s.unmarked for s in self.students)
 
 
 def merge(books: Sequence[Gradebook]) -> Gradebook:
@@ -227,7 +250,8 @@ def grade_paper(paper: ExamPaper, file: str, bank: Any, values_seed: int | None 
         else:
             g = grade(variant, item.answer)
         results.append(QuestionResult(id=item.id, seed=item.seed, status=g.status.value, score=g.score,
-                                      interpreted=g.interpreted if item.kind != "code" else "", feedback=g.feedback))
+                                      interpreted=g.interpreted if item.kind != "code" else "", feedback=g.feedback,
+                                      provisional=g.provisional_score))
     return StudentResult(student=paper.student, name=paper.name, file=file, results=tuple(results))
 
 

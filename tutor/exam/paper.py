@@ -132,9 +132,26 @@ def make_papers(
         items = []
         for q in questions:
             v = make_variant(q, question_seed(seed, student, q.id))
-            items.append(ExamQuestion(id=q.id, seed=v.seed, kind=q.kind, prompt=v.prompt, options=v.options))
+            items.append(ExamQuestion(id=q.id, seed=v.seed, kind=q.kind, prompt=exam_prompt(v), options=v.options))
         papers.append(ExamPaper(exam=ident, student=student, name=name, seed=seed, banks=tuple(banks), questions=tuple(items)))
     return papers
+
+
+def exam_prompt(variant: Any) -> str:
+    """The prompt as printed on a paper: a `statements` question lists its claims and a `multi` one says
+    how to answer, since a paper has only the prompt and the options."""
+    from tutor.bank.variant import render
+
+    prompt = variant.prompt.rstrip()
+    if variant.kind == "statements":
+        claims = variant.question.statements
+        lines = [f"{i}. {render(c.text, variant.params)}" for i, c in enumerate(claims, start=1)]
+        example = ("TF" * len(claims))[: len(claims)]
+        return f"{prompt}\n\n" + "\n".join(lines) + (
+            f"\n\nAnswer with one T (true) or F (false) per statement, in order, e.g. {example}.")
+    if variant.kind == "multi":
+        return f"{prompt}\n\nSelect all that apply: answer with the letters of every option you pick, e.g. A, C."
+    return variant.prompt
 
 
 def paper_file(out: Path, student: str) -> Path:

@@ -117,16 +117,7 @@ class Prepared:
     labels: list[str]
     largest: int  # index of the largest case
     values_seed: int  # the tensor values (and the drawn case's sizes) come from this
-    time_reference: Callable[[], float | None] = lambda: None  # see `reference_seconds`
-    _memo: dict[str, float | None] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def reference_seconds(self) -> float | None:
-        """The reference's median time on the largest case (None: too noisy), measured on first use
-        only: a grading that shows no time (a failing submission) does not pay for it."""
-        if "reference" not in self._memo:
-            self._memo["reference"] = self.time_reference()
-        return self._memo["reference"]
+    timing: dict[str, float | None] = field(default_factory=dict, compare=False, repr=False)  # see reference_seconds
 
 
 def pick_device() -> str:
@@ -290,13 +281,21 @@ def prepare(question: CodeQuestion, seed: int, device: str, values_seed: int = 0
         except Exception:  # the drawn sizes do not suit the reference (e.g. a position past the cache): next
             continue
     largest = max(range(len(sizes)), key=sizes.__getitem__)
+    return Prepared(device, inputs, cases, expected, descriptions, labels, largest, values_seed)
 
-    def time_reference() -> float | None:
-        args = [inputs[v].to(device) if kind == "tensor" else v for kind, v in cases[largest]]
+
+def reference_seconds(question: CodeQuestion, prepared: Prepared) -> float | None:
+    """The reference's median time on the largest case (None: too noisy), measured on first use and
+    kept in `prepared.timing`: a grading that shows no time (a failing submission) does not pay for it."""
+    if "reference" not in prepared.timing:
+        import torch
+
+        reference = _reference(question)
+        args = [prepared.inputs[v].to(prepared.device) if kind == "tensor" else v
+                for kind, v in prepared.cases[prepared.largest]]
         with torch.no_grad():
-            return robust_time(lambda: reference(*args), lambda: _sync(device))
-
-    return Prepared(device, inputs, cases, expected, descriptions, labels, largest, values_seed, time_reference)
+            prepared.timing["reference"] = robust_time(lambda: reference(*args), lambda: _sync(prepared.device))
+    return prepared.timing["reference"]
 
 
 # --- comparing one output with the expected one ---
@@ -630,7 +629,7 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
     timing: dict[str, float] = {}
     if report is not None and not report.load_error and passed[prepared.largest]:
         mine = report.cases[prepared.largest].seconds
-        ref = prepared.reference_seconds
+        ref = reference_seconds(question, prepared) if mine is not None else None
         if mine is not None and ref is not None and ref > 0:  # both steady medians, else no time at all
             timing = {"submission_seconds": mine, "reference_seconds": ref}
             feedback.append(f"Time on the largest case ({prepared.labels[prepared.largest]}): yours "
@@ -640,7 +639,8 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
             feedback.append("Time on the largest case: not shown (the repeated measurements varied too much to "
                             "compare, or one call took too long to repeat).")
     feedback.append(f"Case values drawn with values seed {prepared.values_seed} "
-                    f"(replay: --values-seed {prepared.values_seed}).")
+                    f"(to replay them: tutor check {question.id}{f' --seed {variant.seed}' if variant.seed else ''} "
+                    f"--answer-file FILE --values-seed {prepared.values_seed}).")
     details = {
         "cases": [{"label": prepared.labels[i], "passed": passed[i], "reason": comparisons[i].reason,
                    "max_abs_error": comparisons[i].max_abs, "max_rel_error": comparisons[i].max_rel}

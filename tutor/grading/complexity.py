@@ -8,8 +8,8 @@ question's `assume:` relations (`G <= H`, assumed whenever both are declared; lo
 are compared for large values: `n` bounds `log n`, `n·log n` bounds `n`).
 Rules for what is not a polynomial: `(Σ tᵢ)^p ≍ Σ tᵢ^p` for p > 0;
 `1/(Σ tᵢ)` needs one dominant term; `log(x)` of a product or sum is the sum of
-`log` of the symbols in its dominant terms, whether they grow the argument or shrink it
-(`log(2/m)` grows like `log m`: its magnitude is what a bound bounds); `max(a, b) ≍ a + b`; `min` is refused.
+`log` of the symbols in its dominant terms (`|log(n/m)| <= log n + log m`), and the log
+of an argument that shrinks to 0 (`log(1/m)`) is negative, so it is refused; `max(a, b) ≍ a + b`; `min` is refused.
 
 The grade compares the sets of dominant terms: full credit when they are equal,
 otherwise the fraction |answer ∩ expected| / |answer ∪ expected| (so a missing
@@ -268,8 +268,15 @@ def _reduce(expr: sympy.Expr) -> _Poly:
         front = _frontier(_reduce(expr.args[0]))
         if not front:
             raise ComplexityError("a logarithm of zero: its argument is 0 for every value")
+        if all(p <= 0 for t in front for _, p, _ in t) and any(p < 0 for t in front for _, p, _ in t):
+            # log(2/m), log(1/m): the argument shrinks to 0, so the log is negative for large values.
+            # Never a constant to drop (it grows like log m), and never a bound (a cost is positive).
+            raise ComplexityError(
+                "a logarithm of an argument that shrinks to 0 (such as log(1/m)) is negative for large "
+                "values, so it bounds nothing: write the log of what grows (log m, not log(1/m))"
+            )
         # |log t| for a term t = Π sᵖ is at most Σ |p|·log s: a symbol in the dominant terms counts
-        # whether it grows the argument or shrinks it (log(2/m) = -(log m - log 2) grows like log m).
+        # whether it grows the argument or shrinks it (|log(n/m)| <= log n + log m).
         growing = sorted({n for t in front for n, p, _ in t if p != 0})
         if not growing:
             return _const(Fraction(1))

@@ -11,13 +11,14 @@ the variant's params) computed exactly with rationals. An answer is correct when
 3. it uses a decimal byte unit (`4 GB`) that matches by 1 or 2 read with the
    binary unit (`4 GiB`): accepted, with a note that GB is 10^9 bytes.
 
-A wrong answer's feedback says how far off it is and names a likely factor
-(exactly 2×, 1024, 1000, a param such as `h`, or a ratio such as `H/G`).
+A wrong answer's feedback says how far off it is and names at most one cause of an exact
+factor, and only one that follows from the question: bits vs bytes (a bytes question), a
+decimal or binary prefix, a param of the question's formula (`h`), or a known ratio (`H/G`);
+never a coincidence of numbers, and nothing when two causes fit equally.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from decimal import Decimal, localcontext
 
@@ -167,24 +168,43 @@ def _abbreviated(q: Quantity) -> bool:
     return bool(q.unit or q.scientific) and q.scale >= 1000
 
 
-def _known_factors(variant: Variant) -> list[tuple[sympy.Rational, str]]:
-    out: list[tuple[sympy.Rational, str]] = [
-        (sympy.Integer(2), "2"), (sympy.Integer(4), "4"), (sympy.Integer(8), "8 (bits vs bytes?)"),
-        (sympy.Integer(1000), "1000 (a decimal prefix: K, M, G)"),
-        (sympy.Integer(1024), "1024 (a binary prefix: Ki, Mi, Gi)"),
-        (sympy.Integer(10) ** 6, "10^6"), (sympy.Integer(2) ** 20, "1024² (MiB vs bytes?)"),
-        (sympy.Integer(10) ** 9, "10^9"), (sympy.Integer(2) ** 30, "1024³ (GiB vs bytes?)"),
-    ]
-    for k in (1, 2, 3, 4):
-        out.append((sympy.Rational(1024, 1000) ** k, "1.024" + ("" if k == 1 else f"^{k}") + " (binary vs decimal prefixes: Ki/Mi/Gi vs K/M/G)"))
-    params = {s.name: v for s, v in _context(variant).values.items() if v > 1}
-    for name, value in params.items():
-        out.append((value, name))
-    for (n1, v1), (n2, v2) in itertools.combinations(params.items(), 2):
-        out.append((v1 * v2, f"{n1}·{n2}"))
-        if v1 != v2:
-            out.append((max(v1, v2) / min(v1, v2), f"{n1}/{n2}" if v1 > v2 else f"{n2}/{n1}"))
-    return out
+# Head-count pairs whose ratio is a known cause ("H/G": counted query heads for KV heads).
+_KNOWN_RATIOS = (("H", "G"), ("h", "g"), ("n_heads", "n_kv_heads"), ("H", "H_kv"))
+
+
+def _formula_params(variant: Variant) -> set[str]:
+    """Params that appear in the question's own formula or a feedback rule's: the quantities a
+    learner can plausibly have left out or put in twice."""
+    question = variant.question
+    names: set[str] = set()
+    for raw in (question.answer, *(rule.answer for rule in question.feedback)):
+        if isinstance(raw, str):
+            names |= {n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", raw) if n in variant.params}
+    return names
+
+
+def _causes(variant: Variant) -> list[list[tuple[sympy.Rational, str]]]:
+    """Causes of an exact factor that follow from the question, in tiers of priority: units
+    (bits vs bytes, a decimal or binary prefix), then a param of the formula left out or doubled,
+    then a known ratio such as H/G. A coincidence of numbers is not a cause."""
+    question = variant.question
+    assert isinstance(question, NumericQuestion)
+    units: list[tuple[sympy.Rational, str]] = []
+    if question.unit == "bytes":
+        units += [(sympy.Integer(8), "8 (bits vs bytes?)"), (sympy.Integer(2) ** 20, "1024² (MiB vs bytes?)"),
+                  (sympy.Integer(2) ** 30, "1024³ (GiB vs bytes?)")]
+    if question.unit in ("bytes", "params", "flops"):
+        units += [(sympy.Integer(1000), "1000 (a decimal prefix: K, M, G)"),
+                  (sympy.Integer(1024), "1024 (a binary prefix: Ki, Mi, Gi)")]
+        for k in (1, 2, 3, 4):
+            units.append((sympy.Rational(1024, 1000) ** k, "1.024" + ("" if k == 1 else f"^{k}")
+                          + " (binary vs decimal prefixes: Ki/Mi/Gi vs K/M/G)"))
+    values = {sym.name: v for sym, v in _context(variant).values.items()}
+    used = _formula_params(variant)
+    params = [(v, name) for name, v in values.items() if name in used and v > 1]
+    ratios = [(values[a] / values[b], f"{a}/{b}") for a, b in _KNOWN_RATIOS
+              if a in values and b in values and values[a] > values[b]]
+    return [units, params, ratios]
 
 
 def _how_far(value: sympy.Rational, target: sympy.Rational, variant: Variant) -> list[str]:
@@ -201,9 +221,16 @@ def _how_far(value: sympy.Rational, target: sympy.Rational, variant: Variant) ->
         return lines + ["your answer is 0"]
     big = ratio if ratio > 1 else 1 / ratio
     direction = "too large" if ratio > 1 else "too small"
-    names = [label for factor, label in _known_factors(variant) if factor == big]
-    if names:
-        lines.append(f"off by exactly a factor of {' = '.join(dict.fromkeys(names))} ({direction})")
+    cause = None
+    for tier in _causes(variant):
+        found = list(dict.fromkeys(label for factor, label in tier if factor == big))
+        if found:
+            cause = found[0] if len(found) == 1 else None  # two equally likely causes: name neither
+            break
+    if cause is not None:
+        number = format_exact(big) if big.q == 1 else None
+        shown = cause if number is None or cause.startswith(number) else f"{number} = {cause}"
+        lines.append(f"off by exactly a factor of {shown} ({direction})")
     elif big.q == 1:
         lines.append(f"off by exactly a factor of {format_exact(big)} ({direction})")
     elif big < 2:

@@ -18,7 +18,7 @@ from tutor.bank.model import SymbolicQuestion
 from tutor.bank.variant import Variant
 from tutor.grading.equivalence import Verdict, constant_ratio, divides_by_zero, equivalent, seed_for
 from tutor.grading.grade import Grade, invalid_from
-from tutor.grading.context import formula_symbols, grading_context
+from tutor.grading.context import GradingContext, formula_symbols, grading_context
 from tutor.grading.parse import MathSyntaxError, parse_math
 from tutor.notation.numbers import format_exact
 from tutor.notation.sympy_text import to_text
@@ -37,7 +37,25 @@ def _monomial_ratio(answer: sympy.Expr, expected: sympy.Expr) -> sympy.Expr | No
     return ratio
 
 
-def _hints(answer: sympy.Expr, expected: sympy.Expr, order: list[str], seed: int) -> list[str]:
+_POWERS = tuple(sympy.Rational(k, 2) for k in (1, -1, 2, -2, 3, -3, 4, -4))
+
+
+def _in_learner_symbols(ratio: sympy.Expr, ctx: GradingContext, used: set[sympy.Symbol]) -> sympy.Expr:
+    """`ratio` (over the base symbols) rewritten with the `where` names the learner wrote, where
+    that makes it simpler: √H/√d_model is 1/√d_head when the learner used d_head = d_model/H."""
+    best, best_size = ratio, len(ratio.free_symbols)
+    for name, definition in ctx.where.items():
+        if name not in used:
+            continue
+        for k in _POWERS:
+            rest = ratio / definition**k
+            if len(rest.free_symbols) + 1 < best_size or (rest == 1 and best_size > 1):
+                best, best_size = rest * name**k, len(rest.free_symbols) + 1
+    return best
+
+
+def _hints(answer: sympy.Expr, expected: sympy.Expr, order: list[str], seed: int,
+           ctx: GradingContext, used: set[sympy.Symbol]) -> list[str]:
     lines: list[str] = []
     ratio = constant_ratio(answer, expected, seed=seed)
     if ratio is not None:
@@ -51,7 +69,7 @@ def _hints(answer: sympy.Expr, expected: sympy.Expr, order: list[str], seed: int
         return [f"off by a constant factor of {format_exact(abs(big))} ({word})"]
     monomial = _monomial_ratio(answer, expected)
     if monomial is not None and monomial.free_symbols:
-        lines.append(f"your answer is {to_text(monomial, order)} times the expected one")
+        lines.append(f"your answer is {to_text(_in_learner_symbols(monomial, ctx, used), order)} times the expected one")
     missing = sorted(expected.free_symbols - answer.free_symbols, key=lambda s: s.name)
     extra = sorted(answer.free_symbols - expected.free_symbols, key=lambda s: s.name)
     if missing:
@@ -91,5 +109,5 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
             interpreted=interpreted, expected=expected_text,
         )
         return replace(undecided, details={**details, "undecided": True})
-    feedback = ["your answer is not equivalent to the expected one", *_hints(mine, theirs, symbols, seed)]
+    feedback = ["your answer is not equivalent to the expected one", *_hints(mine, theirs, symbols, seed, ctx, parsed.free_symbols | key.free_symbols)]
     return Grade.of(0.0, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)

@@ -25,13 +25,16 @@ def robust_time(fn: Callable[[], Any], sync: Callable[[], None], budget: float =
     return repeat_time(fn, sync, budget)
 
 
-def repeat_time(fn: Callable[[], Any], sync: Callable[[], None], budget: float = 0.05) -> float | None:
-    """The timed repetitions alone (the caller has made the warm-up call)."""
+def repeat_time(fn: Callable[..., Any], sync: Callable[[], None], budget: float = 0.05,
+                setup: Callable[[], list[Any]] | None = None) -> float | None:
+    """The timed repetitions alone (the caller has made the warm-up calls). `setup`, untimed, makes
+    each call's arguments (fresh copies of inputs the function may change in place)."""
     times: list[float] = []
     spent = 0.0
     while len(times) < REPEATS and (spent < budget or len(times) < MIN_REPEATS):
+        args = setup() if setup is not None else []
         start = time.perf_counter()
-        fn()
+        fn(*args)
         sync()
         times.append(time.perf_counter() - start)
         spent += times[-1]

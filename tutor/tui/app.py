@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from tutor.session.store import SessionRecord, Store
     from tutor.tui.screens.question import QuestionScreen
     from tutor.tui.screens.start import StartScreen
+    from tutor.tui.screens.stats import StatsScreen
     from tutor.tui.screens.summary import SummaryScreen
 
 from tutor.tui.timing import record
@@ -63,7 +64,11 @@ class TutorApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+l", "toggle_theme", "Light/dark"),
         Binding("f3", "stats", "Progress"),
+        Binding("f1", "help", "Help", show=False),
+        Binding("question_mark", "help", "Help", show=False),
     ]
+    # Below this the layout is cramped; the app says so once per resize into it and still works.
+    MIN_SIZE = (80, 24)
 
     def __init__(
         self,
@@ -107,7 +112,8 @@ class TutorApp(App[int]):
         from tutor.tui.screens.start import StartScreen
 
         self.session = None
-        self._show(StartScreen(resumable=self.resumable(), banks=self.banks))
+        unfinished = tuple(self.store.unfinished_sessions()) if self.store is not None else ()
+        self._show(StartScreen(unfinished=unfinished, banks=self.banks, due=self.due_count()))
 
     def show_current(self, session: "Session") -> None:
         """The session's current question, or its summary once it is done."""
@@ -184,6 +190,56 @@ class TutorApp(App[int]):
 
         return self._open(config.banks, lambda bank: Session.start(config, bank, self.store))
 
+    def due_count(self) -> int | None:
+        """Review cards due now; None when no history is kept."""
+        return None if self.store is None else len(self.store.due_questions(time.time()))
+
+    def action_review(self, n: int = 10) -> None:
+        """A review session: what is due first, then the weakest topics (said so when nothing is due)."""
+        from tutor.session.engine import SessionConfig
+
+        if self.store is None or self.in_session:
+            self.notify("Reviews need the history, and no session in progress." if self.store is None
+                        else "Finish or quit this session first (its answers are kept).")
+            return
+        due = self.due_count() or 0
+        problem = self.begin(SessionConfig(review=True, n=max(n, min(due, 50)), banks=self.banks))
+        if problem:
+            self.notify(problem, severity="error")
+        elif due == 0:
+            self.notify("Nothing is due for review: here are your weakest topics instead.", timeout=6)
+
+    def action_practise_weakest(self) -> None:
+        """A session on the weakest topic (or kind) over all stored sessions."""
+        from tutor.session.stats import compute
+
+        if self.store is None or self.in_session:
+            self.notify("Practising the weakest needs the history, and no session in progress." if self.store is None
+                        else "Finish or quit this session first (its answers are kept).")
+            return
+        weakest = compute(self.store).weakest
+        if not weakest:
+            self.notify("Nothing answered below 5 yet: start any session.")
+            return
+        self.practise(weakest[0].area, weakest[0].name)
+
+    def practise(self, area: str, name: str) -> None:
+        from tutor.session.engine import SessionConfig
+
+        config = SessionConfig(topics=(name,) if area == "topic" else (), kinds=(name,) if area == "kind" else (), banks=self.banks)
+        problem = self.begin(config)
+        if problem:
+            self.notify(problem, severity="error")
+
+    def on_start_screen_review(self, message: "StartScreen.Review") -> None:
+        self.action_review(message.n)
+
+    def on_stats_screen_practise(self, message: "StatsScreen.Practise") -> None:
+        if self.in_session:
+            self.notify("Finish or quit this session first (its answers are kept).")
+            return
+        self.practise(message.area, message.name)
+
     def resumable(self) -> "SessionRecord | None":
         """The newest unfinished session in the history, if there is one (and a history at all)."""
         if self.store is None:
@@ -248,7 +304,40 @@ class TutorApp(App[int]):
     def in_session(self) -> bool:
         return self.session is not None and not self.session.done
 
+    def action_help(self) -> None:
+        """The keys of the current screen (its live bindings) in a dialog."""
+        from tutor.tui.screens.help import HelpScreen, key_lines
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        screen = self.screen
+        title = {
+            "StartScreen": "start", "QuestionScreen": "question", "FeedbackScreen": "feedback",
+            "SummaryScreen": "summary", "StatsScreen": "progress", "ExplorerScreen": "KV-cache explorer",
+        }.get(type(screen).__name__, type(screen).__name__)
+        about = getattr(screen, "HELP", "") or ""
+        self.push_screen(HelpScreen(title, key_lines(screen, self.active_bindings), about))
+
+    def on_resize(self, event: Any) -> None:
+        small = event.size.width < self.MIN_SIZE[0] or event.size.height < self.MIN_SIZE[1]
+        if small and not getattr(self, "_said_small", False):
+            self.notify(
+                f"This terminal is {event.size.width}x{event.size.height}; the app is laid out for at least "
+                f"{self.MIN_SIZE[0]}x{self.MIN_SIZE[1]}. It still works: scroll, or enlarge the window.",
+                title="Small terminal", severity="warning", timeout=8,
+            )
+        self._said_small = small
+
     async def action_quit(self) -> None:
+        from tutor.tui.screens.question import QuestionScreen
+
+        screen = self.screen
+        if isinstance(screen, QuestionScreen) and screen.grading:
+            # Quitting while an answer is graded cancels the grading, as esc does (the sandbox's child is
+            # killed, nothing is recorded), and leaves at once: the answer was never scored.
+            screen.action_cancel_grading()
+            self.exit(0)
+            return
         if not self.in_session:
             self.exit(0)
             return
@@ -291,10 +380,19 @@ class TutorApp(App[int]):
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title == "Quit":  # say what ours does: it asks first in the middle of a session
+                command = SystemCommand(
+                    "Quit", "Quit the app (in the middle of a session it asks first; answers given are kept)",
+                    command.callback,
+                )
+            yield command
         yield SystemCommand("Light/dark", "Switch between the light and the dark theme", self.action_toggle_theme)
         if self.store is not None:
             yield SystemCommand("Progress", "Mean scores by topic and kind, the trend, what to practise", self.action_stats)
+            if not self.in_session:
+                yield SystemCommand("Review what is due", "Due questions first, then your weakest topics", self.action_review)
+                yield SystemCommand("Practise weakest topic", "A session on your weakest topic or kind", self.action_practise_weakest)
         yield SystemCommand(
             "KV-cache explorer", "Cache size and decode-step bytes of real models, MHA vs GQA vs MQA", self.action_explore
         )

@@ -21,10 +21,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 from textual.worker import Worker, WorkerState
 
+from tutor.errors import caret
 from tutor.tui.labels import difficulty_dots, kind_name, topic_name
 from tutor.notation.latex import plain_math, prompt_markdown
 from tutor.tui.screens.confirm import ConfirmScreen
-from tutor.tui.widgets.answers import LineAnswer, answer_widget
+from tutor.tui.widgets.answers import LineAnswer, excerpt, answer_widget
 
 if TYPE_CHECKING:
     from tutor.grading.grade import Grade
@@ -86,7 +87,7 @@ class QuestionScreen(Screen[None]):
         total = len(self.session.variants)
         hints = len(q.hints)
         parts = [
-            f"Question {self.session.index + 1} of {total}",
+            ("Review · " if self.session.config.review else "") + f"Question {self.session.index + 1} of {total}",
             topic_name(q.topic),
             kind_name(q.kind),
             f"difficulty {difficulty_dots(q.difficulty)}",
@@ -206,12 +207,14 @@ class QuestionScreen(Screen[None]):
         self.grading = False
         if result.status.value == "invalid":
             message = result.feedback[0] if result.feedback else "This answer could not be read."
-            self._show_error(f"{message}  (nothing recorded; fix it and submit again)", position=result.position)
+            self._show_error(
+                f"{message}  (nothing recorded; fix it and submit again)", position=result.position, end=result.position_end
+            )
             self.answer.show_problem(result.position)
             return
         self.post_message(self.Answered(self.session, self.variant, result))
 
-    def _show_error(self, message: str, position: int | None = None) -> None:
+    def _show_error(self, message: str, position: int | None = None, end: int | None = None) -> None:
         error = self.query_one("#answer-error", Static)
         if not message:
             error.update("")
@@ -219,10 +222,20 @@ class QuestionScreen(Screen[None]):
             return
         lines: list[Content | str] = [Content.styled(message, "$text-error")]
         if position is not None and isinstance(self.answer, LineAnswer):
-            text = self.answer.value()
-            lines = [Content(text), Content.styled(" " * position + "^", "$text-error"), *lines]
+            text, at = excerpt(self.answer.value(), position)  # never the whole of a long paste
+            assert at is not None
+            shown_end = None if end is None else min(len(text), end + at - position)
+            lines = [Content(text), Content.styled(caret(at, shown_end), "$text-error"), *lines]
         error.update(Content("\n").join(lines))
         error.display = True
+
+    def on_line_answer_edited(self, event: LineAnswer.Edited) -> None:
+        """A changed answer makes the last message about it stale."""
+        event.stop()
+        self._show_error("")
+
+    def on_text_area_changed(self, event: Any) -> None:
+        self._show_error("")
 
     def action_hint(self) -> None:
         cost = self.session.next_hint_cost()

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from tutor.bank.model import KINDS, TOPICS
@@ -31,6 +31,7 @@ class StartScreen(Screen[None]):
         Binding("ctrl+s", "start", "Start", priority=True),
         Binding("ctrl+r", "resume", "Resume", priority=True),
         # Letters are free here: the only text fields take digits.
+        Binding("r", "review", "Review", priority=True),
         Binding("e", "app.explore", "KV explorer", priority=True),
     ]
 
@@ -41,6 +42,13 @@ class StartScreen(Screen[None]):
             super().__init__()
             self.config = config
 
+    class Review(Message):
+        """Start a review session: what is due first, then the weakest topics."""
+
+        def __init__(self, n: int) -> None:
+            super().__init__()
+            self.n = n
+
     class Resume(Message):
         """Continue the stored session `record` where it stopped."""
 
@@ -48,14 +56,24 @@ class StartScreen(Screen[None]):
             super().__init__()
             self.record = record
 
-    def __init__(self, *, resumable: "SessionRecord | None" = None, banks: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        resumable: "SessionRecord | None" = None,
+        banks: tuple[str, ...] = (),
+        unfinished: "tuple[SessionRecord, ...]" = (),
+        due: int | None = None,
+    ) -> None:
         super().__init__()
-        self.resumable = resumable  # the newest unfinished session, offered by the Resume button
+        self.unfinished = unfinished or ((resumable,) if resumable is not None else ())  # newest first
+        self.resumable = self.unfinished[0] if self.unfinished else None  # the newest, for the Resume button
         self.banks = banks  # the extra bank paths a new session loads
+        self.due = due  # review cards due now; None: no history is kept
 
     def compose(self) -> ComposeResult:
         yield Static("Attention Tutor  ·  practise MHA, MQA, GQA and the KV cache", id="title-bar", markup=False)
         with Vertical(id="start-form"):
+            yield Static(self._due_text(), id="due", markup=False)
             with Horizontal(id="pickers"):
                 with Vertical(classes="picker"):
                     yield Label("Topics (none ticked: all)")
@@ -83,18 +101,39 @@ class StartScreen(Screen[None]):
                 yield Static("", id="start-error", markup=False)
         yield Footer()
 
+    def _due_text(self) -> str:
+        if self.due is None:
+            return "No history is kept in this run, so nothing is due for review."
+        if self.due == 0:
+            return "Nothing is due for review  ·  r practises your weakest topics"
+        return f"{self.due} due for review  ·  r starts a review session"
+
     def on_mount(self) -> None:
         self.query_one("#topics").focus()
         record = self.resumable
         button = self.query_one("#resume", Button)
         button.display = record is not None
-        if record is not None:
+        if len(self.unfinished) > 1:
+            button.label = f"Resume: {len(self.unfinished)} unfinished  (ctrl+r)"
+        elif record is not None:
             button.label = f"Resume: {record.answered} of {record.total} answered  (ctrl+r)"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resume":
             return self.query_one("#resume", Button).display  # shown in the footer only when there is one
+        if action == "review":
+            return self.due is not None
         return True
+
+    def action_review(self) -> None:
+        """What is due first, then the weakest topics; as many questions as the Questions field says."""
+        try:
+            n = self._int("count", "Questions", 1, 500)
+        except ValueError as exc:
+            self.show_problem(str(exc))
+            return
+        self.show_problem("")
+        self.post_message(self.Review(n or 10))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -106,11 +145,19 @@ class StartScreen(Screen[None]):
             self.run_action("app.explore")
 
     def action_resume(self) -> None:
-        """Continue the newest unfinished session where it stopped (nothing answered is lost)."""
+        """Continue an unfinished session where it stopped (nothing answered is lost): the only one,
+        or the one picked from the list of every unfinished session, newest first."""
         if self.resumable is None:
             return
         self.show_problem("")
-        self.post_message(self.Resume(self.resumable))
+        if len(self.unfinished) == 1:
+            self.post_message(self.Resume(self.resumable))
+            return
+        self.app.push_screen(ResumePicker(self.unfinished), self._picked)
+
+    def _picked(self, record: "SessionRecord | None") -> None:
+        if record is not None:
+            self.post_message(self.Resume(record))
 
     def show_problem(self, message: str) -> None:
         """Say why the session could not be opened (empty: clear it)."""
@@ -160,3 +207,35 @@ class StartScreen(Screen[None]):
         )
         error.update("")
         self.post_message(self.Begin(config))
+
+
+class ResumePicker(ModalScreen["SessionRecord | None"]):
+    """Every unfinished session, newest first; enter (or its letter) resumes it, escape closes."""
+
+    BINDINGS = [Binding("escape", "close", "Close")]
+
+    def __init__(self, records: "tuple[SessionRecord, ...]") -> None:
+        super().__init__()
+        self.records = records
+
+    def compose(self) -> ComposeResult:
+        from tutor.session.store import iso_time
+
+        def label(r: "SessionRecord") -> str:
+            return f"{iso_time(r.created)[:16].replace('T', ' ')}  {r.answered} of {r.total} answered  ({r.mode})"
+
+        with Vertical(id="dialog"):
+            yield Static("Resume which session?", id="dialog-title", markup=False)
+            yield OptionPicker([(str(i), label(r)) for i, r in enumerate(self.records)], id="sessions")
+            yield Static("a letter or ↑/↓, then enter  ·  esc closes", classes="answer-help", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#sessions", OptionPicker).highlighted = 0
+        self.query_one("#sessions").focus()
+
+    def on_option_list_option_selected(self, event: OptionPicker.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.records[int(event.option.id or 0)])
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -8,10 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from tutor.tui.labels import kind_name, topic_name
+from tutor.tui.widgets.options import OptionPicker
 from tutor.tui.screens.summary import score_bar
 
 
@@ -49,11 +51,35 @@ class StatsScreen(Screen[None]):
                             table.add_row(namer(a.name), f"{a.mean:.1f}", score_bar(a.mean, 8), str(a.count))
                         yield table
                 if s.weakest:
-                    names = ", ".join(
-                        f"{topic_name(a.name) if a.area == 'topic' else kind_name(a.name)} ({a.mean:.1f})" for a in s.weakest
+                    yield Static("Practise next  (enter starts a session on it)", classes="section-title", markup=False)
+                    yield OptionPicker(
+                        [
+                            (f"{a.area}:{a.name}", f"{a.area} {topic_name(a.name) if a.area == 'topic' else kind_name(a.name)}"
+                             f"  ({a.mean:.1f} / 5)")
+                            for a in s.weakest
+                        ],
+                        lettered=False,
+                        id="weakest",
                     )
-                    yield Static(Content.assemble(("Practise next  ", "$text-muted"), (names, "bold")), id="weakest")
         yield Footer()
+
+    class Practise(Message):
+        """Start a session on one weak area (`area` is "topic" or "kind")."""
+
+        def __init__(self, area: str, name: str) -> None:
+            super().__init__()
+            self.area = area
+            self.name = name
+
+    def on_mount(self) -> None:
+        for picker in self.query("#weakest"):
+            picker.focus()
+
+    def on_option_list_option_selected(self, event: OptionPicker.OptionSelected) -> None:
+        event.stop()
+        area, name = (event.option.id or ":").split(":", 1)
+        self.dismiss(None)
+        self.app.post_message(self.Practise(area, name))  # this screen is gone by the time it is handled
 
     def action_back(self) -> None:
         self.dismiss(None)

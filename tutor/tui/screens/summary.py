@@ -60,11 +60,23 @@ class SummaryScreen(Screen[None]):
                 yield Static(summary.level, id="level", markup=False)
             yield Digits(f"{summary.mean:.1f}", id="score")
         with VerticalScroll(id="summary-body"):
+            # What to do next first, so it shows without scrolling at 80x24; the rows open their feedback.
+            if summary.weakest_topic:
+                yield Static(
+                    Content.assemble(
+                        ("Weakest topic  ", "$text-muted"),
+                        (topic_name(summary.weakest_topic), "bold"),
+                        ("   p practises it again · enter on a row shows its feedback", "$text-muted"),
+                    ),
+                    id="weakest",
+                )
             table: DataTable[str] = DataTable(id="scores", cursor_type="row", zebra_stripes=True)
             table.add_columns("#", "question", "topic", "kind", "score")
             for row in summary.rows:
                 score = "skipped" if row.score is None else f"{row.score} / 5"
-                table.add_row(str(row.index + 1), row.question_id, topic_name(row.topic), kind_name(row.kind), score)
+                table.add_row(
+                    str(row.index + 1), row.question_id, topic_name(row.topic), kind_name(row.kind), score, key=str(row.index)
+                )
             yield table
             if summary.per_topic:
                 lines = [
@@ -75,19 +87,21 @@ class SummaryScreen(Screen[None]):
                 ]
                 yield Static("By topic", classes="section-title", markup=False)
                 yield Static(Content("\n").join(lines), id="per-topic")
-            if summary.weakest_topic:
-                yield Static(
-                    Content.assemble(
-                        ("Weakest topic  ", "$text-muted"),
-                        (topic_name(summary.weakest_topic), "bold"),
-                        ("   press p to practise it again", "$text-muted"),
-                    ),
-                    id="weakest",
-                )
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#scores").focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row: that question's feedback again (the answer given, the expected one, why)."""
+        event.stop()
+        from tutor.tui.screens.feedback import FeedbackScreen
+
+        past = self.session.past(int(event.row_key.value or 0))
+        if past is None:
+            self.notify("That answer is not stored, so its feedback cannot be shown again.")
+            return
+        self.app.push_screen(FeedbackScreen.for_past(past, len(self.session.variants)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "practise":
