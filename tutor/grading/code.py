@@ -397,19 +397,17 @@ def _prepared(question: CodeQuestion, seed: int, device: str, values_seed: int) 
 def _dump_prepared(p: Prepared) -> bytes:
     tensors = {f"in/{k}": v for k, v in p.inputs.items()}
     tensors.update({f"out/{i}": e for i, e in enumerate(p.expected)})
-    # the reference's time is measured here, once per entry, so a later run reads it with the outputs
     meta = {"device": p.device, "cases": p.cases, "inputs": list(p.inputs), "descriptions": p.descriptions,
-            "labels": p.labels, "largest": p.largest, "reference_seconds": p.reference_seconds,
-            "values_seed": p.values_seed}
+            "labels": p.labels, "largest": p.largest, "values_seed": p.values_seed}
     return refcache.dump(tensors, meta)
 
 
 def _load_prepared(path: Any) -> Prepared:
     tensors, meta = refcache.load(path)
-    seconds = meta["reference_seconds"]
+    # the reference's time is not kept: it is measured (once per process) when a grading first shows it
     return Prepared(meta["device"], {k: tensors[f"in/{k}"] for k in meta["inputs"]}, meta["cases"],
                     [tensors[f"out/{i}"] for i in range(len(meta["cases"]))], meta["descriptions"], meta["labels"],
-                    meta["largest"], meta["values_seed"], lambda: seconds)
+                    meta["largest"], meta["values_seed"])
 
 
 def _mutant_outputs(question: CodeQuestion, seed: int, prepared: Prepared,
