@@ -83,3 +83,18 @@ def test_a_bad_mark_is_a_clear_message(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "marks.csv:2: final_mark '7' for ann / q is not a whole mark from 1 to 5" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_tutor_check_never_gives_a_written_answer_a_verdict(tmp_path: Path) -> None:
+    import json
+
+    done = tutor(["check", "quiz1-mha-vs-mqa", WRONG, "--json"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["status"] == "needs_review" and result["score"] == result["provisional_score"]
+    human = tutor(["check", "quiz1-mha-vs-mqa", WRONG], tmp_path).stdout
+    assert "needs_review   provisional score" in human and "not a verdict" in human
+    claims = json.loads(tutor(["check", "reason-mqa-claims", "T F F T F", "--json"], tmp_path).stdout)
+    assert claims["status"] == "correct" and claims["score"] == 5
+    picks = json.loads(tutor(["check", "reason-gqa-what-shrinks", "A B C D E F", "--json"], tmp_path).stdout)
+    assert picks["status"] == "incorrect"  # picking everything earns nothing

@@ -92,6 +92,11 @@ def test_whole_options_match_before_splitting(answer: str, picks: list[int]) -> 
     assert read_answer(answer, OPTIONS) == picks
 
 
+@pytest.mark.parametrize("answer", ["A) keys; then values", "(a) keys; then values", "a. keys; then values"])
+def test_a_labelled_option_holding_a_separator_is_one_pick(answer: str) -> None:
+    assert read_answer(answer, ["keys; then values", "GQA and MQA both", "MHA"]) == [0]
+
+
 def test_a_copied_option_is_graded_as_that_option() -> None:
     question = ChoiceQuestion(id="c", kind="choice", topic="gqa", prompt="?", options=OPTIONS, answer="GQA and MQA both",
                               shuffle=False)
@@ -142,3 +147,33 @@ def test_a_swapped_operand_call_with_a_transposed_output_is_not_the_same_thing()
     transposed = grade(make_variant(question, 0), 'torch.einsum("dk,bd->kb", W, x)')
     assert transposed.status is not Status.CORRECT
     assert not any("same thing" in line for line in transposed.feedback)
+
+
+# --- 13. einops.einsum and non-literal equations
+def _scores():
+    from tutor.bank.model import EinsumQuestion
+
+    return EinsumQuestion(id="gs", kind="einsum", topic="gqa", prompt="p",
+                          operands={"q": ["b", "g", "r", "k"], "K": ["b", "g", "s", "k"]}, answer="bgrk,bgsk->bgrs")
+
+
+@pytest.mark.parametrize("answer", [
+    "einops.einsum(q, K, 'b g r k, b g s k -> b g r s')",
+    "einsum(q, K, 'batch grp r k, batch grp s k -> batch grp r s')",
+    'torch.einsum("b g r k, b g s k -> b g r s", q, K)',
+    "bgrk, bgsk -> bgrs",
+])
+def test_einops_form_and_spaced_axes(answer: str) -> None:
+    assert grade(make_variant(_scores(), 0), answer).status is Status.CORRECT
+
+
+def test_einops_wrong_output_order_is_graded_not_refused() -> None:
+    result = grade(make_variant(_scores(), 0), "einops.einsum(q, K, 'b g r k, b g s k -> b g s r')")
+    assert result.status is Status.PARTIAL
+
+
+def test_a_variable_equation_says_so() -> None:
+    result = grade(make_variant(_scores(), 0), "torch.einsum(eq, q, K)")
+    assert result.status is Status.INVALID
+    assert "cannot see what eq holds" in result.feedback[0] and "sublist" not in result.feedback[0]
+    assert (result.position, result.position_end) == (13, 15)

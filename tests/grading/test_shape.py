@@ -67,15 +67,16 @@ ACCEPT = [
 
 REJECT = [
     ("p4a", "[d, q]", 1 / 3, ["missing axis 0: h"]),
-    ("p4a", "[h, q, d]", 1 / 3, ["axes 1 and 2 are swapped (q and d)"]),
-    ("p4a", "[d, h, q]", 1 / 3, ["axes 0 and 1 are swapped"]),
-    ("p4a", "[q, h, d]", 0.0, ["the right axes in the wrong order: expected [h, d, q]"]),
+    # issue 11: the right axes in the wrong order earn half credit, whatever the rank (as an einsum output)
+    ("p4a", "[h, q, d]", 0.5, ["axes 1 and 2 are swapped (q and d)"]),
+    ("p4a", "[d, h, q]", 0.5, ["axes 0 and 1 are swapped"]),
+    ("p4a", "[q, h, d]", 0.5, ["the right axes in the wrong order: expected [h, d, q]"]),
     ("p4a", "[h, d, k]", 2 / 3, ["axis 2: you wrote k, expected q"]),
     ("p4a", "[h, d*q]", 1 / 6, ["axis 1: d*q merges expected axes 1-2 [d, q] into one"]),
     ("p4a", "[h d*q]", 1 / 6, ["axis 1: d*q merges expected axes 1-2 [d, q] into one"]),
     ("p4a", "[h, d, q, h]", 3 / 8, ["extra axis 3: h"]),
     ("p4b", "[h, d, k]", 1 / 3, ["extra axis 0: h"]),
-    ("p4b", "[k, d]", 0.0, ["axes 0 and 1 are swapped"]),
+    ("p4b", "[k, d]", 0.5, ["axes 0 and 1 are swapped"]),
     ("gqa-k", "[b, g, n, d]", 0.75, ["axis 3: you wrote d, expected k = d/h"]),
     ("gqa-k", "[b, h, n, k]", 0.75, ["axis 1: you wrote h, expected g"]),
     ("gqa-k", "[b, n, g, k]", 0.5, ["axes 1 and 2 are swapped (n and g)"]),

@@ -196,6 +196,32 @@ def test_code_grading_can_be_cancelled_and_records_nothing(make: Any) -> None:
     asyncio.run(scenario())
 
 
+def test_quitting_during_code_grading_cancels_it_and_exits_at_once(make: Any, tmp_path: Any) -> None:
+    import time
+
+    from tutor.session.store import Store
+
+    store = Store.at(str(tmp_path))
+
+    async def scenario() -> float:
+        app = make("tui-code", store=store)
+        async with app.run_test(size=(100, 34)) as pilot:
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the code question")
+            screen = app.screen
+            screen.query_one(TextArea).load_text("def decode(q, k_cache, v_cache):\n    while True:\n        pass\n")
+            await pilot.press("ctrl+s")
+            assert screen.grading
+            started = time.monotonic()
+            await pilot.press("ctrl+q")  # no "are you sure?": the answer is not graded, the app leaves
+            assert not showing(app, ConfirmScreen)
+            await wait_until(pilot, lambda: app._exit, "the app to exit", limit=10)
+            return time.monotonic() - started
+
+    took = asyncio.run(scenario())
+    assert took < 5
+    assert store.attempts() == []  # cancelled: nothing recorded (it used to be 1 / 5)
+
+
 def test_quitting_mid_session_asks_first(make: Any) -> None:
     async def scenario() -> None:
         app = make("tui-choice", "tui-shape")

@@ -176,3 +176,15 @@ class TestMonochrome:
             await steady(pilot)
 
         assert snap_compare(TutorApp(bank=bank), terminal_size=(80, 24), run_before=tick)
+
+
+class TestHelpAndSmallTerminal:
+    def test_help_on_the_question_screen(self, snap_compare: Any, make: Any) -> None:
+        async def show(pilot: Any) -> None:
+            await pilot.press("f1")
+            await steady(pilot)
+
+        assert snap_compare(make("tui-shape"), terminal_size=(80, 24), run_before=show)
+
+    def test_small_terminal_notice(self, snap_compare: Any, make: Any) -> None:
+        assert snap_compare(make("tui-shape"), terminal_size=(60, 15), run_before=steady)

@@ -161,18 +161,29 @@ def _read_call(core: str, offset: int, operands: Sequence[tuple[str, Sequence[st
     if not call.args:
         raise AnswerError("the call has no arguments: give the equation string, then the operands", offset + len(core) - 1)
     first = call.args[0]
+    rest = list(call.args[1:])
+    einops_form = False
+    last = call.args[-1]
+    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)) \
+            and isinstance(last, ast.Constant) and isinstance(last.value, str):
+        # einops.einsum(q, k, "b g r k, b g s k -> b g r s"): operands first, the pattern last
+        first, rest, einops_form = last, list(call.args[:-1]), True
     if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+        if isinstance(first, (ast.List, ast.Tuple)) or (len(call.args) > 1 and isinstance(call.args[1], (ast.List, ast.Tuple))):
+            what = "NumPy's sublist form is not accepted"
+        else:
+            shown = ast.get_source_segment(core, first) or "it"
+            what = f"the grader cannot see what {shown} holds: write the equation itself"
         raise AnswerError(
-            "the first argument must be the equation as a string, e.g. \"bd,dk->bk\" "
-            "(NumPy's sublist form is not accepted)",
-            at(first),
+            f"give the equation as a string literal, e.g. \"bd,dk->bk\" ({what})",
+            at(first), end=at(first) + len(ast.get_source_segment(core, first) or " "),
         )
     for kw in call.keywords:
         if kw.arg not in IGNORED_KEYWORDS:
             shown = f"keyword argument {kw.arg}" if kw.arg else "**keyword arguments"
             raise AnswerError(f"einsum does not take {shown} here", at(kw.value))
     eq_offset = _string_content_offset(core, first) + offset
-    args = list(call.args[1:])
+    args = rest
     if len(args) == 1 and isinstance(args[0], (ast.List, ast.Tuple)):
         args = list(args[0].elts)
     names = [name for name, _ in operands]
@@ -198,17 +209,20 @@ def _read_call(core: str, offset: int, operands: Sequence[tuple[str, Sequence[st
         )
     shapes = dict(operands)
     in_call_order = [(n, shapes[n]) for n in passed]
+    equation = first.value
+    if einops_form or _spaced_axes(equation):
+        equation = _einops_to_letters(equation, eq_offset)
     try:
-        analysis = _analyse_at(first.value, eq_offset, in_call_order)
+        analysis = _analyse_at(equation, eq_offset, in_call_order)
     except AnswerError:
-        if passed != names and _fits(first.value, operands):
+        if passed != names and _fits(equation, operands):
             raise AnswerError(
                 f"you passed {passed[0]} first but the equation describes {names[0]} first: "
                 f"pass the operands in the equation's order ({', '.join(names)})",
                 at(args[0]),
             ) from None
         raise
-    if analysis.conflicts and passed != names and _fits(first.value, operands):
+    if analysis.conflicts and passed != names and _fits(equation, operands):
         raise AnswerError(
             f"you passed {', '.join(passed)} but the equation's terms describe {', '.join(names)}: "
             "pass the operands in the equation's order",
@@ -219,6 +233,37 @@ def _read_call(core: str, offset: int, operands: Sequence[tuple[str, Sequence[st
         notes = (f"you passed the operands as {', '.join(passed)} (the question lists {', '.join(names)}), "
                  "with the terms to match",)
     return Reading(analysis, notes)
+
+
+def _spaced_axes(equation: str) -> bool:
+    """Whether a term names its axes separated by spaces (`b g r k`), as einops writes them."""
+    return any(len(term.split()) > 1 for term in re.split(r",|->", equation))
+
+
+def _einops_to_letters(pattern: str, offset: int) -> str:
+    """`b g r k, b g s k -> b g r s` (einops: axes are space-separated names) as a letter equation.
+
+    Each distinct axis name gets one letter; `...` stays. Axis groups `( )` have no einsum meaning."""
+    if "(" in pattern or ")" in pattern:
+        at = pattern.find("(") if "(" in pattern else pattern.find(")")
+        raise AnswerError("einops axis groups '( )' cannot appear in an einsum: write each axis on its own", offset + at)
+    letters: dict[str, str] = {}
+    pool = iter([c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"])
+    single = {tok for tok in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", pattern) if len(tok) == 1}
+
+    def letter(name: str) -> str:
+        if name not in letters:
+            if len(name) == 1 and name not in letters.values():
+                letters[name] = name
+            else:
+                letters[name] = next(c for c in pool if c not in single and c not in letters.values())
+        return letters[name]
+
+    lhs, arrow, rhs = pattern.partition("->")
+    def term(text: str) -> str:
+        return "".join("..." if tok == "..." else letter(tok) for tok in re.findall(r"\.\.\.|[A-Za-z_][A-Za-z0-9_]*", text))
+    out = ",".join(term(t) for t in lhs.split(","))
+    return out + ("->" + term(rhs) if arrow else "")
 
 
 def _fits(equation: str, operands: Sequence[tuple[str, Sequence[str]]]) -> bool:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from string import ascii_letters
 from typing import Sequence
 
+from tutor.grading.grade import ORDER_CREDIT
+
 ELLIPSIS = "..."
 
 
@@ -372,7 +374,7 @@ def compare(answer: Analysis, expected: Analysis) -> Comparison:
                 lines.append(f"the output has the right axes in the wrong order: {swaps}")
             else:
                 lines.append(f"the output has the right axes in the wrong order: {_dims_text(got_dims)}, expected {_dims_text(want_dims)}")
-            return Comparison(0.5, tuple(lines))
+            return Comparison(ORDER_CREDIT, tuple(lines))
         lines.extend(_kept_summed(answer, expected, got, want))
         lines.append(f"your output is {_dims_text(got_dims)}; expected {_dims_text(want_dims)}")
         return Comparison(0.25, tuple(lines))

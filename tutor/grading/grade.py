@@ -8,6 +8,11 @@ from enum import StrEnum
 from typing import Any
 
 
+ORDER_CREDIT = 0.5
+"""The one credit for "the right axes in the wrong order", in every grader that orders axes:
+a shape or weight layout that permutes the expected axes, an einsum whose output permutes them."""
+
+
 class Status(StrEnum):
     CORRECT = "correct"
     PARTIAL = "partial"
@@ -100,17 +105,9 @@ class Grade:
         details: dict[str, Any] | None = None,
     ) -> "Grade":
         """An answer only a person can judge: no verdict; `fraction`/`score` are a provisional pattern reading."""
-        provisional = score_for(min(1.0, max(0.0, fraction)))
-        return cls(
-            status=Status.NEEDS_REVIEW,
-            fraction=float(fraction),
-            score=provisional,
-            interpreted=interpreted,
-            feedback=tuple(feedback),
-            expected=expected,
-            details=dict(details or {}),
-            provisional_score=provisional,
-        )
+        reading = cls.of(min(1.0, max(0.0, fraction)), interpreted=interpreted, expected=expected,
+                         feedback=feedback, details=details)
+        return replace(reading, status=Status.NEEDS_REVIEW, fraction=float(fraction), provisional_score=reading.score)
 
     @classmethod
     def invalid(

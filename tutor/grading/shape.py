@@ -27,7 +27,7 @@ from tutor.bank.model import ShapeQuestion
 from tutor.bank.variant import Variant
 from tutor.grading.context import exact_number, grading_context
 from tutor.grading.equivalence import NotExact, Verdict, divides_by_zero, equivalent, evaluate_exact
-from tutor.grading.grade import Grade, invalid_from
+from tutor.grading.grade import ORDER_CREDIT, Grade, invalid_from
 from tutor.grading.parse import FUNCTIONS, MathSyntaxError, parse_math
 from tutor.notation.spans import MATH_OR_CODE, code_body, math_body
 
@@ -518,8 +518,10 @@ def compare(got: Sequence[Dim], want: Sequence[Dim], ctx: Context) -> tuple[floa
         fraction = len(right) / len(want)
         match = _permutation(eq)
         if match is not None:
+            # One policy for "right axes, wrong order" (shapes, weight layouts, einsum outputs): half credit,
+            # however many axes there are and however many happen to stay in place.
             lines.append(_order_feedback(got, want, match))
-            return fraction, lines
+            return ORDER_CREDIT, lines
         for i, (g, w) in enumerate(zip(got, want)):
             if not eq[i][i]:
                 undecided = " (could not decide whether they are equal)" if verdicts[i][i] is None else ""

@@ -64,7 +64,11 @@ class TutorApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+l", "toggle_theme", "Light/dark"),
         Binding("f3", "stats", "Progress"),
+        Binding("f1", "help", "Help", show=False),
+        Binding("question_mark", "help", "Help", show=False),
     ]
+    # Below this the layout is cramped; the app says so once per resize into it and still works.
+    MIN_SIZE = (80, 24)
 
     def __init__(
         self,
@@ -300,7 +304,40 @@ class TutorApp(App[int]):
     def in_session(self) -> bool:
         return self.session is not None and not self.session.done
 
+    def action_help(self) -> None:
+        """The keys of the current screen (its live bindings) in a dialog."""
+        from tutor.tui.screens.help import HelpScreen, key_lines
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        screen = self.screen
+        title = {
+            "StartScreen": "start", "QuestionScreen": "question", "FeedbackScreen": "feedback",
+            "SummaryScreen": "summary", "StatsScreen": "progress", "ExplorerScreen": "KV-cache explorer",
+        }.get(type(screen).__name__, type(screen).__name__)
+        about = getattr(screen, "HELP", "") or ""
+        self.push_screen(HelpScreen(title, key_lines(screen, self.active_bindings), about))
+
+    def on_resize(self, event: Any) -> None:
+        small = event.size.width < self.MIN_SIZE[0] or event.size.height < self.MIN_SIZE[1]
+        if small and not getattr(self, "_said_small", False):
+            self.notify(
+                f"This terminal is {event.size.width}x{event.size.height}; the app is laid out for at least "
+                f"{self.MIN_SIZE[0]}x{self.MIN_SIZE[1]}. It still works: scroll, or enlarge the window.",
+                title="Small terminal", severity="warning", timeout=8,
+            )
+        self._said_small = small
+
     async def action_quit(self) -> None:
+        from tutor.tui.screens.question import QuestionScreen
+
+        screen = self.screen
+        if isinstance(screen, QuestionScreen) and screen.grading:
+            # Quitting while an answer is graded cancels the grading, as esc does (the sandbox's child is
+            # killed, nothing is recorded), and leaves at once: the answer was never scored.
+            screen.action_cancel_grading()
+            self.exit(0)
+            return
         if not self.in_session:
             self.exit(0)
             return

@@ -25,7 +25,7 @@ from tutor.errors import caret
 from tutor.tui.labels import difficulty_dots, kind_name, topic_name
 from tutor.notation.latex import plain_math, prompt_markdown
 from tutor.tui.screens.confirm import ConfirmScreen
-from tutor.tui.widgets.answers import LineAnswer, answer_widget
+from tutor.tui.widgets.answers import LineAnswer, excerpt, answer_widget
 
 if TYPE_CHECKING:
     from tutor.grading.grade import Grade
@@ -222,10 +222,20 @@ class QuestionScreen(Screen[None]):
             return
         lines: list[Content | str] = [Content.styled(message, "$text-error")]
         if position is not None and isinstance(self.answer, LineAnswer):
-            text = self.answer.value()
-            lines = [Content(text), Content.styled(caret(position, end), "$text-error"), *lines]
+            text, at = excerpt(self.answer.value(), position)  # never the whole of a long paste
+            assert at is not None
+            shown_end = None if end is None else min(len(text), end + at - position)
+            lines = [Content(text), Content.styled(caret(at, shown_end), "$text-error"), *lines]
         error.update(Content("\n").join(lines))
         error.display = True
+
+    def on_line_answer_edited(self, event: LineAnswer.Edited) -> None:
+        """A changed answer makes the last message about it stale."""
+        event.stop()
+        self._show_error("")
+
+    def on_text_area_changed(self, event: Any) -> None:
+        self._show_error("")
 
     def action_hint(self) -> None:
         cost = self.session.next_hint_cost()

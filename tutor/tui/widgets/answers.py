@@ -16,6 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
@@ -45,6 +46,21 @@ _PLACEHOLDERS = {
 }
 
 
+# The most of an answer ever echoed back under the input (a 20,000-character paste shows an excerpt).
+ECHO_WIDTH = 60
+
+
+def excerpt(text: str, position: int | None, width: int = ECHO_WIDTH) -> tuple[str, int | None]:
+    """`text` cut to about `width` characters around `position` (with … where cut), and the position in it."""
+    if len(text) <= width:
+        return text, position
+    at = 0 if position is None else max(0, min(position, len(text)))
+    start = max(0, min(at - width // 2, len(text) - width))
+    end = start + width
+    shown = ("…" if start > 0 else "") + text[start:end] + ("…" if end < len(text) else "")
+    return shown, None if position is None else at - start + (1 if start > 0 else 0)
+
+
 def interpretation(text: str, result: "Grade | None") -> Content:
     """What the answer so far was read as, or where it stops making sense; never whether it is right.
 
@@ -59,8 +75,11 @@ def interpretation(text: str, result: "Grade | None") -> Content:
         start = result.position
         if start is not None and "\n" not in text and 0 <= start <= len(text):
             end = min(len(text), max(start + 1, result.position_end or 0))
-            at = text[start:end] or " "
-            parts += [("  ·  ", "$text-muted"), text[:start], (at, "reverse $text-warning"), text[end:]]
+            text, at = excerpt(text, start)  # never the whole of a long paste
+            assert at is not None
+            end = min(len(text), end + at - start)
+            mark = text[at:end] or " "
+            parts += [("  ·  ", "$text-muted"), text[:at], (mark, "reverse $text-warning"), text[end:]]
         return Content.assemble(*parts)
     return Content.assemble(("interpreted as ", "$text-muted"), (result.interpreted, "bold"))
 
@@ -102,8 +121,13 @@ class LineAnswer(Vertical):
         if position is not None:
             self.input.cursor_position = max(0, min(position, len(self.input.value)))
 
+    class Edited(Message):
+        """The answer text changed: whatever was said about the previous text is stale."""
+
     def on_input_changed(self, event: "Input.Changed") -> None:
         event.stop()
+        self.post_message(self.Edited())
+        self.query_one("#interpreted", Static).update("")  # until the new text is read
         if self._debounce is not None:
             self._debounce.stop()
         self._debounce = self.set_timer(INTERPRET_DEBOUNCE, self._interpret_now)
