@@ -43,9 +43,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 def one_run(question: str, work: Path, index: int, repo: Path = REPO) -> tuple[float, float, float]:
     socket = f"tutor-bench-{os.getpid()}-{index}"
-    timing = work / f"timing-{question}-{index}-{abs(hash(str(repo)))}.txt"
+    tag = "this" if repo == REPO else "other"  # each checkout keeps its own history (schemas differ)
+    timing = work / f"timing-{question}-{index}-{tag}.txt"
     env = (
-        f"TUTOR_TIMING={shlex.quote(str(timing))} TUTOR_DATA_DIR={shlex.quote(str(work / 'data'))}"
+        f"TUTOR_TIMING={shlex.quote(str(timing))} TUTOR_DATA_DIR={shlex.quote(str(work / f'data-{tag}'))}"
         f" PYTHONPATH={shlex.quote(str(repo))}"
     )
     command = (
