@@ -92,6 +92,11 @@ def test_whole_options_match_before_splitting(answer: str, picks: list[int]) -> 
     assert read_answer(answer, OPTIONS) == picks
 
 
+@pytest.mark.parametrize("answer", ["A) keys; then values", "(a) keys; then values", "a. keys; then values"])
+def test_a_labelled_option_holding_a_separator_is_one_pick(answer: str) -> None:
+    assert read_answer(answer, ["keys; then values", "GQA and MQA both", "MHA"]) == [0]
+
+
 def test_a_copied_option_is_graded_as_that_option() -> None:
     question = ChoiceQuestion(id="c", kind="choice", topic="gqa", prompt="?", options=OPTIONS, answer="GQA and MQA both",
                               shuffle=False)
