@@ -626,10 +626,13 @@ class _Parser:
             else:
                 estimate = base.bits * size
             if estimate > MAX_CONSTANT_BITS:
+                # a negative power of a number above 1 (or a positive one of a fraction) is tiny, not large
+                tiny = isinstance(base.expr, sympy.Rational) and (abs(base.expr) > 1) == (exponent < 0)
+                what = (f"too small: about 10^-{_digits(estimate)}" if tiny
+                        else f"too large: a number of about {_digits(estimate)} digits")
                 raise MathSyntaxError(
-                    f"power at column {tok.pos + 1} is too large: a number of about "
-                    f"{_digits(estimate)} digits (at most {MAX_CONSTANT_BITS:,} bits, about "
-                    f"{_digits(MAX_CONSTANT_BITS)} digits)",
+                    f"power at column {tok.pos + 1} is {what} (at most {MAX_CONSTANT_BITS:,} bits, about "
+                    f"{_digits(MAX_CONSTANT_BITS)} digits, either way)",
                     tok.pos, tok.end,
                 )
             bits = max(int(math.ceil(estimate)), 1)
