@@ -1,7 +1,9 @@
 """Where the learner stands: mean score by topic and kind, the trend over sessions, weakest areas.
 
 `compute(store)` is what both `tutor stats` and the app's stats screen show. A question's
-score in a session is its first answer (a skip is 1), as in the session summary.
+score in a session is its first answer (a skip is 1), as in the session summary. A written
+answer awaiting the learner's checklist is no score yet: it is counted apart (`awaiting`),
+never in a mean.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Stats:
     trend: tuple[float, ...]  # mean score of each of the last sessions, oldest first
     weakest: tuple[AreaStat, ...]  # lowest means first; only areas below 5
     due: int  # review cards due now
+    awaiting: int = 0  # written answers stored, awaiting the learner's checklist (in no mean)
 
     @property
     def sparkline(self) -> str:
@@ -59,6 +62,7 @@ class Stats:
             "sparkline": self.sparkline,
             "weakest": [a.to_json() for a in self.weakest],
             "due": self.due,
+            "awaiting_assessment": self.awaiting,
         }
 
 
@@ -98,4 +102,5 @@ def compute(store: "Store", now: float | None = None) -> Stats:
         trend=trend,
         weakest=weakest,
         due=len(store.due_questions(time.time() if now is None else now)),
+        awaiting=len(store.awaiting_attempts()),
     )
