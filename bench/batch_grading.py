@@ -1,13 +1,21 @@
-"""Batch-grading throughput: 200 exam submissions of mixed kinds (code included) through `tutor grade`.
+"""Batch-grading throughput: a class's exam submissions through `tutor grade`, with and without the cache.
 
-Builds a class in a temporary folder: an exam of one built-in question per kind (shape, einsum,
-numeric, symbolic, complexity, choice, text, code), a roster of STUDENTS, one paper each from
-`tutor exam make`'s own functions, and answers drawn per student from each question's model answer,
-accept/reject examples, feedback (misconception) answers and, for code, its known-wrong mutants.
-Then it times the real command, `python -m tutor grade DIR --workers N --csv OUT`, from process
-start to exit (cold: spawning workers, loading the bank, starting the code sandbox), for each N.
+Two classes, built in a temporary folder from `tutor exam make`'s own functions:
 
-    .venv/bin/python bench/batch_grading.py [--students 200] [--workers 1 2] [--out FILE.md]
+- `--class mixed` (default): an exam of one built-in question per kind (shape, einsum, numeric, symbolic,
+  complexity, choice, text, code), a roster of STUDENTS, answers drawn per student from each question's
+  model answer, accept/reject examples, feedback (misconception) answers and, for code, its mutants;
+- `--class code`: STUDENTS (40 is the issue's class) x the three code questions (mqa-forward,
+  gqa-forward, gqa-decode), the model answer, and a known-wrong mutant for every 4th student.
+
+Then it times the real command, `python -m tutor grade DIR --workers N --csv OUT --json --out OUT`, from
+process start to exit (spawning workers, loading the bank, starting the code sandbox), for each N, side by
+side in one run, in this order: `--no-cache` (every reference and mutant output recomputed per answer, the
+path before the cache), the cache cold (a new, empty cache folder), the cache warm (the same folder again:
+a re-grade). The gradebooks must agree: the CSVs byte for byte, the JSON apart from the "Time on the largest
+case" feedback lines, which are measurements and differ between any two runs.
+
+    python bench/batch_grading.py [--class mixed|code] [--students 200] [--workers 1 2] [--out FILE.md]
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import json
+import os
 import platform
 import random
 import subprocess
@@ -34,6 +44,9 @@ from tutor.exam.paper import make_papers, paper_file, submission_file, write_ato
 from machine import cpu_model  # bench/machine.py: these scripts run as `python bench/NAME.py`
 
 KINDS = ("shape", "einsum", "numeric", "symbolic", "complexity", "choice", "text", "code")
+CODE_CLASS = ("code.mqa-forward", "code.gqa-forward", "code.gqa-decode")
+MODES = ("no-cache", "cold cache", "warm cache")
+VALUES_SEED = 2026  # every run grades code on the same case values, so the gradebooks can be compared
 
 
 def candidates(question) -> list[str]:
@@ -69,44 +82,77 @@ def build_class(folder: Path, students: int, seed: int, kinds: tuple[str, ...]) 
     return out, [q.id for q in questions]
 
 
-def time_grade(exam: Path, workers: int, csv_out: Path) -> float:
+def build_code_class(folder: Path, students: int, seed: int) -> tuple[Path, list[str]]:
+    """STUDENTS x the three code questions: model answers, a mutant for every 4th student."""
+    bank = load_bank()
+    questions = [bank.get(qid) for qid in CODE_CLASS]
+    roster = [(f"s{i:03d}", "") for i in range(students)]
+    out = folder / "exam"
+    for k, paper in enumerate(make_papers(bank, list(CODE_CLASS), roster, seed, [])):
+        for i, q in enumerate(questions):
+            paper = paper.with_answer(i, q.mutants[(k // 4) % len(q.mutants)].code if k % 4 == 3 else q.answer)
+        write_atomic(submission_file(paper_file(out, paper.student)), paper.to_yaml())
+    return out, list(CODE_CLASS)
+
+
+def time_grade(exam: Path, workers: int, out: Path, mode: str, cache_dir: Path) -> float:
+    cmd = [sys.executable, "-m", "tutor", "grade", str(exam), "--workers", str(workers), "--csv", str(out.with_suffix(".csv")),
+           "--json", "--out", str(out.with_suffix(".json")), "--progress", "none", "--values-seed", str(VALUES_SEED)]
+    if mode == "no-cache":
+        cmd.append("--no-cache")
+    env = {**os.environ, "TUTOR_CACHE_DIR": str(cache_dir)}
     start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "tutor", "grade", str(exam), "--workers", str(workers), "--csv", str(csv_out)],
-        capture_output=True, text=True, cwd=REPO,
-    )
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"tutor grade failed ({result.returncode}):\n{result.stderr}")
     return elapsed
 
 
+def comparable_json(path: Path) -> str:
+    """The gradebook JSON without the per-run time measurements in the code feedback."""
+    data = json.loads(path.read_text())
+    for student in data["students"]:
+        for q in student["questions"]:
+            q["feedback"] = [line for line in q["feedback"] if not line.startswith("Time on the largest case")]
+    return json.dumps(data, indent=1, sort_keys=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--students", type=int, default=200)
+    parser.add_argument("--class", dest="klass", choices=("mixed", "code"), default="mixed")
+    parser.add_argument("--students", type=int, default=None, help="default: 200 (mixed), 40 (code)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS, help="one question of each of these kinds")
     parser.add_argument("--out", type=Path, help="write the Markdown report here")
     args = parser.parse_args()
 
-    import os
-
+    if args.students is None:
+        args.students = 40 if args.klass == "code" else 200
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
-        exam, qids = build_class(Path(tmp), args.students, args.seed, tuple(args.kinds))
+        if args.klass == "code":
+            exam, qids = build_code_class(Path(tmp), args.students, args.seed)
+        else:
+            exam, qids = build_class(Path(tmp), args.students, args.seed, tuple(args.kinds))
         answers = args.students * len(qids)
         rows = []
-        gradebooks = []
+        csvs, jsons = [], []
         for workers in args.workers:
-            csv_out = Path(tmp) / f"gradebook-{workers}.csv"
-            elapsed = time_grade(exam, workers, csv_out)
-            gradebooks.append(csv_out.read_text())
-            rows.append((workers, elapsed, args.students / elapsed, answers / elapsed))
-            print(f"workers={workers}: {elapsed:.1f} s, {args.students / elapsed:.1f} submissions/s, "
-                  f"{answers / elapsed:.1f} answers/s", flush=True)
-        same = all(g == gradebooks[0] for g in gradebooks)
-        table = list(csv.reader(gradebooks[0].splitlines()))
+            cache_dir = Path(tmp) / f"cache-{workers}"
+            base = None
+            for mode in MODES:
+                out = Path(tmp) / f"gradebook-{workers}-{mode.replace(' ', '-')}"
+                elapsed = time_grade(exam, workers, out, mode, cache_dir)
+                csvs.append(out.with_suffix(".csv").read_text())
+                jsons.append(comparable_json(out.with_suffix(".json")))
+                base = base or elapsed
+                rows.append((workers, mode, elapsed, args.students / elapsed, answers / elapsed, base / elapsed))
+                print(f"workers={workers} {mode}: {elapsed:.1f} s, {answers / elapsed:.1f} answers/s, "
+                      f"{base / elapsed:.2f}x the no-cache run", flush=True)
+        same = all(g == csvs[0] for g in csvs) and all(j == jsons[0] for j in jsons)
+        table = list(csv.reader(csvs[0].splitlines()))
         scores = [int(v) for row in table[1:] for v in row[1 : 1 + len(qids)]]
         spread = {s: scores.count(s) for s in range(1, 6)}
 
@@ -116,23 +162,28 @@ def main() -> None:
         "",
         f"- date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {cpu}; Python {platform.python_version()}; no GPU (code answers run on the CPU)",
-        f"- command: `.venv/bin/python bench/batch_grading.py --students {args.students} --workers {' '.join(map(str, args.workers))}"
-        + ("" if tuple(args.kinds) == KINDS else f" --kinds {' '.join(args.kinds)}") + "`",
+        f"- command: `python bench/batch_grading.py --class {args.klass} --students {args.students} "
+        f"--workers {' '.join(map(str, args.workers))}"
+        + ("" if tuple(args.kinds) == KINDS or args.klass == "code" else f" --kinds {' '.join(args.kinds)}") + "`",
         f"- load average before the run (1/5/15 min): {load_before[0]:.1f} / {load_before[1]:.1f} / {load_before[2]:.1f}"
         " (a shared machine: other jobs were running)",
-        f"- workload: {args.students} submissions x {len(qids)} questions = {answers} answers, one question per kind: "
+        f"- workload: {args.students} submissions x {len(qids)} questions = {answers} answers"
+        + (", the questions " if args.klass == "code" else ", one question per kind: ")
         + ", ".join(f"`{q}`" for q in qids),
-        "- answers drawn per student from each question's model answer, accept/reject examples, misconception "
-        "answers and (code) known-wrong mutants; score spread over all answers: "
-        + ", ".join(f"{s}: {n}" for s, n in spread.items()),
-        "- timed: the whole `python -m tutor grade DIR --workers N --csv OUT` process, start to exit "
-        "(includes spawning workers, loading the bank, starting the code sandbox; strong sandbox required)",
-        f"- the gradebooks of every run are identical: {'yes' if same else 'NO'}",
+        ("- answers: the model answer, and a known-wrong mutant for every 4th student" if args.klass == "code" else
+         "- answers drawn per student from each question's model answer, accept/reject examples, misconception "
+         "answers and (code) known-wrong mutants")
+        + "; score spread over all answers: " + ", ".join(f"{s}: {n}" for s, n in spread.items()),
+        "- timed: the whole `python -m tutor grade DIR --workers N --csv OUT --json --out OUT` process, start to "
+        "exit (spawning workers, loading the bank, starting the code sandbox; strong sandbox required), in the "
+        "order no-cache, cold cache (empty folder), warm cache (the same folder: a re-grade)",
+        f"- the gradebooks of every run are identical (CSV byte for byte; JSON apart from the measured "
+        f"\"Time on the largest case\" lines): {'yes' if same else 'NO'}",
         "",
-        "| workers | wall time (s) | submissions / s | answers / s |",
-        "| --- | --- | --- | --- |",
+        "| workers | mode | wall time (s) | submissions / s | answers / s | vs no-cache |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
-    lines += [f"| {w} | {t:.1f} | {s:.2f} | {a:.1f} |" for w, t, s, a in rows]
+    lines += [f"| {w} | {m} | {t:.1f} | {s:.2f} | {a:.1f} | {x:.2f}x |" for w, m, t, s, a, x in rows]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

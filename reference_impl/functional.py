@@ -18,6 +18,12 @@ def _split_heads(t: torch.Tensor, n: int) -> torch.Tensor:
     return t.view(b, s, n, width // n).transpose(1, 2)
 
 
+def _softmax(scores: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Softmax in at least float32, as ``attention.py`` does (bf16/fp16 sums over many keys lose digits)."""
+    weights = torch.softmax(scores, dim=-1, dtype=torch.promote_types(scores.dtype, torch.float32))
+    return weights.to(dtype)
+
+
 def gqa_forward(
     x: torch.Tensor,
     w_q: torch.Tensor,
@@ -54,7 +60,7 @@ def gqa_forward(
     scores = torch.einsum("bgrtk,bgsk->bgrts", q, k) / math.sqrt(head_dim)
     causal = torch.ones(s, s, dtype=torch.bool, device=x.device).tril()
     scores = scores.masked_fill(~causal, float("-inf"))
-    weights = torch.softmax(scores, dim=-1)
+    weights = _softmax(scores, v.dtype)
     out = torch.einsum("bgrts,bgsk->bgrtk", weights, v)  # [b, g, r, s, k]
     out = out.reshape(b, h, s, head_dim).transpose(1, 2).reshape(b, s, h * head_dim)
     return out @ w_o  # [b, s, d_out]
@@ -86,6 +92,6 @@ def gqa_decode(q: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor) ->
         raise ValueError(f"the cache has {g} KV heads, which does not divide the {h} query heads")
     qg = q.reshape(b, g, h // g, head_dim)  # [b, g, r, k]
     scores = torch.einsum("bgrk,bgnk->bgrn", qg, k_cache) / math.sqrt(head_dim)
-    weights = torch.softmax(scores, dim=-1)
+    weights = _softmax(scores, v_cache.dtype)
     out = torch.einsum("bgrn,bgnk->bgrk", weights, v_cache)  # [b, g, r, k]
     return out.reshape(b, h, head_dim)

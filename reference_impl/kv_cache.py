@@ -10,6 +10,11 @@ class KVCache:
 
     Preallocating once avoids re-copying the whole cache on every step (what ``torch.cat`` does);
     ``update`` returns views of the filled part only, so attention never reads empty slots.
+
+    For inference only: run decoding under ``torch.no_grad()`` (or ``torch.inference_mode()``).
+    ``update`` writes into the buffers in place, which autograd cannot differentiate through (a
+    backward pass through two steps fails, or silently uses overwritten values). New keys and values
+    must have the cache's dtype and device; ``update`` says so clearly instead of casting silently.
     """
 
     def __init__(
@@ -45,6 +50,18 @@ class KVCache:
             raise ValueError(
                 f"expected new keys and values [{b}, {g}, T, {d}], got {tuple(k_new.shape)} and {tuple(v_new.shape)}"
             )
+        for name, new in (("keys", k_new), ("values", v_new)):
+            if new.dtype != self.k.dtype:
+                raise TypeError(
+                    f"new {name} are {str(new.dtype).removeprefix('torch.')} but the cache holds "
+                    f"{str(self.k.dtype).removeprefix('torch.')}: make the cache with dtype={new.dtype} "
+                    f"or cast with .to({self.k.dtype})"
+                )
+            if new.device != self.k.device:
+                raise ValueError(
+                    f"new {name} are on {new.device} but the cache is on {self.k.device}: make the cache "
+                    f"with device={str(new.device)!r} or move them with .to({str(self.k.device)!r})"
+                )
         t = k_new.shape[2]
         end = self.length + t
         if end > self.max_len:

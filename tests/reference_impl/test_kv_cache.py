@@ -64,3 +64,22 @@ def test_truncate_keeps_a_prefix() -> None:
     assert k.flatten().tolist() == [0.0, 1.0, 9.0]
     with pytest.raises(ValueError, match="cannot truncate a cache of 3 positions to 5"):
         cache.truncate(5)
+
+
+def test_update_names_a_dtype_mismatch() -> None:
+    cache = KVCache(batch=1, n_kv_heads=2, max_len=4, head_dim=8, dtype=torch.bfloat16)
+    new = torch.zeros(1, 2, 1, 8)  # float32
+    with pytest.raises(TypeError, match="new keys are float32 but the cache holds bfloat16"):
+        cache.update(new, new)
+    assert cache.length == 0  # nothing written
+
+
+def test_update_names_a_device_mismatch() -> None:
+    cache = KVCache(batch=1, n_kv_heads=1, max_len=4, head_dim=2, device="meta")
+    new = torch.zeros(1, 1, 1, 2)
+    with pytest.raises(ValueError, match="new keys are on cpu but the cache is on meta"):
+        cache.update(new, new)
+
+
+def test_the_docstring_says_inference_only() -> None:
+    assert "no_grad" in KVCache.__doc__ and "inference" in KVCache.__doc__

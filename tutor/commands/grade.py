@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "submissions",
-        nargs="+",
+        nargs="*",
         metavar="SUBMISSIONS",
         help="submission files, or folders holding *.submission.yaml; with --merge: gradebook JSON files",
     )
@@ -33,6 +33,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="grade code even where only the weak sandbox is available (it runs other people's code: not advised)",
     )
+    cache = parser.add_argument_group(
+        "reference-output cache",
+        "code questions' reference and mutant outputs are computed once and kept under the user cache dir "
+        "($TUTOR_CACHE_DIR to move it), shared by the workers and by later runs",
+    )
+    cache.add_argument("--no-cache", action="store_true",
+                       help="recompute every reference and mutant output for every answer (slower; for comparison)")
+    cache.add_argument("--clear-cache", action="store_true",
+                       help="empty the cache first (alone: empty it and stop)")
+    cache.add_argument("--cache-max-mib", type=int, default=512, metavar="N",
+                       help="keep at most N MiB of cached outputs, least recently used dropped first (default 512)")
+    parser.add_argument(
+        "--values-seed", type=int, default=None, metavar="N",
+        help="code questions: the case values for every answer of the run (default: drawn now, recorded in the "
+        "gradebook); give a gradebook's values_seed to replay it, and the same N to every shard of a class",
+    )
+    parser.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
+                        help="progress on standard error: a bar on a terminal, a line every N submissions when "
+                        "piped (auto, the default), or none")
     parser.add_argument(
         "--review-sheet", metavar="FILE",
         help="where to write the review sheet of written answers (CSV: student, question, answer, rubric points, "
@@ -44,6 +63,45 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="a review sheet with final_mark filled in: the marked written answers take the instructor's mark",
     )
     add_bank_option(parser)
+
+
+class Progress:
+    """`done/total` with the rate and an ETA on standard error: a bar redrawn in place on a terminal,
+    otherwise one line every `every` submissions (and at the end)."""
+
+    def __init__(self, total: int, mode: str = "auto", stream=None, clock=None) -> None:  # noqa: ANN001
+        import time
+
+        self.stream = stream or sys.stderr
+        self.clock = clock or time.monotonic
+        self.total = total
+        if mode == "auto":
+            mode = "bar" if self.stream.isatty() else "lines"
+        self.mode = mode
+        self.every = max(1, min(50, total // 10))
+        self.start = self.clock()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.mode == "none":
+            return
+        elapsed = self.clock() - self.start
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = (total - done) / rate if rate > 0 else 0.0
+        text = f"{done}/{total} graded, {rate:.1f}/s, " + (f"ETA {_clock(eta)}" if done < total else f"took {_clock(elapsed)}")
+        if self.mode == "bar":
+            width = 30
+            filled = int(width * done / total) if total else width
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {text}  ")
+            if done == total:
+                self.stream.write("\n")
+        elif done % self.every == 0 or done == total:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _load_books(paths: list[str]) -> list["Gradebook"]:
@@ -71,6 +129,20 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out and not args.json:
         raise UserError("--out goes with --json")
+    from tutor.grading import refcache
+
+    if args.values_seed is not None and not 0 <= args.values_seed < 2**63:
+        raise UserError(f"--values-seed {args.values_seed}: give a whole number from 0 to 2^63 - 1")
+    if args.cache_max_mib < 1:
+        raise UserError(f"--cache-max-mib {args.cache_max_mib}: give at least 1")
+    if args.clear_cache:
+        files, size = refcache.CACHE.clear(refcache.default_directory())
+        print(f"cleared the reference-output cache ({refcache.default_directory()}): "
+              f"{files} file(s), {size / 2**20:.1f} MiB", file=sys.stderr)
+        if not args.submissions:
+            return 0
+    if not args.submissions:
+        raise UserError("give the submission files or folders to grade (or gradebooks with --merge)")
     if args.merge:
         if args.shard:
             raise UserError("--merge joins shards; it does not take --shard")
@@ -98,9 +170,17 @@ def run(args: argparse.Namespace) -> int:
         banks = bank_paths(args) or _exam_banks(files)
         load_banks_or_exit(banks)  # report a bad bank once, here, before any worker starts
         try:
-            book = grade_files(files, banks, workers=workers, allow_weak_sandbox=args.allow_weak_sandbox, shard_label=label)
+            book = grade_files(
+                files, banks, workers=workers, allow_weak_sandbox=args.allow_weak_sandbox, shard_label=label,
+                cache=not args.no_cache, cache_dir=None if args.no_cache else refcache.default_directory(),
+                cache_cap_bytes=args.cache_max_mib << 20, progress=Progress(len(files), args.progress),
+                values_seed=args.values_seed,
+            )
         except GradebookError as exc:
             raise UserError(str(exc)) from None
+    if book.values_seed is not None:
+        print(f"code answers graded with values seed {book.values_seed} (replay: --values-seed {book.values_seed})",
+              file=sys.stderr)
     book, sheet = _review(book, args)
     if args.csv:
         try:

@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from tutor.exam.paper import ExamError, ExamPaper, question_seed, read_paper
 
@@ -96,6 +96,7 @@ class Gradebook:
     students: tuple[StudentResult, ...]
     errors: tuple[tuple[str, str], ...] = ()  # (file, message) of submissions that could not be graded
     shard: str | None = None
+    values_seed: int | None = None  # the code questions' case values (`--values-seed` replays them)
 
     @property
     def questions(self) -> tuple[str, ...]:
@@ -107,7 +108,8 @@ class Gradebook:
         return tuple(seen)
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": GRADEBOOK_FORMAT, "shard": self.shard, "questions": list(self.questions),
+        return {"format": GRADEBOOK_FORMAT, "shard": self.shard, "values_seed": self.values_seed,
+                "questions": list(self.questions),
                 "students": [s.to_json() for s in self.students],
                 "errors": [{"file": f, "message": m} for f, m in self.errors]}
 
@@ -120,6 +122,7 @@ class Gradebook:
                 students=tuple(StudentResult.from_json(s) for s in data["students"]),
                 errors=tuple((e["file"], e["message"]) for e in data.get("errors", ())),
                 shard=data.get("shard"),
+                values_seed=data.get("values_seed"),
             )
         except (KeyError, TypeError) as exc:
             raise GradebookError(f"{source}: malformed gradebook ({type(exc).__name__}: {exc})") from None
@@ -158,7 +161,13 @@ def merge(books: Sequence[Gradebook]) -> Gradebook:
             seen[s.student] = s.file
             students.append(s)
     errors = tuple(e for b in books for e in b.errors)
-    return Gradebook(students=tuple(sorted(students, key=lambda s: s.student)), errors=errors, shard=None)
+    seeds = sorted({b.values_seed for b in books if b.values_seed is not None})
+    if len(seeds) > 1:
+        raise GradebookError(
+            f"the shards were graded with different values seeds ({', '.join(map(str, seeds))}): the class's code "
+            "answers would not be graded on the same cases; grade every shard with the same --values-seed N")
+    return Gradebook(students=tuple(sorted(students, key=lambda s: s.student)), errors=errors, shard=None,
+                     values_seed=seeds[0] if seeds else None)
 
 
 # -- finding and sharding submissions -------------------------------------------------------------
@@ -197,18 +206,27 @@ def shard(files: Sequence[Path], i: int, n: int) -> list[Path]:
 
 _BANK: Any = None
 _ALLOW_WEAK = False
+_VALUES_SEED: int | None = None
 
 
-def _init_worker(bank_paths: tuple[str, ...], allow_weak_sandbox: bool, builtin: bool = True) -> None:
-    """Each worker loads the bank once and remembers the sandbox policy."""
-    global _BANK, _ALLOW_WEAK
+def _init_worker(bank_paths: tuple[str, ...], allow_weak_sandbox: bool, builtin: bool = True,
+                 cache: tuple[bool, str | None, int | None] = (True, None, None), values_seed: int | None = None) -> None:
+    """Each worker loads the bank once, remembers the sandbox policy and the values seed, sets up the cache.
+
+    `cache` is (enabled, directory or None for memory only, size cap in bytes or None).
+    """
+    global _BANK, _ALLOW_WEAK, _VALUES_SEED
     from tutor.bank import load_bank
+    from tutor.grading import refcache
 
     _BANK = load_bank([Path(p) for p in bank_paths], builtin=builtin)
     _ALLOW_WEAK = allow_weak_sandbox
+    _VALUES_SEED = values_seed
+    enabled, directory, cap = cache
+    refcache.CACHE.configure(enabled=enabled, directory=Path(directory) if directory else None, cap_bytes=cap)
 
 
-def grade_paper(paper: ExamPaper, file: str, bank: Any) -> StudentResult:
+def grade_paper(paper: ExamPaper, file: str, bank: Any, values_seed: int | None = None) -> StudentResult:
     """Grade every answer of one paper; a changed variant seed or an unknown question is an ExamError."""
     from tutor.bank.variant import make_variant
     from tutor.grading import code, grade
@@ -227,7 +245,8 @@ def grade_paper(paper: ExamPaper, file: str, bank: Any) -> StudentResult:
         variant = make_variant(question, item.seed)
         if question.kind == "code":
             # Other people's code: a strong sandbox is required unless --allow-weak-sandbox.
-            g = code.grade(variant, item.answer, require_strong_sandbox=True, allow_weak_sandbox=_ALLOW_WEAK)
+            g = code.grade(variant, item.answer, require_strong_sandbox=True, allow_weak_sandbox=_ALLOW_WEAK,
+                           values_seed=values_seed)
         else:
             g = grade(variant, item.answer)
         results.append(QuestionResult(id=item.id, seed=item.seed, status=g.status.value, score=g.score,
@@ -238,7 +257,7 @@ def grade_paper(paper: ExamPaper, file: str, bank: Any) -> StudentResult:
 
 def _grade_file(path: str) -> StudentResult | tuple[str, str]:
     try:
-        return grade_paper(read_paper(Path(path)), path, _BANK)
+        return grade_paper(read_paper(Path(path)), path, _BANK, _VALUES_SEED)
     except ExamError as exc:
         return (path, str(exc))
 
@@ -251,10 +270,23 @@ def grade_files(
     allow_weak_sandbox: bool = False,
     shard_label: str | None = None,
     builtin: bool = True,
+    cache: bool = True,
+    cache_dir: Path | None = None,
+    cache_cap_bytes: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    values_seed: int | None = None,
 ) -> Gradebook:
     """Grade `files` with `workers` processes (1: in this process); results in file order.
 
     The bank is the built-in one (unless `builtin=False`) plus `bank_paths`.
+
+    Code questions' reference and mutant outputs go through the reference cache (`tutor.grading.refcache`):
+    in memory in each worker, and with `cache_dir` also on disk, shared by the workers and later runs.
+    `cache=False` recomputes them for every answer (the path before the cache, kept for comparison).
+    `progress(done, total)` is called in the calling process after each submission.
+    `values_seed`: the case values of every code answer of the run (None draws one when the papers have
+    code questions; it is recorded in the gradebook), so all submissions share one reference computation
+    per question.
 
     A code answer on a machine with only the weak sandbox stops everything with a GradebookError
     unless `allow_weak_sandbox`.
@@ -262,15 +294,29 @@ def grade_files(
     from tutor.grading.code import WeakSandboxError
 
     paths = [str(f) for f in files]
+    if values_seed is None and _has_code(paths):
+        from tutor.grading.code import new_values_seed
+
+        values_seed = new_values_seed()
+    policy = (cache, str(cache_dir) if cache and cache_dir else None, cache_cap_bytes)
+    outcomes: list[StudentResult | tuple[str, str]] = []
+
+    def collect(results: Iterable[StudentResult | tuple[str, str]]) -> None:
+        for outcome in results:
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(len(outcomes), len(paths))
+
     try:
         if workers <= 1 or len(paths) <= 1:
-            _init_worker(tuple(bank_paths), allow_weak_sandbox, builtin)
-            outcomes = [_grade_file(p) for p in paths]
+            _init_worker(tuple(bank_paths), allow_weak_sandbox, builtin, policy, values_seed)
+            collect(_grade_file(p) for p in paths)
         else:
             # spawn: workers start clean (no inherited threads or locks), the same on every platform
             with ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=get_context("spawn"),
-                                     initializer=_init_worker, initargs=(tuple(bank_paths), allow_weak_sandbox, builtin)) as pool:
-                outcomes = list(pool.map(_grade_file, paths))
+                                     initializer=_init_worker,
+                                     initargs=(tuple(bank_paths), allow_weak_sandbox, builtin, policy, values_seed)) as pool:
+                collect(pool.map(_grade_file, paths))
     except WeakSandboxError as exc:
         raise GradebookError(str(exc)) from None
     students = tuple(o for o in outcomes if isinstance(o, StudentResult))
@@ -279,7 +325,18 @@ def grade_files(
     if duplicate:
         files_of = [s.file for s in students if s.student == duplicate]
         raise GradebookError(f"student {duplicate!r} has more than one submission: {', '.join(files_of)}")
-    return Gradebook(students=students, errors=errors, shard=shard_label)
+    return Gradebook(students=students, errors=errors, shard=shard_label, values_seed=values_seed)
+
+
+def _has_code(paths: Sequence[str]) -> bool:
+    """Whether any readable paper has a code question (only then is a values seed drawn and recorded)."""
+    for path in paths:
+        try:
+            if any(item.kind == "code" for item in read_paper(Path(path)).questions):
+                return True
+        except ExamError:
+            continue
+    return False
 
 
 def _first_duplicate(values: Iterable[str]) -> str | None:

@@ -1,6 +1,6 @@
 """Grade a `code` answer: run the submitted function in the sandbox, compare with `reference_impl`.
 
-The parent (this process) makes every input deterministically on the CPU from the variant's seed,
+The parent (this process) makes every input deterministically on the CPU from the values seed,
 computes the expected outputs with the question's `reference` (`module:function`), and keeps them:
 the sandboxed child gets only the inputs and the code. What comes back (safetensors) is checked
 here for exact type, dtype, shape (no broadcasting), finiteness and then closeness. On a CUDA
@@ -37,6 +37,7 @@ from typing import Any, Callable
 
 from tutor.bank.model import CodeCase, CodeQuestion, TensorArg
 from tutor.bank.variant import Variant
+from tutor.grading import refcache
 from tutor.grading.grade import Grade, Status
 from tutor.sandbox.client import Cancelled, Limits, RunResult, SandboxError, shared_worker
 from tutor.sandbox.layers import detect
@@ -132,8 +133,13 @@ def new_values_seed() -> int:
     return secrets.randbelow(1 << 31)
 
 
-def _seed(question: CodeQuestion, seed: int, values_seed: int, case: int, arg: int) -> int:
-    return zlib.crc32(f"{question.id}:{seed}:{values_seed}:{case}:{arg}".encode())
+def _seed(question: CodeQuestion, values_seed: int, case: int, arg: int) -> int:
+    """The generator seed of one input tensor: from the values seed alone (TEAM.md, "fresh case values").
+
+    Not from the variant seed: every submission graded with one values seed (a `tutor grade` run) gets
+    the same inputs, so the reference's and the mutants' outputs are computed once and shared.
+    """
+    return zlib.crc32(f"{question.id}:{values_seed}:{case}:{arg}".encode())
 
 
 def _reference(question: CodeQuestion) -> Callable[..., Any]:
@@ -214,7 +220,7 @@ def _make_case(question: CodeQuestion, seed: int, values_seed: int, i: int, case
     for a, arg in enumerate(question.args):
         if isinstance(arg, TensorArg):
             shape = [_int_dim(s, case.dims) for s in arg.shape]
-            gen = torch.Generator().manual_seed(_seed(question, seed, values_seed, i, a))
+            gen = torch.Generator().manual_seed(_seed(question, values_seed, i, a))
             t = make_tensor(arg, shape, case.dims, gen, zero=arg.name in case.zero)
             key = f"c{i}.{arg.name}"
             inputs[key] = t
@@ -240,7 +246,8 @@ def prepare(question: CodeQuestion, seed: int, device: str, values_seed: int = 0
     """Make the inputs of every case (on the CPU, values from `values_seed`) and the reference's outputs.
 
     The bank's cases come first, then one case whose sizes are drawn from `values_seed` (see
-    `drawn_cases`); `seed` (the variant's) and `values_seed` together fix every tensor value.
+    `drawn_cases`); `values_seed` alone fixes every tensor value (`seed`, the variant's, is kept in the
+    signature for the callers; a code question's cases do not depend on it).
     """
     import torch
 
@@ -298,6 +305,8 @@ class Comparison:
     ok: bool
     reason: str  # "" when ok
     details: tuple[str, ...] = ()
+    max_abs: float | None = None  # the largest |actual - expected|, when values were compared
+    max_rel: float | None = None  # the largest relative error where |expected| > atol
 
 
 def _index(flat: int, shape: tuple[int, ...]) -> list[int]:
@@ -336,15 +345,18 @@ def compare(actual: Any, expected: Any, rtol: float, atol: float) -> Comparison:
     diff = torch.where(same_special, torch.zeros_like(diff), diff)
     flat = int(diff.flatten().argmax())
     where = _index(flat, tuple(a.shape))
+    max_abs = diff.flatten()[flat].item()
+    max_rel = None
     lines = [shapes, f"largest absolute error {diff.flatten()[flat].item():.3g} at {where} "
                      f"(expected {e.flatten()[flat].item():.6g}, got {a.flatten()[flat].item():.6g})"]
     significant = e.abs() > max(atol, 1e-12)
     if bool(significant.any()):
         rel = torch.where(significant, diff / e.abs().clamp_min(1e-300), torch.zeros_like(diff))
         rflat = int(rel.flatten().argmax())
-        lines.append(f"largest relative error {rel.flatten()[rflat].item():.3g} at {_index(rflat, tuple(a.shape))}")
+        max_rel = rel.flatten()[rflat].item()
+        lines.append(f"largest relative error {max_rel:.3g} at {_index(rflat, tuple(a.shape))}")
     lines.append(f"tolerance: rtol={rtol:g}, atol={atol:g}")
-    return Comparison(ok, "" if ok else "wrong values", tuple(lines))
+    return Comparison(ok, "" if ok else "wrong values", tuple(lines), max_abs, max_rel)
 
 
 # --- running code in the sandbox ---
@@ -371,40 +383,57 @@ def _outputs(result: RunResult, program: int, n_cases: int) -> list[Any]:
     return [result.tensors.get(f"p{program}.c{i}") for i in range(n_cases)]
 
 
-_CACHE_SIZE = 16
-_cache_lock = threading.Lock()
-_prepared_cache: dict[tuple[str, int, int, str], tuple[CodeQuestion, Prepared]] = {}
-_mutant_cache: dict[tuple[str, int, int, str], tuple[CodeQuestion, list[list[Any]]]] = {}
-
-
-def _cached(cache: dict, key: tuple[str, int, int, str], question: CodeQuestion, make: Callable[[], Any]) -> Any:
-    with _cache_lock:
-        hit = cache.get(key)
-        if hit is not None and hit[0] is question:
-            return hit[1]
-    value = make()
-    with _cache_lock:
-        if len(cache) >= _CACHE_SIZE:
-            cache.pop(next(iter(cache)))
-        cache[key] = (question, value)
-    return value
-
-
 def _prepared(question: CodeQuestion, seed: int, device: str, values_seed: int) -> Prepared:
-    return _cached(_prepared_cache, (question.id, seed, values_seed, device), question,
-                   lambda: prepare(question, seed, device, values_seed))
+    """The variant's inputs and reference outputs: from the reference cache, else computed and kept there."""
+    key = refcache.entry_key(question, values_seed, device)
+    hit = refcache.CACHE.get("prepared", key, _load_prepared)
+    if hit is not None:
+        return hit
+    prepared = prepare(question, seed, device, values_seed)
+    refcache.CACHE.put("prepared", key, prepared, _dump_prepared)
+    return prepared
+
+
+def _dump_prepared(p: Prepared) -> bytes:
+    tensors = {f"in/{k}": v for k, v in p.inputs.items()}
+    tensors.update({f"out/{i}": e for i, e in enumerate(p.expected)})
+    meta = {"device": p.device, "cases": p.cases, "inputs": list(p.inputs), "descriptions": p.descriptions,
+            "labels": p.labels, "largest": p.largest, "values_seed": p.values_seed}
+    return refcache.dump(tensors, meta)
+
+
+def _load_prepared(path: Any) -> Prepared:
+    tensors, meta = refcache.load(path)
+    # the reference's time is not kept: it is measured (once per process) when a grading first shows it
+    return Prepared(meta["device"], {k: tensors[f"in/{k}"] for k in meta["inputs"]}, meta["cases"],
+                    [tensors[f"out/{i}"] for i in range(len(meta["cases"]))], meta["descriptions"], meta["labels"],
+                    meta["largest"], meta["values_seed"])
 
 
 def _mutant_outputs(question: CodeQuestion, seed: int, prepared: Prepared,
                     cancel_event: threading.Event | None) -> list[list[Any]]:
-    """Each mutant's outputs on every case (one sandboxed run for all of them, cached)."""
-    def make() -> list[list[Any]]:
-        result = _run(question, prepared, [m.code for m in question.mutants], cancel_event)
-        return [_outputs(result, j, len(prepared.cases)) for j in range(len(question.mutants))]
-
+    """Each mutant's outputs on every case: one sandboxed run for all of them, made only when a submission
+    fails a case (to diagnose it), then kept in the reference cache beside the reference outputs."""
     if not question.mutants:
         return []
-    return _cached(_mutant_cache, (question.id, seed, prepared.values_seed, prepared.device), question, make)
+    key = refcache.entry_key(question, prepared.values_seed, prepared.device)
+    hit = refcache.CACHE.get("mutants", key, _load_mutants)
+    if hit is not None:
+        return hit
+    result = _run(question, prepared, [m.code for m in question.mutants], cancel_event)
+    outputs = [_outputs(result, j, len(prepared.cases)) for j in range(len(question.mutants))]
+    refcache.CACHE.put("mutants", key, outputs, _dump_mutants)
+    return outputs
+
+
+def _dump_mutants(outputs: list[list[Any]]) -> bytes:
+    tensors = {f"m{j}/c{i}": t for j, outs in enumerate(outputs) for i, t in enumerate(outs) if t is not None}
+    return refcache.dump(tensors, {"shape": [len(outs) for outs in outputs]})
+
+
+def _load_mutants(path: Any) -> list[list[Any]]:
+    tensors, meta = refcache.load(path)
+    return [[tensors.get(f"m{j}/c{i}") for i in range(n)] for j, n in enumerate(meta["shape"])]
 
 
 # --- the grade ---
@@ -611,7 +640,8 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
                     f"(to replay them: tutor check {question.id}{f' --seed {variant.seed}' if variant.seed else ''} "
                     f"--answer-file FILE --values-seed {prepared.values_seed}).")
     details = {
-        "cases": [{"label": prepared.labels[i], "passed": passed[i], "reason": comparisons[i].reason}
+        "cases": [{"label": prepared.labels[i], "passed": passed[i], "reason": comparisons[i].reason,
+                   "max_abs_error": comparisons[i].max_abs, "max_rel_error": comparisons[i].max_rel}
                   for i in range(n)],
         "device": prepared.device,
         "timing": timing,
