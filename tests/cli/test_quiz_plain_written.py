@@ -21,17 +21,25 @@ MULTI = "The key head, The value head"  # reason-mqa-shared, answered right
 TWO = ["--question", "reason-mqa-shared", "--question", "quiz1-mha-vs-mqa"]
 
 
-def _run(tmp_path: Path, args: list[str], stdin: str) -> subprocess.CompletedProcess[str]:
+def _env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("TUTOR_BANK", "TUTOR_DATA_DIR")}
     env.update(TUTOR_DATA_DIR=str(tmp_path / "data"), PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "tutor", "quiz", "--plain", *args], input=stdin, capture_output=True,
-                          text=True, env=env, cwd=REPO, timeout=120)
+    return env
 
 
-def _stored(tmp_path: Path) -> list[tuple[str, str, int, str]]:
+def _tutor(tmp_path: Path, args: list[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tutor", *args], input=stdin, capture_output=True, text=True,
+                          env=_env(tmp_path), cwd=REPO, timeout=120)
+
+
+def _run(tmp_path: Path, args: list[str], stdin: str) -> subprocess.CompletedProcess[str]:
+    return _tutor(tmp_path, ["quiz", "--plain", *args], stdin)
+
+
+def _stored(tmp_path: Path, columns: str = "question_id, status, score, assessed") -> list[tuple[object, ...]]:
     conn = sqlite3.connect(tmp_path / "data" / "history.sqlite3")
     try:
-        return conn.execute("SELECT question_id, status, score, assessed FROM attempts ORDER BY id").fetchall()
+        return conn.execute(f"SELECT {columns} FROM attempts ORDER BY id").fetchall()
     finally:
         conn.close()
 
@@ -57,12 +65,8 @@ def test_the_end_of_input_at_the_checklist_records_no_machine_verdict(tmp_path: 
     assert (qid, status, assessed) == ("quiz1-mha-vs-mqa", "needs_review", "")
 
 
-def _answers(tmp_path: Path) -> list[tuple[str, str, str]]:
-    conn = sqlite3.connect(tmp_path / "data" / "history.sqlite3")
-    try:
-        return conn.execute("SELECT answer, status, assessed FROM attempts ORDER BY id").fetchall()
-    finally:
-        conn.close()
+def _answers(tmp_path: Path) -> list[tuple[object, ...]]:
+    return _stored(tmp_path, "answer, status, assessed")
 
 
 def _resume_at_the_checklist(tmp_path: Path) -> None:
@@ -77,11 +81,8 @@ def _resume_at_the_checklist(tmp_path: Path) -> None:
     assert _answers(tmp_path) == [(MULTI, "correct", ""), (TABLE_ANSWER, "partial", "self")]  # completed in place
 
 
-def _tutor(tmp_path: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("TUTOR_BANK", "TUTOR_DATA_DIR")}
-    env.update(TUTOR_DATA_DIR=str(tmp_path / "data"), PYTHONIOENCODING="utf-8")
-    done = subprocess.run([sys.executable, "-m", "tutor", *args], capture_output=True, text=True, env=env, cwd=REPO,
-                          timeout=120)
+def _output(tmp_path: Path, *args: str) -> str:
+    done = _tutor(tmp_path, list(args))
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -93,18 +94,17 @@ def test_the_end_of_input_at_the_checklist_then_resume_opens_it_again(tmp_path: 
     assert "is unfinished; resume with: tutor quiz --plain --resume" in done.stdout
     assert _answers(tmp_path) == [(MULTI, "correct", ""), (TABLE_ANSWER, "needs_review", "")]
     # until assessed it is no score: history says so, the mean leaves it out
-    history = _tutor(tmp_path, "history")
+    history = _output(tmp_path, "history")
     assert "awaiting your assessment" in history and "5/5" in history
-    assert "1/2 answered, 1 awaiting your assessment  unfinished" in _tutor(tmp_path, "history", "--sessions")
-    assert "1 questions answered" in _tutor(tmp_path, "stats")
+    assert "1/2 answered, 1 awaiting your assessment  unfinished" in _output(tmp_path, "history", "--sessions")
+    stats = _output(tmp_path, "stats")
+    assert "1 questions answered" in stats and "mean 5.0 / 5" in stats and "1 written answer(s) await your assessment" in stats
     _resume_at_the_checklist(tmp_path)
 
 
 def test_killed_at_the_checklist_then_resume_opens_it_again(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("TUTOR_BANK", "TUTOR_DATA_DIR")}
-    env.update(TUTOR_DATA_DIR=str(tmp_path / "data"), PYTHONIOENCODING="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "tutor", "quiz", "--plain", *TWO], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=REPO)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env(tmp_path), cwd=REPO)
     seen, selector = "", selectors.DefaultSelector()
     selector.register(proc.stdout, selectors.EVENT_READ)
     try:
