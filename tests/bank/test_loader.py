@@ -189,7 +189,7 @@ def test_every_mistake_is_reported_at_once_at_its_position(tmp_path: Path) -> No
         (22, 27, "c-numeric", "params: name '2x' must be an identifier"),
         (23, 13, "c-numeric", "answer: expected a number or a string, got a list"),
         (24, 22, "c-numeric", "tolerance.rel: must be >= 0"),
-        (25, 11, "c-numeric", "unit: 'byte' is not one of: bytes, params, flops (did you mean 'bytes'?)"),
+        (25, 11, "c-numeric", "unit: 'byte' is not one of: bytes, params, flops, s, ms, us, ratio (did you mean 'bytes'?)"),
         (27, 9, "c-numeric", "feedback[0]: missing required field 'message'"),
         (28, 9, "c-numeric", "feedback[0]: unknown key 'mesage' (did you mean 'message'?)"),
         (31, 12, "d-choice", "topic: 'MHA' is not one of: mha, mqa, gqa, kv-cache, attention (did you mean 'mha'"),

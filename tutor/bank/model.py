@@ -44,10 +44,15 @@ class FeedbackRule(_Strict):
 
 
 class Examples(_Strict):
-    """Fixtures `tutor validate` grades: `accept` must score 5, `reject` must not."""
+    """Fixtures `tutor validate` grades: `accept` must score 5, `reject` must not; `no_contradiction` must raise no warning."""
 
     accept: list[Any] = Field(default_factory=list)
     reject: list[Any] = Field(default_factory=list)
+    no_contradiction: list[str] = Field(
+        default_factory=list,
+        description="Written (`text`) answers only: right answers that name a wrong belief to deny it "
+                    "(`It does not differ in GQA`); no contradiction warning may fire on them.",
+    )
 
 
 class QuestionBase(_Strict):

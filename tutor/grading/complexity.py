@@ -8,8 +8,9 @@ question's `assume:` relations (`G <= H`, assumed whenever both are declared; lo
 are compared for large values: `n` bounds `log n`, `n·log n` bounds `n`).
 Rules for what is not a polynomial: `(Σ tᵢ)^p ≍ Σ tᵢ^p` for p > 0;
 `1/(Σ tᵢ)` needs one dominant term; `log(x)` of a product or sum is the sum of
-`log` of the symbols in its dominant terms (`|log(n/m)| <= log n + log m`), and the log
-of an argument that shrinks to 0 (`log(1/m)`) is negative, so it is refused; `max(a, b) ≍ a + b`; `min` is refused.
+`log` of the symbols in its dominant terms (`|log(n/m)| <= log n + log m`); the log
+of an argument that does not grow follows from its limit c: c > 1 is a constant, c = 1 is
+like the argument minus 1 (`log(1 + 1/L) ≍ 1/L`), c < 1 (`log(1/m)`) is negative, so refused; `max(a, b) ≍ a + b`; `min` is refused.
 
 The grade compares the sets of dominant terms: full credit when they are equal,
 otherwise the fraction |answer ∩ expected| / |answer ∪ expected| (so a missing
@@ -279,7 +280,7 @@ def _reduce(expr: sympy.Expr) -> _Poly:
         # whether it grows the argument or shrinks it (|log(n/m)| <= log n + log m).
         growing = sorted({n for t in front for n, p, _ in t if p != 0})
         if not growing:
-            return _const(Fraction(1))
+            return _log_of_bounded(expr.args[0])
         return _Poly({((n, 0, 1),): Fraction(1) for n in growing})
     if isinstance(expr, MathMax):
         return _poly_add([_Poly(dict.fromkeys(_frontier(_reduce(a)), Fraction(1))) for a in expr.args])
@@ -290,6 +291,50 @@ def _reduce(expr: sympy.Expr) -> _Poly:
             return _const(Fraction(1))
         raise ComplexityError("a constant that is not positive")
     raise ComplexityError(f"cannot analyse {expr}")
+
+
+_LOG_NOT_GROWING = (
+    "a logarithm of an argument that does not grow (such as log(1 + 1/L)) is not a constant to drop: "
+    "{why}; write the bound without it"
+)
+
+
+def _log_of_bounded(arg: sympy.Expr) -> _Poly:
+    """log(f) for an argument whose dominant term is a constant: f tends to a limit c as the symbols
+    grow. c > 1: a positive constant; c = 1: log f ~ f - 1, which shrinks (log(1 + 1/L) ~ 1/L), so it
+    is reduced as f - 1 (written exactly over one denominator); c < 1: negative, refused."""
+    token = _RELATIONS.set(())
+    try:  # every other term must shrink to 0 on its own, not only under an assumed a <= b (1 + G/H)
+        alone = set(_frontier(_reduce(arg)))
+    finally:
+        _RELATIONS.reset(token)
+    if alone != {()}:
+        raise ComplexityError(_LOG_NOT_GROWING.format(why="its size depends on how the symbols compare"))
+    t = sympy.Dummy("t", positive=True)
+    diagonal = arg.subs({s: t for s in arg.free_symbols}, simultaneous=True)
+    try:
+        c = sympy.limit(diagonal, t, sympy.oo)
+    except Exception:  # noqa: BLE001 - sympy raises many kinds; an unknown limit is refused below
+        c = None
+    if c is None or not c.is_number or not c.is_finite or c.has(sympy.nan, sympy.zoo):
+        raise ComplexityError(_LOG_NOT_GROWING.format(why="its limit cannot be determined"))
+    if c > 1:
+        return _const(Fraction(1))
+    if c < 1:
+        raise ComplexityError(
+            "a logarithm of an argument that stays below 1 (such as log(1/m) or log(1/2 + 1/m)) is negative "
+            "for large values, so it bounds nothing: write the log of what grows"
+        )
+    # c == 1: log f ~ f - 1 -> 0. Reduce f - 1 over one denominator, so that cancellation is exact.
+    rest = sympy.cancel(sympy.together(arg - 1))
+    try:
+        front = _frontier(_reduce(rest))
+    except ComplexityError:
+        front = {}
+    if not front or any(p > 0 for term in front for _, p, _ in term) or set(front) == {()}:
+        raise ComplexityError(_LOG_NOT_GROWING.format(why="it tends to 1, so the log shrinks like (argument - 1), "
+                                                          "which cannot be reduced here"))
+    return _Poly({term: Fraction(1) for term in front})
 
 
 def dominant_terms(expr: sympy.Expr, assumed: tuple[tuple[str, str], ...] = ()) -> frozenset[Term]:

@@ -160,6 +160,9 @@ class _Checker:
             return
         if isinstance(q, TextQuestion):
             self._contradictions(q)
+        elif q.examples.no_contradiction:
+            self.problem(("examples", "no_contradiction"),
+                         f"examples.no_contradiction is for written (text) questions, not {q.kind}")
         if isinstance(q, EinsumQuestion):
             broken = einsum_form_problems(q)
             for message in broken:
@@ -175,13 +178,22 @@ class _Checker:
             self._examples(grading, variant, suffix)
 
     def _contradictions(self, q: TextQuestion) -> None:
-        """The model answer must not seem to say a wrong claim: the warning would fire on the right answer."""
+        """No right answer may seem to say a wrong claim: not the model answer, not an `examples.accept`,
+        not an `examples.no_contradiction` (a right answer naming a wrong belief to deny it)."""
         from tutor.grading.text import normalise, suggestions
 
         for i in suggestions(q, normalise(q.answer))["contradictions"]:
             self.problem(("contradictions", i, "match"),
                          f"the model answer matches contradiction {i + 1} ({q.contradictions[i].statement!r}):"
                          " its warning would be shown on a right answer")
+        for which in ("accept", "no_contradiction"):
+            for n, example in enumerate(getattr(q.examples, which)):
+                if not isinstance(example, str):
+                    continue
+                for i in suggestions(q, normalise(example))["contradictions"]:
+                    self.problem(("examples", which, n),
+                                 f"{which} example {n + 1} seems to say contradiction {i + 1}"
+                                 f" ({q.contradictions[i].statement!r}): its warning would be shown on a right answer")
 
     def _reading(self, variants: int) -> None:
         """What a learner reads: rendering of every text, a source one can look up, fair option lengths."""

@@ -149,11 +149,48 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
     )
 
 
+# A denial cue: the words an answer uses to name a wrong belief in order to deny it ("it does not
+# differ", "it is a myth that ...", "a common mistake is to think ...").
+DENIAL = re.compile(
+    r"\b(?:not|no|never|nor|without|myth|mistaken?|mistakes|misconceptions?|wrong|false|untrue|incorrect|rather than)\b"
+    r"|n[’']t\b",
+    re.IGNORECASE,
+)
+# Where a clause ends: a denial before it says nothing about the words after it.
+CLAUSE_END = re.compile(
+    r"[.;:!?|]|\b(?:but|while|whereas|however|although|though|yet|so|because|since|instead)\b|,\s*(?:and|which)\b",
+    re.IGNORECASE,
+)
+DENIAL_WORDS = 10  # a denial this many words or fewer before a match, in its clause, suppresses it
+
+
+def denied(text: str, start: int) -> bool:
+    """Whether a denial cue comes shortly before `start`, in the same clause (`It does not differ ...`)."""
+    before = text[:start]
+    ends = list(CLAUSE_END.finditer(before))
+    if ends:
+        before = before[ends[-1].end():]
+    words = list(re.finditer(r"\S+", before))
+    if len(words) > DENIAL_WORDS:
+        before = before[words[-DENIAL_WORDS].start():]
+    return DENIAL.search(before) is not None
+
+
+def _said(pattern: str, text: str) -> bool:
+    """Whether the answer seems to state a contradiction's pattern: some match that no denial cue precedes."""
+    return any(not denied(text, m.start()) for m in re.finditer(pattern, text, re.IGNORECASE))
+
+
 def suggestions(question: TextQuestion, text: str) -> dict[str, list[int]]:
-    """Indices of the rubric points whose patterns match `text`, and of the contradictions that do."""
+    """Indices of the rubric points whose patterns match `text`, and of the contradictions that seem said.
+
+    A contradiction's match is not counted when a denial cue (`not`, `n't`, `no`, `never`, `myth`,
+    `mistake`, `misconception`, `wrong`, `false`, `rather than`, ...) comes at most DENIAL_WORDS words
+    before it in the same clause: naming a wrong belief to deny it is not stating it.
+    """
     return {
         "present": [i for i, p in enumerate(question.rubric) if any(_matches(m, text) for m in p.match)],
-        "contradictions": [i for i, c in enumerate(question.contradictions) if any(_matches(m, text) for m in c.match)],
+        "contradictions": [i for i, c in enumerate(question.contradictions) if any(_said(m, text) for m in c.match)],
     }
 
 

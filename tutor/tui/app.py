@@ -97,6 +97,7 @@ class TutorApp(App[int]):
     def on_mount(self) -> None:
         if self.session is not None:
             self.show_current(self.session)
+            self._say_shortfall(self.session)
         else:
             self.show_start()
         if self.explore_first is not None:
@@ -264,6 +265,11 @@ class TutorApp(App[int]):
         banks = SessionConfig.from_json(record.config).banks
         return self._open(banks, lambda bank: Session.from_record(record, store, bank))
 
+    def _say_shortfall(self, session: "Session") -> None:
+        note = session.shortfall_note() if session.index == 0 else None
+        if note:
+            self.notify(note, timeout=6)
+
     def _open(self, banks: tuple[str, ...], make: "Callable[[Any], Session]") -> str | None:
         """Load `banks`, build a session with `make(bank)` and show it; or say why it could not be."""
         from tutor.bank import BankError
@@ -276,6 +282,7 @@ class TutorApp(App[int]):
         except BankError as exc:
             return bank_problems_line(exc)
         self.show_current(session)
+        self._say_shortfall(session)
         return None
 
     def _bank(self, banks: tuple[str, ...]) -> Any:
