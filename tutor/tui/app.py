@@ -115,6 +115,7 @@ class TutorApp(App[int]):
         self.session = None
         unfinished = tuple(self.store.unfinished_sessions()) if self.store is not None else ()
         self._show(StartScreen(unfinished=unfinished, banks=self.banks, due=self.due_count()))
+        self.call_after_refresh(self.preload_explorer)
 
     def show_current(self, session: "Session") -> None:
         """The session's current question, or its summary once it is done."""
@@ -306,6 +307,12 @@ class TutorApp(App[int]):
         if kinds:
             self._preloaded |= kinds
             self.preload_graders(sorted(kinds))
+
+    @work(thread=True, exit_on_error=False, group="preload")
+    def preload_explorer(self) -> None:
+        """After the start screen is painted: the plot library and the model tables, so `e` opens at once."""
+        for name in ("textual_plotext", "tutor.explore", "reference_impl.models", "tutor.tui.screens.explorer"):
+            importlib.import_module(name)
 
     @work(thread=True, exit_on_error=False, group="preload")
     def preload_graders(self, kinds: Iterable[str]) -> None:
