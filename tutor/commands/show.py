@@ -25,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from tutor.bank.names import kind_name, topic_name
     from tutor.bank.variant import make_variant
     from tutor.notation.latex import plain_math
+    from tutor.plain import prose
 
     bank = load_bank_or_exit(args)
     try:
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     variant = make_variant(question, args.seed)
     print(f"{question.id}  ·  {topic_name(question.topic)}  ·  {kind_name(question.kind)}  ·  difficulty {question.difficulty}")
     print()
-    print(plain_math(variant.prompt).rstrip())
+    print(prose(variant.prompt))
     for i, option in enumerate(variant.options or ()):
         print(f"  {chr(ord('A') + i)}. {plain_math(option)}")
     if question.kind == "code":
