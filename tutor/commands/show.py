@@ -22,6 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tutor.bank import UnknownQuestion
+    from tutor.bank.labels import listed
     from tutor.bank.names import kind_name, topic_name
     from tutor.bank.variant import make_variant
     from tutor.notation.latex import plain_math
@@ -41,8 +42,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"{question.id}  ·  {topic_name(question.topic)}  ·  {kind_name(question.kind)}  ·  difficulty {question.difficulty}")
     print()
     print(plain_math(variant.prompt).rstrip())
-    for i, option in enumerate(variant.options or ()):
-        print(f"  {chr(ord('A') + i)}. {plain_math(option)}")
+    for line in listed(variant):
+        print(f"  {line}")
+    if question.kind == "statements":
+        n = len(getattr(question, "statements", ()))
+        print(f"\nMark each statement T (true) or F (false), in order: {n} letters, e.g."
+              f" tutor check {question.id} {('TF' * n)[:n]}")
+    elif question.kind == "multi":
+        print(f"\nSelect all that apply: give the letters of every option you pick, e.g. tutor check {question.id} \"A, C\"")
     if question.kind == "code":
         print(f"\nStarter code: tutor show {question.id} --starter > mine.py; then tutor check {question.id} --answer-file mine.py")
     return 0
