@@ -9,7 +9,10 @@ Two figures per run:
 - `screen`: wall-clock time from spawning the command in tmux until the question bar is
   visible in `tmux capture-pane` (polled every 10 ms, so it includes the terminal's redraw).
 
-Usage: python bench/startup.py [--runs 10] [--question ID ...]
+With `--compare DIR` (another checkout, e.g. an older commit unpacked with `git archive`), each run of
+this checkout is followed by one of DIR's, so both see the same load, and a ratio is printed.
+
+Usage: python bench/startup.py [--runs 10] [--question ID ...] [--compare DIR]
 """
 
 from __future__ import annotations
@@ -35,11 +38,21 @@ def tmux(socket: str, *args: str) -> str:
     return done.stdout
 
 
-def one_run(question: str, work: Path, index: int) -> tuple[float, float, float]:
+REPO = Path(__file__).resolve().parents[1]
+
+
+def one_run(question: str, work: Path, index: int, repo: Path = REPO) -> tuple[float, float, float]:
     socket = f"tutor-bench-{os.getpid()}-{index}"
-    timing = work / f"timing-{question}-{index}.txt"
-    env = f"TUTOR_TIMING={shlex.quote(str(timing))} TUTOR_DATA_DIR={shlex.quote(str(work / 'data'))}"
-    command = f"env {env} {shlex.quote(sys.executable)} -m tutor quiz --question {shlex.quote(question)}; read _"
+    tag = "this" if repo == REPO else "other"  # each checkout keeps its own history (schemas differ)
+    timing = work / f"timing-{question}-{index}-{tag}.txt"
+    env = (
+        f"TUTOR_TIMING={shlex.quote(str(timing))} TUTOR_DATA_DIR={shlex.quote(str(work / f'data-{tag}'))}"
+        f" PYTHONPATH={shlex.quote(str(repo))}"
+    )
+    command = (
+        f"cd {shlex.quote(str(repo))} && env {env} {shlex.quote(sys.executable)} -m tutor quiz"
+        f" --question {shlex.quote(question)}; read _"
+    )
     start = time.monotonic()
     tmux(socket, "new-session", "-d", "-s", "bench", "-x", "80", "-y", "24", command)
     try:
@@ -64,7 +77,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--question", action="append", default=[])
+    parser.add_argument("--compare", metavar="DIR", help="another checkout to time run for run beside this one")
     args = parser.parse_args()
+    if args.compare:
+        compare(args, Path(args.compare).resolve())
+        return
     if shutil.which("tmux") is None:
         raise SystemExit("bench/startup.py needs tmux")
     questions = args.question or list(DEFAULT_QUESTIONS)
@@ -85,6 +102,30 @@ def main() -> None:
                 f"| {question} | {len(runs)} | {statistics.median(app):.0f} | {max(app):.0f} "
                 f"| {statistics.median(screen):.0f} | {max(screen):.0f} | {statistics.median(cpu):.0f} |"
             )
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def compare(args: argparse.Namespace, other: Path) -> None:
+    """Alternate runs of this checkout and `other`; medians side by side and their ratio."""
+    questions = args.question or list(DEFAULT_QUESTIONS)
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; python {platform.python_version()}")
+    print(f"command: {' '.join(sys.argv)}")
+    print(f"this: {REPO}; other: {other}")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("| question | runs | this app median (ms) | other app median (ms) | ratio | this cpu median | other cpu median |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        one_run(questions[0], work, -1)  # warm the OS file cache once for each; not counted
+        one_run(questions[0], work, -2, other)
+        for question in questions:
+            mine, theirs = [], []
+            for i in range(args.runs):
+                mine.append(one_run(question, work, 2 * i))
+                theirs.append(one_run(question, work, 2 * i + 1, other))
+            m_app, o_app = statistics.median(r[0] for r in mine), statistics.median(r[0] for r in theirs)
+            m_cpu, o_cpu = statistics.median(r[2] for r in mine), statistics.median(r[2] for r in theirs)
+            print(f"| {question} | {args.runs} | {m_app:.0f} | {o_app:.0f} | {m_app / o_app:.2f} | {m_cpu:.0f} | {o_cpu:.0f} |")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

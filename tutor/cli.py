@@ -36,7 +36,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def _command_in(argv: Sequence[str]) -> str | None:
     """The sub-command named in argv (its first word that is not an option), if any."""
-    for word in argv:
+    words = iter(argv)
+    for word in words:
+        if word == "--data-dir":  # the main parser's one option with a value: skip the value
+            next(words, None)
+            continue
         if not word.startswith("-"):
             return word if word in COMMANDS else None
     return None
@@ -49,6 +53,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         description="Practise and examine multi-head, multi-query and grouped-query attention and the KV cache.",
     )
     parser.add_argument("--version", action="version", version=f"attention-tutor {__version__}")
+    parser.add_argument(
+        "--data-dir", metavar="DIR", default=None,
+        help="where the history is kept, for every command (also after the command; $TUTOR_DATA_DIR)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)

@@ -9,6 +9,7 @@ expected. The end of input ends the session with its summary. `tutor quiz --plai
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -26,7 +27,86 @@ CODE_END = "."
 MARKS = {"correct": "✓", "partial": "~", "incorrect": "✗"}
 
 
-def read_answer(inp: TextIO, *, code: bool, commands: tuple[str, ...] = (":hint", ":skip", ":quit")) -> str | None:
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_ITEM = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+")
+
+
+def _unemphasise(text: str) -> str:
+    """`**bold**`, `__bold__` and `*italic*` as plain words; inline `code` keeps its backticks."""
+    parts = re.split(r"(`[^`]*`)", text)
+    return "".join(p if p.startswith("`") else _EMPHASIS.sub(lambda m: m.group(2) or m.group(3), p) for p in parts)
+
+
+def prose(markdown: str, width: int | None = None) -> str:
+    """Markdown as a terminal shows it best without rendering: emphasis markers dropped (backticks kept
+    only around code), paragraphs and list items re-wrapped to `width` (the terminal's, at most 100),
+    never breaking before punctuation; fenced code blocks kept line for line. `$math$` becomes unicode."""
+    import shutil
+    import textwrap
+
+    width = width or min(100, shutil.get_terminal_size((80, 24)).columns)
+    out: list[str] = []
+    block: list[str] = []
+    indent = ""
+    in_code = False
+
+    def flush() -> None:
+        nonlocal block, indent
+        if block:
+            text = _unemphasise(plain_math(" ".join(w.strip() for w in block)))
+            # inline code is never broken across lines: its spaces are held while wrapping
+            text = re.sub(r"`[^`]*`", lambda m: m.group(0).replace(" ", "\x00"), text)
+            words = text.split()
+            # punctuation that stands alone joins the word before it, so a line never starts with it
+            joined: list[str] = []
+            for word in words:
+                if joined and all(c in ".,;:!?)]}»”’" for c in word):
+                    joined[-1] += word
+                else:
+                    joined.append(word)
+            first, rest = indent, " " * len(indent)
+            wrapped = textwrap.wrap(" ".join(joined), width=max(20, width), initial_indent=first,
+                                    subsequent_indent=rest, break_long_words=False, break_on_hyphens=False)
+            out.extend(line.replace("\x00", " ") for line in wrapped)
+        block, indent = [], ""
+
+    for line in markdown.splitlines():
+        if _FENCE.match(line):
+            flush()
+            in_code = not in_code
+            continue
+        if in_code:
+            out.append("    " + line)
+            continue
+        if not line.strip():
+            flush()
+            if out and out[-1] != "":
+                out.append("")
+            continue
+        item = _ITEM.match(line)
+        if item:
+            flush()
+            indent = item.group(1) + ("- " if not item.group(2)[0].isdigit() else item.group(2) + " ")
+            block = [line[item.end():]]
+            continue
+        block.append(line)
+    flush()
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out)
+
+
+def _interactive(inp: TextIO) -> bool:
+    try:
+        return inp.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def read_answer(
+    inp: TextIO, *, code: bool, commands: tuple[str, ...] = (":hint", ":skip", ":quit"), out: TextIO | None = None
+) -> str | None:
     """One answer (or command) from input; None at the end of input.
 
     A code answer runs up to a line holding only `CODE_END`; a command is recognised only
@@ -34,6 +114,12 @@ def read_answer(inp: TextIO, *, code: bool, commands: tuple[str, ...] = (":hint"
     """
     if not code:
         line = inp.readline()
+        if line and not line.endswith("\n") and line.strip() and out is not None and _interactive(inp):
+            # Ctrl-D after typing part of a line sends that part without a newline: ask before grading it
+            print(f"\nGrade {visible(line.strip())!r} as your answer? [y/N] ", end="", file=out, flush=True)
+            reply = inp.readline()
+            if reply.strip().lower() not in ("y", "yes"):
+                return ""  # not graded: the answer is asked for again
         return line.strip() if line else None
     lines: list[str] = []
     while True:
@@ -54,7 +140,7 @@ def _show_question(session: "Session", out: TextIO) -> None:
     q = variant.question
     total = len(session.variants)
     print(f"\n[{session.index + 1}/{total}] {topic_name(q.topic)} · {kind_name(q.kind)} · difficulty {q.difficulty} · {q.id}", file=out)
-    print(plain_math(variant.prompt.rstrip()), file=out)
+    print(prose(variant.prompt), file=out)
     for line in listed(variant):
         print(f"  {line}", file=out)
     if variant.kind == "multi":
@@ -71,7 +157,7 @@ def _show_question(session: "Session", out: TextIO) -> None:
                 print(f"    {line}".rstrip(), file=out)
         print(f"Type your code, then a line with only `{CODE_END}` to submit.", file=out)
     for n, text in enumerate(session.hints_shown(), start=1):
-        print(f"Hint {n}: {plain_math(text)}", file=out)
+        print(prose(f"Hint {n}: {text}"), file=out)
     commands = ":skip, :quit"
     cost = session.next_hint_cost()
     if cost is not None:
@@ -95,7 +181,7 @@ def _show_grade(result: "Grade", score: int, session: "Session", out: TextIO) ->
     explanation = variant.explanation.strip()
     if explanation:
         print("", file=out)
-        print(plain_math(explanation), file=out)
+        print(prose(explanation), file=out)
 
 
 def _show_skipped(result: "Grade", variant: Any, out: TextIO) -> None:
@@ -110,7 +196,7 @@ def _show_skipped(result: "Grade", variant: Any, out: TextIO) -> None:
     explanation = variant.explanation.strip()
     if explanation:
         print("", file=out)
-        print(plain_math(explanation), file=out)
+        print(prose(explanation), file=out)
 
 
 def _show_invalid(result: "Grade", answer: str, out: TextIO) -> None:
@@ -168,7 +254,7 @@ def _ask_all(session: "Session", inp: TextIO, out: TextIO) -> None:
         _show_question(session, out)
         while True:
             print("> ", end="", file=out, flush=True)
-            answer = read_answer(inp, code=session.current.kind == "code")
+            answer = read_answer(inp, code=session.current.kind == "code", out=out)
             if answer is None or answer == ":quit":
                 if answer is None:
                     print("", file=out)
@@ -178,7 +264,7 @@ def _ask_all(session: "Session", inp: TextIO, out: TextIO) -> None:
                 if text is None:
                     print("No more hints for this question.", file=out)
                 else:
-                    print(f"Hint {session.hints_used}: {plain_math(text)}", file=out)
+                    print(prose(f"Hint {session.hints_used}: {text}"), file=out)
                     cost = session.next_hint_cost()
                     if cost is not None:
                         print(f"(another hint {cost})", file=out)

@@ -155,6 +155,15 @@ def test_exam_make_answer_grade_shard_merge(env, tmp_path, capsys, monkeypatch):
         ["ada", "5", "1", "5", "11", "3.67"],
         ["alan", "5", "1", "5", "11", "3.67"],
     ]
+    # grace's blank exam paper named as a submission is refused (it would grade as all wrong)
+    code, _, err = run_main(["grade", str(exam / "grace.exam.yaml"), "--workers", "1"], capsys, monkeypatch)
+    assert code == 2 and "blank exam paper, not a submission" in err and "grace.submission.yaml" in err
+    # the score table has column headers, and a key to them
+    code, out, err = run_main(["grade", str(exam), "--workers", "1"], capsys, monkeypatch)
+    assert code == 0, err
+    header = next(line for line in out.splitlines() if "student" in line)
+    assert header.split() == ["student", "q1", "q2", "q3", "total", "mean"]
+    assert "q1 = t-prog-mqa-heads" in out
     # without --bank or $TUTOR_BANK the banks recorded in the exam files are used
     monkeypatch.delenv("TUTOR_BANK")
     code, out, err = run_main(["grade", str(exam), "--workers", "1", "--csv", str(tmp_path / "again.csv")], capsys, monkeypatch)

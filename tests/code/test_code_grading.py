@@ -209,7 +209,10 @@ def test_doctor_reports_layers_and_torch(capsys):
         assert inside["capabilities"].startswith("all dropped") and "no_new_privs set" in inside["capabilities"]
     assert report["sandbox"]["submission_limit"]
     assert tutor_main(["doctor"]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
+    # progress while it probes, on stderr (issue 14), so a pipe of the report stays clean
+    assert "probing the sandbox's layers" in captured.err and "importing torch" in captured.err
     assert "Sandbox layers: base" in out
     assert "Measured inside a sandboxed child:" in out and "Submission-wide memory and process limit:" in out
 

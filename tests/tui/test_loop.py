@@ -111,3 +111,26 @@ def test_every_unfinished_session_is_offered(bank: Any, tmp_path: Path) -> None:
             assert app.session.index == 1
 
     asyncio.run(scenario())
+
+
+def test_progress_plots_the_session_mean_by_date_and_topics_as_bars(bank: Any, tmp_path: Path) -> None:
+    import time as _time
+
+    async def scenario() -> None:
+        app = app_with_store(bank, tmp_path)
+        answered_session(bank, app.store, ("tui-choice", "tui-shape"), 2)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: showing(app, StartScreen), "the start screen")
+            await pilot.press("f3")
+            await wait_until(pilot, lambda: showing(app, StatsScreen), "progress")
+            await pilot.pause()
+            trend = app.screen.query_one("#trend-plot")
+            topics = app.screen.query_one("#topic-plot")
+            trend_text = str(trend.render())
+            topic_text = str(topics.render())
+            today = _time.strftime("%m-%d", _time.gmtime())
+            assert "Session mean" in trend_text and today in trend_text  # dated, on a 1-5 scale
+            assert "MQA" in topic_text and "█" in topic_text  # labelled bars
+            assert not app.screen.query("#trend")  # the unlabelled sparkline is gone
+
+    asyncio.run(scenario())

@@ -14,7 +14,8 @@ def add_data_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
-        help="where the history is kept (default: the user data dir; also $TUTOR_DATA_DIR)",
+        default=argparse.SUPPRESS,  # absent here: keep what `tutor --data-dir DIR COMMAND` set
+        help="where the history is kept (default: the user data dir; also $TUTOR_DATA_DIR); also before the command",
     )
 
 

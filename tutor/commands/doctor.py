@@ -12,9 +12,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
 
+def _progress(message: str) -> None:
+    """What is being probed now, on stderr (the report itself goes to stdout, JSON included)."""
+    print(f"tutor doctor: {message}", file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     from tutor.sandbox.layers import detect  # deferred: forks two short probes
 
+    _progress("probing the sandbox's layers (two short child processes)…")
     layers = detect()
     report: dict[str, object] = {
         "python": sys.version.split()[0],
@@ -34,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     except SandboxError as exc:
         inside = {"error": str(exc)}
     report["inside_the_sandbox"] = _confinement(inside, layers)
+    _progress("importing torch (a few seconds the first time)…")
     import torch  # deferred: the only command besides code grading that needs it
 
     report["torch"] = torch.__version__

@@ -164,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
             files, label = shard(files, i, n), f"{i}/{n}"
         if not files and not args.shard:
             raise UserError("no submission files found (folders are searched for *.submission.yaml)")
+        _refuse_blank_papers(files)
         workers = args.workers if args.workers is not None else default_workers()
         if workers < 1:
             raise UserError(f"--workers {workers}: give at least 1")
@@ -254,14 +255,37 @@ def _exam_banks(files: list[Path]) -> tuple[str, ...]:
     return ()
 
 
+def _refuse_blank_papers(files: list[Path]) -> None:
+    """An exam paper with no answer at all given as a submission: it would grade as all wrong. Say so."""
+    from tutor.exam.paper import ExamError, read_paper, submission_file
+
+    for f in files:
+        if not f.name.endswith(".exam.yaml"):
+            continue  # a submission with every answer blank is a student's (all wrong), not a mistake
+        try:
+            paper = read_paper(f)
+        except (ExamError, OSError, ValueError):
+            continue  # grading reports an unreadable file itself, with the others graded
+        if paper.questions and not any(q.answer.strip() for q in paper.questions):
+            hint = f"; its answers go to {submission_file(f).name} (tutor quiz --exam {f.name})"
+            raise UserError(f"{f}: no question is answered: a blank exam paper, not a submission{hint}")
+
+
 def _print_table(book: "Gradebook") -> None:
     questions = book.questions
     print(f"graded {len(book.students)} submission(s), {len(questions)} question(s)" + (f", shard {book.shard}" if book.shard else ""))
     width = max((len(s.student) for s in book.students), default=7)
+    # Column headers: the questions are numbered in the exam's order (the key follows the table).
+    numbers = [f"q{i + 1}" for i in range(len(questions))]
+    cells = [max(len(n), 1) for n in numbers]
+    header = " ".join(f"{n:>{w}}" for n, w in zip(numbers, cells))
+    print(f"  {'student':<{width}}  {header}   {'total':>9}  {'mean':>9}")
     for s in book.students:
-        scores = " ".join(str(s.score(q) or "-") for q in questions)
+        scores = " ".join(f"{str(s.score(q) or '-'):>{w}}" for q, w in zip(questions, cells))
         unmarked = f"  ({s.unmarked} written unmarked)" if s.unmarked else ""
         print(f"  {s.student:<{width}}  {scores}   total {s.total:>3}  mean {s.mean:.2f}{unmarked}")
+    if questions:
+        print("  " + "; ".join(f"{n} = {q}" for n, q in zip(numbers, questions)))
     if book.unmarked:
         print(f"{book.unmarked} written answer(s) await an instructor's mark: their score is provisional (see the review sheet)")
     if book.errors:

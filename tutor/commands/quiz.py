@@ -112,6 +112,9 @@ def run(args: argparse.Namespace) -> int:
 
             return run_app(config, store=store, resume=resume)
         session = _open_session(config, store, resume)
+        note = session.shortfall_note() if resume is None else None
+        if note:
+            print(note)
         if session.config.review and resume is None:
             due = {qid for qid, _ in store.due_questions()}
             count = sum(1 for v in session.variants if v.id in due)

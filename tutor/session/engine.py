@@ -293,6 +293,13 @@ class Session:
         """The graded answers given in this run, by question position."""
         return {i: tuple(a) for i, a in self._attempts.items()}
 
+    def shortfall_note(self) -> str | None:
+        """When fewer questions match than were asked for (`-n 500`): how many did, said once at the start."""
+        asked, got = self.config.n, len(self.variants)
+        if self.config.question_ids or got >= asked:
+            return None
+        return f"{asked} question(s) asked for; {got} match the chosen topics, kinds and difficulty: asking all {got}."
+
     def past(self, position: int) -> PastAnswer | None:
         """The answer that scored question `position` (given in this run, or stored before a resume)."""
         if not 0 <= position < len(self.variants) or position not in self._scores:

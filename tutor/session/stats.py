@@ -43,6 +43,7 @@ class Stats:
     trend: tuple[float, ...]  # mean score of each of the last sessions, oldest first
     weakest: tuple[AreaStat, ...]  # lowest means first; only areas below 5
     due: int  # review cards due now
+    trend_dates: tuple[str, ...] = ()  # the day (YYYY-MM-DD, UTC) of each session in `trend`
 
     @property
     def sparkline(self) -> str:
@@ -56,6 +57,7 @@ class Stats:
             "by_topic": [a.to_json() for a in self.by_topic],
             "by_kind": [a.to_json() for a in self.by_kind],
             "trend": [round(v, 3) for v in self.trend],
+            "trend_dates": list(self.trend_dates),
             "sparkline": self.sparkline,
             "weakest": [a.to_json() for a in self.weakest],
             "due": self.due,
@@ -80,15 +82,18 @@ def compute(store: "Store", now: float | None = None) -> Stats:
     by_topic: dict[str, list[int]] = defaultdict(list)
     by_kind: dict[str, list[int]] = defaultdict(list)
     by_session: dict[str, list[int]] = {}
+    session_day: dict[str, str] = {}
     all_scores: list[int] = []
     for attempt in store.first_attempts():
         by_topic[attempt.topic].append(attempt.score)
         by_kind[attempt.kind].append(attempt.score)
         by_session.setdefault(attempt.session_id, []).append(attempt.score)
+        session_day.setdefault(attempt.session_id, time.strftime("%Y-%m-%d", time.gmtime(attempt.created)))
         all_scores.append(attempt.score)
     topics, kinds = _areas("topic", by_topic), _areas("kind", by_kind)
     weakest = tuple(sorted((a for a in topics + kinds if a.mean < 5), key=lambda a: (a.mean, a.area, a.name))[:WEAKEST])
     trend = tuple(sum(v) / len(v) for v in list(by_session.values())[-TREND_SESSIONS:])
+    trend_dates = tuple(session_day[sid] for sid in list(by_session)[-TREND_SESSIONS:])
     return Stats(
         answers=len(all_scores),
         sessions=len(by_session),
@@ -98,4 +103,5 @@ def compute(store: "Store", now: float | None = None) -> Stats:
         trend=trend,
         weakest=weakest,
         due=len(store.due_questions(time.time() if now is None else now)),
+        trend_dates=trend_dates,
     )

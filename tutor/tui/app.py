@@ -97,6 +97,7 @@ class TutorApp(App[int]):
     def on_mount(self) -> None:
         if self.session is not None:
             self.show_current(self.session)
+            self._say_shortfall(self.session)
         else:
             self.show_start()
         if self.explore_first is not None:
@@ -114,6 +115,7 @@ class TutorApp(App[int]):
         self.session = None
         unfinished = tuple(self.store.unfinished_sessions()) if self.store is not None else ()
         self._show(StartScreen(unfinished=unfinished, banks=self.banks, due=self.due_count()))
+        self.call_after_refresh(self.preload_explorer)
 
     def show_current(self, session: "Session") -> None:
         """The session's current question, or its summary once it is done."""
@@ -256,6 +258,11 @@ class TutorApp(App[int]):
         banks = SessionConfig.from_json(record.config).banks
         return self._open(banks, lambda bank: Session.from_record(record, store, bank))
 
+    def _say_shortfall(self, session: "Session") -> None:
+        note = session.shortfall_note() if session.index == 0 else None
+        if note:
+            self.notify(note, timeout=6)
+
     def _open(self, banks: tuple[str, ...], make: "Callable[[Any], Session]") -> str | None:
         """Load `banks`, build a session with `make(bank)` and show it; or say why it could not be."""
         from tutor.bank import BankError
@@ -268,6 +275,7 @@ class TutorApp(App[int]):
         except BankError as exc:
             return bank_problems_line(exc)
         self.show_current(session)
+        self._say_shortfall(session)
         return None
 
     def _bank(self, banks: tuple[str, ...]) -> Any:
@@ -291,6 +299,12 @@ class TutorApp(App[int]):
         if kinds:
             self._preloaded |= kinds
             self.preload_graders(sorted(kinds))
+
+    @work(thread=True, exit_on_error=False, group="preload")
+    def preload_explorer(self) -> None:
+        """After the start screen is painted: the plot library and the model tables, so `e` opens at once."""
+        for name in ("textual_plotext", "tutor.explore", "reference_impl.models", "tutor.tui.screens.explorer"):
+            importlib.import_module(name)
 
     @work(thread=True, exit_on_error=False, group="preload")
     def preload_graders(self, kinds: Iterable[str]) -> None:

@@ -42,7 +42,11 @@ class StatsScreen(Screen[None]):
                     ),
                     id="stats-mean",
                 )
-                yield Static(Content.assemble(("Trend  ", "$text-muted"), (s.sparkline or "-", "bold")), id="trend")
+                from textual_plotext import PlotextPlot  # deferred: only this screen and the explorer plot
+
+                with Horizontal(id="stats-plots"):
+                    yield PlotextPlot(id="trend-plot")
+                    yield PlotextPlot(id="topic-plot")
                 with Horizontal(id="stats-tables"):
                     for title, rows, namer in (("Topic", s.by_topic, topic_name), ("Kind", s.by_kind, kind_name)):
                         table: DataTable[str] = DataTable(cursor_type="none", zebra_stripes=True, classes="stats-table")
@@ -74,6 +78,28 @@ class StatsScreen(Screen[None]):
     def on_mount(self) -> None:
         for picker in self.query("#weakest"):
             picker.focus()
+        if self.stats.answers:
+            self._plot()
+
+    def _plot(self) -> None:
+        """The session mean by date (scale 1-5, dates on the axis) and the mean per topic as bars."""
+        from textual_plotext import PlotextPlot
+
+        s = self.stats
+        trend = self.query_one("#trend-plot", PlotextPlot).plt
+        xs = list(range(1, len(s.trend) + 1))
+        trend.plot(xs, list(s.trend), marker="●")
+        trend.ylim(1, 5)
+        trend.yticks([1, 2, 3, 4, 5])
+        dates = list(s.trend_dates) or [str(x) for x in xs]
+        step = max(1, len(xs) // 3)
+        trend.xticks(xs[::step], [d[5:] for d in dates[::step]])  # MM-DD
+        trend.title(f"Session mean (1-5) by date, last {len(xs)}")
+        topics = self.query_one("#topic-plot", PlotextPlot).plt
+        topics.bar([topic_name(a.name) for a in s.by_topic], [a.mean for a in s.by_topic], marker="█")
+        topics.ylim(0, 5)
+        topics.yticks([1, 2, 3, 4, 5])
+        topics.title("Mean score per topic (1-5)")
 
     def on_option_list_option_selected(self, event: OptionPicker.OptionSelected) -> None:
         event.stop()
