@@ -25,7 +25,6 @@ def run(args: argparse.Namespace) -> int:
     from tutor.bank.labels import listed
     from tutor.bank.names import kind_name, topic_name
     from tutor.bank.variant import make_variant
-    from tutor.notation.latex import plain_math
     from tutor.plain import prose
 
     bank = load_bank_or_exit(args)
@@ -42,8 +41,7 @@ def run(args: argparse.Namespace) -> int:
     variant = make_variant(question, args.seed)
     print(f"{question.id}  ·  {topic_name(question.topic)}  ·  {kind_name(question.kind)}  ·  difficulty {question.difficulty}")
     print()
-<<<<<<< HEAD
-    print(plain_math(variant.prompt).rstrip())
+    print(prose(variant.prompt))
     for line in listed(variant):
         print(f"  {line}")
     if question.kind == "statements":
@@ -52,11 +50,6 @@ def run(args: argparse.Namespace) -> int:
               f" tutor check {question.id} {('TF' * n)[:n]}")
     elif question.kind == "multi":
         print(f"\nSelect all that apply: give the letters of every option you pick, e.g. tutor check {question.id} \"A, C\"")
-=======
-    print(prose(variant.prompt))
-    for i, option in enumerate(variant.options or ()):
-        print(f"  {chr(ord('A') + i)}. {plain_math(option)}")
->>>>>>> main
     if question.kind == "code":
         print(f"\nStarter code: tutor show {question.id} --starter > mine.py; then tutor check {question.id} --answer-file mine.py")
     return 0
