@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tutor.bank.labels import listed, option_label
+from tutor.bank.labels import option_label, prompt_listing
 from tutor.bank.names import flag_value, kind_name, topic_name
 from tutor.errors import UserError, caret, visible
 from tutor.notation.latex import plain_math
@@ -141,7 +141,7 @@ def _show_question(session: "Session", out: TextIO, *, commands: bool = True) ->
     total = len(session.variants)
     print(f"\n[{session.index + 1}/{total}] {topic_name(q.topic)} · {kind_name(q.kind)} · difficulty {q.difficulty} · {q.id}", file=out)
     print(prose(variant.prompt), file=out)
-    for line in listed(variant):
+    for line in prompt_listing(variant):
         print(f"  {line}", file=out)
     if variant.kind == "multi":
         print("Select all that apply: type the letters or numbers of every option you pick (e.g. `A C`).", file=out)

@@ -25,7 +25,7 @@ def option_label(index: int, text: str | None = None) -> str:
     return label if text is None else f"{label} {text}"
 
 
-def listed(variant: Variant) -> list[str]:
+def prompt_listing(variant: Variant) -> list[str]:
     """What a learner reads below a question's prompt, one line each: the options, labelled (`A) text`),
     or a `statements` question's claims, numbered (`1. claim`); math as plain text."""
     from tutor.bank.variant import render

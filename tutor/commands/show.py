@@ -22,7 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tutor.bank import UnknownQuestion
-    from tutor.bank.labels import listed
+    from tutor.bank.labels import prompt_listing
     from tutor.bank.names import kind_name, topic_name
     from tutor.bank.variant import make_variant
     from tutor.plain import prose
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{question.id}  ·  {topic_name(question.topic)}  ·  {kind_name(question.kind)}  ·  difficulty {question.difficulty}")
     print()
     print(prose(variant.prompt))
-    for line in listed(variant):
+    for line in prompt_listing(variant):
         print(f"  {line}")
     if question.kind == "statements":
         n = len(getattr(question, "statements", ()))
