@@ -28,6 +28,7 @@ from typing import Iterable, Mapping
 
 import sympy
 
+from tutor.notation import FUNCTIONS
 from tutor.notation.scripts import from_superscript, is_read_superscript
 
 __all__ = [
@@ -49,8 +50,6 @@ MAX_DEGREE = 512
 MAX_LITERAL_DIGITS = 40
 MAX_CONSTANT_BITS = 4096
 MAX_ROOT_BASE_BITS = 256
-
-FUNCTIONS: tuple[str, ...] = ("sqrt", "log", "ln", "log2", "log10", "min", "max")
 
 
 class _MinMax(sympy.Function):
