@@ -18,6 +18,7 @@ import re
 from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
+from tutor.bank.labels import option_letter
 from tutor.bank.model import QuestionBase
 from tutor.bank.variant import Variant, render
 from tutor.notation.numbers import format_param
@@ -53,7 +54,7 @@ def answer_text(
         if kind in (None, "shape"):
             return "[" + ", ".join(parts) + "]"
         if kind in ("choice", "multi") and options and all(p in options for p in parts):
-            return ", ".join(chr(ord("A") + options.index(p)) for p in parts)
+            return ", ".join(option_letter(options.index(p)) for p in parts)
         return ", ".join(parts)
     if isinstance(raw, str):
         if kind == "numeric" and params:
