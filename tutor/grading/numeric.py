@@ -182,6 +182,27 @@ def _decimal_for_binary(
     )
 
 
+def unit_rule_misfires(variant: Variant, answer: str, rule_answer: object) -> bool:
+    """Whether a feedback rule about a unit slip (its value is the answer's times 1000ᵏ or 1024ᵏ:
+    "That is in seconds") would misfire on `answer` because the learner wrote a unit (`1280 ns`):
+    whatever went wrong, it was not leaving the number in another unit."""
+    question = variant.question
+    assert isinstance(question, NumericQuestion)
+    quantity = read_quantity(answer, question.unit)
+    if quantity is None or quantity.unit is None:
+        return False
+    try:
+        target = expected_value(question, variant, question.answer)
+        value = expected_value(question, variant, rule_answer)
+    except ValueError:
+        return False
+    if target == 0 or value == 0:
+        return False
+    ratio = abs(value / target)
+    ratio = max(ratio, 1 / ratio)
+    return any(ratio == base**k for base in (1000, 1024) for k in range(1, 5))
+
+
 # Head-count pairs whose ratio is a known cause ("H/G": counted query heads for KV heads).
 _KNOWN_RATIOS = (("H", "G"), ("h", "g"), ("n_heads", "n_kv_heads"), ("H", "H_kv"))
 
@@ -367,6 +388,7 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     if (
         quantity is not None and _abbreviated(quantity) and digits is not None and quantity.significant < digits
         and not power_of_two  # an exact 2^k multiple is a counting mistake, not a rounding one
+        and _rounds_to(quantity, target, digits=1)  # only a right value rounded too far, not one 45x off
     ):
         word = {1: "one", 2: "two", 3: "three", 4: "four"}.get(digits, str(digits))
         feedback.append(f"give at least {word} significant digits when you round (e.g. 4.3 GB, not 4 GB)")
