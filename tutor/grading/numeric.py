@@ -25,7 +25,7 @@ from decimal import Decimal, localcontext
 
 import sympy
 
-from tutor.bank.model import NumericQuestion
+from tutor.bank.model import DecimalsRounding, NumericQuestion
 from tutor.bank.variant import Variant
 from tutor.grading.context import GradingContext, grading_context
 from tutor.grading.grade import Grade, invalid_from
@@ -95,6 +95,11 @@ def _approx(value: sympy.Rational, digits: int = 3) -> str:
         return format(Decimal(int(value.p)) / Decimal(int(value.q)), f".{digits}g")
 
 
+def _round_half_up(value: sympy.Rational, places: int) -> sympy.Rational:
+    scale = sympy.Integer(10) ** places
+    return sympy.floor(value * scale + sympy.Rational(1, 2)) / scale
+
+
 def _within(value: sympy.Rational, target: sympy.Rational, rel: sympy.Rational, abs_: sympy.Rational) -> bool:
     return abs(value - target) <= max(abs_, rel * abs(target))
 
@@ -110,7 +115,7 @@ def _rounds_to(
 
 def _min_digits(question: NumericQuestion) -> int | None:
     """The fewest significant digits a rounded answer may have; None: rounded answers are not read as rounded."""
-    if question.rounding == "exact":
+    if question.rounding == "exact" or isinstance(question.rounding, DecimalsRounding):
         return None
     if question.rounding is not None:
         return question.rounding.significant
@@ -362,6 +367,16 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
         rel, abs_ = DEFAULT_REL, sympy.Integer(0)
 
     details = {"value": str(value), "expected_value": str(target)}
+    if isinstance(question.rounding, DecimalsRounding):  # the prompt fixes the rounding: it decides, not a tolerance
+        places = question.rounding.decimals
+        wanted = _round_half_up(target, places)
+        if _round_half_up(value, places) == wanted:
+            return Grade.of(1.0, interpreted=interpreted, expected=expected_text, details=details)
+        shown = format_exact(wanted)
+        word = "a whole number" if places == 0 else f"{places} decimal{'s' if places > 1 else ''}"
+        feedback = [f"expected {expected_text}; you gave {interpreted}", *_how_far(value, target, variant),
+                    f"the question asks for {word}: the value rounds to {shown}"]
+        return Grade.of(0.0, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)
     if _within(value, target, rel, abs_):
         feedback = [] if value == target else [f"within the tolerance of the exact value {expected_text}"]
         return Grade.of(1.0, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)
