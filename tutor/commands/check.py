@@ -88,7 +88,7 @@ def _failed(question_id: str, message: str, status: str) -> dict[str, Any]:
     return {
         "id": question_id,
         "status": status,
-        "score": 1,
+        "score": None,  # not graded: no score (a number would claim a verdict nobody made)
         "fraction": 0.0,
         "interpreted": "",
         "feedback": [message],
@@ -96,19 +96,39 @@ def _failed(question_id: str, message: str, status: str) -> dict[str, Any]:
     }
 
 
+ECHO_WIDTH = 72
+
+
+def _excerpt(answer: str, position: int, end: int | None) -> tuple[str, int, int | None]:
+    """A long answer is echoed as a window around where it broke (`…` marks what is left out), the
+    caret moved to match: a 100,000-character answer is not printed whole."""
+    if len(answer) <= ECHO_WIDTH:
+        return answer, position, end
+    start = max(0, min(position - ECHO_WIDTH // 2, len(answer) - ECHO_WIDTH))
+    stop = start + ECHO_WIDTH
+    prefix = "…" if start > 0 else ""
+    window = prefix + answer[start:stop] + ("…" if stop < len(answer) else "")
+    at = min(position, len(answer)) - start + len(prefix)
+    shifted = None if end is None else min(end - start, ECHO_WIDTH) + len(prefix)
+    return window, at, shifted
+
+
 def _print_human(result: dict[str, Any], answer: str, seed: int) -> None:
     print(f"{result['id']}  (seed {seed})")
     if result["status"] == "needs_review":  # written prose: a person decides; the patterns only suggest
         print(f"  status:      needs_review   provisional score {result['provisional_score']} / 5"
               " (a pattern reading, not a verdict: a person must review it)")
+    elif result["score"] is None:  # invalid or error: not graded, so no score is claimed
+        print(f"  status:      {result['status']}   not scored")
     else:
         print(f"  status:      {result['status']}   score {result['score']} / 5")
     if result["interpreted"]:
         print(f"  interpreted: {visible(result['interpreted'])}")
     position = result.get("position")
     if result["status"] == "invalid" and position is not None and "\n" not in answer:
-        print(f"  answer:      {visible(answer)}")
-        print(f"               {caret(position, result.get('position_end'))}")
+        shown, at, end = _excerpt(answer, position, result.get("position_end"))
+        print(f"  answer:      {visible(shown)}")
+        print(f"               {caret(at, end)}")
     for line in result["feedback"]:
         print(f"  - {visible(line)}")
     if result["expected"]:
