@@ -60,7 +60,15 @@ def test_plain_path_grades_as_the_sympy_path(shape_questions: list[ShapeQuestion
         ({"k": "m", "m": "d"}, {"d": 64}, "[b, n, 64]", True),  # a chain, then a param
         ({}, {"d": 64}, "[b, n, d]", True),
         ({}, {"d": 64}, "[b, n, 64]", True),  # a param's value for its name
-        ({"k": "d/h"}, {}, "[b, n, k]", False),  # an expression: sympy
+        ({"k": "d/h"}, {}, "[b, n, k]", True),  # a product or quotient in `where`: the same name is equal
+        ({"k": "d/h"}, {"d": 64, "h": 8}, "[b, n, k]", True),
+        ({"k": "d/h", "m": "k"}, {}, "[b, n, m]", True),  # a name standing for the same product
+        ({"k": "d/h"}, {"d": 64, "h": 8}, "[b, n, 8]", False),  # equal only by value: sympy
+        ({"k": "d/h"}, {}, "[b, n, d/h]", False),  # an expression: sympy
+        ({"k": "h*d/h"}, {}, "[b, n, k]", False),  # names that cancel: sympy
+        ({"k": "d/0"}, {}, "[b, n, k]", False),  # a zero divisor: the sympy path's bank error
+        ({"k": "d^2"}, {}, "[b, n, k]", False),  # a power: sympy
+        ({"k": "d/", "m": "d"}, {}, "[b, n, k]", False),  # unreadable: the sympy path's bank error
         ({}, {}, "[b, n, 2*d]", False),
         ({}, {}, "[b, d, n]", False),  # wrong: its feedback is the sympy path's
         ({}, {}, "[b, n, dd]", False),  # an undeclared name: the parser's message

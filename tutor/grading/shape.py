@@ -49,6 +49,9 @@ _ATOM = r"(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*|\d+)"
 _SIMPLE = re.compile(rf"{_ATOM}(?:(?:\*\*|[*/^]){_ATOM})*")
 # A dimension the plain path reads: a name or a whole number (short enough to be an exact int).
 _PLAIN_DIM = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*|[0-9]{1,18}")  # ASCII, as the parser reads them
+# A `where` value the plain path takes: a product or quotient of names and nonzero whole numbers (`d/h`).
+_PRODUCT_ATOM = r"\s*(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*|[1-9][0-9]{0,17})\s*"
+_PRODUCT = re.compile(rf"{_PRODUCT_ATOM}(?:[*/]{_PRODUCT_ATOM})*")
 # Functions make no sense as tensor sizes (and sympy's max/min are slow to build): refused before parsing.
 _FUNCTION = re.compile(r"\\?\b(" + "|".join(FUNCTIONS) + r"|log_\d+)\b\s*[({]|√|\\sqrt\b")
 
@@ -675,16 +678,19 @@ def _with_notes(
 
 @dataclass(frozen=True)
 class _Plain:
-    """A question's context when its params are whole numbers and each `where` value a name or
-    whole number: every dimension then resolves to a whole number or a free name."""
+    """A question's context when its params are whole numbers and each `where` value a name, a
+    whole number or a product/quotient of distinct free names and whole numbers (`d/h`): every
+    plain dimension then resolves to a whole number, a free name, or such a product, which stands
+    as `("where", name)`, equal only to itself (its names cannot cancel)."""
 
     symbols: tuple[str, ...]
     x_is_dim: bool
     where: dict[str, str]  # as written, for the expected text
-    linked: dict[str, str | int]  # each `where` name resolved through the others (not the params)
+    linked: dict[str, str | int | tuple[str, str]]  # each `where` name resolved through the others (not the params)
+    names: dict[str, set[str]]  # each `where` name -> the free names of its resolved value
     params: dict[str, int]
 
-    def full(self, value: str | int) -> str | int:
+    def full(self, value: str | int) -> str | int | tuple[str, str]:
         if isinstance(value, str) and value in self.linked:
             value = self.linked[value]
         if isinstance(value, str) and value in self.params:
@@ -699,18 +705,26 @@ def _plain_context(question: ShapeQuestion, params: tuple[tuple[str, int | float
     if any(type(value) is not int for _, value in params):
         return None
     symbols = tuple(declared_symbols(question))
-    direct: dict[str, str | int] = {}
+    direct: dict[str, str | int | tuple[str, str]] = {}
+    products: dict[str, set[str]] = {}  # the free names of each `where` product
     for name, raw in question.where.items():
         if type(raw) is int:
             direct[name] = raw
-        elif isinstance(raw, str):
+        elif isinstance(raw, str) and _PLAIN_DIM.fullmatch(raw.strip()):
             try:
                 direct[name] = _plain_value(raw, symbols)
             except _NeedsSympy:
                 return None
+        elif isinstance(raw, str) and _PRODUCT.fullmatch(raw):
+            words = [w for w in re.split(r"[\s*/]+", raw.strip()) if not w[0].isdigit()]
+            if any(w not in symbols or w in question.where for w in words) or len(set(words)) < len(words):
+                return None
+            direct[name] = ("where", name)
+            products[name] = set(words)
         else:
             return None
-    linked: dict[str, str | int] = {}
+    linked: dict[str, str | int | tuple[str, str]] = {}
+    names: dict[str, set[str]] = {}
     for name in direct:
         value, seen = direct[name], {name}
         while isinstance(value, str) and value in direct:
@@ -719,8 +733,9 @@ def _plain_context(question: ShapeQuestion, params: tuple[tuple[str, int | float
             seen.add(value)
             value = direct[value]
         linked[name] = value
+        names[name] = products[value[1]] if isinstance(value, tuple) else {value} if isinstance(value, str) else set()
     where = {k: str(v) for k, v in question.where.items()}
-    return _Plain(symbols, "x" in dimension_names(question), where, linked, dict(params))
+    return _Plain(symbols, "x" in dimension_names(question), where, linked, names, dict(params))
 
 
 def _plain_key(raw: Any, ctx: _Plain) -> list[Dim]:
@@ -761,7 +776,7 @@ def _plain_grade(variant: Variant, answer: str, raw: Any) -> Grade | None:
         return None
     used = {w.expr for w in want if isinstance(w.expr, str)}
     links: dict[str, set[str]] = {name: set() for name in ctx.params}
-    links.update({name: {value} if isinstance(value, str) else set() for name, value in ctx.linked.items()})
+    links.update(ctx.names)
     values = {name: str(value) for name, value in ctx.params.items()}
     expected_text = _with_notes([w.text for w in want], used, ctx.where, links, values)
     return _result(1.0, [], [str(g.expr) for g in got], len(want), answer, expected_text)
