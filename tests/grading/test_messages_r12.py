@@ -50,3 +50,33 @@ def test_no_alias_hint_when_the_prompt_gives_none() -> None:
                          symbols=["d_model", "H"], answer="1/sqrt(d_model/H)")
     result = grade(make_variant(q, 0), "1/sqrt(d/H)")
     assert result.status is Status.INVALID and "prompt calls" not in result.feedback[0]
+
+
+# --- numeric messages -------------------------------------------------------------------------------
+
+from tutor.bank.model import NumericQuestion  # noqa: E402
+
+TIME = NumericQuestion(
+    id="t", kind="numeric", topic="kv-cache", prompt="How many milliseconds?", answer="1.28208", unit="ms",
+    feedback=[{"answer": "0.00128208", "message": "That is in seconds; the question asks for milliseconds."}],
+)
+FLOPS = NumericQuestion(id="f", kind="numeric", topic="mha", prompt="FLOPs?", answer=88_046_829_568, unit="flops")
+
+
+@pytest.mark.parametrize("answer", ["1280 ns", "1.28 us", "1282 ns", "0.00128208 s"])
+def test_a_unit_slip_rule_does_not_fire_on_an_answer_with_a_unit(answer: str) -> None:
+    result = grade(make_variant(TIME, 0), answer)
+    assert not any("in seconds" in line for line in result.feedback), (answer, result.feedback)
+
+
+def test_a_unit_slip_rule_still_fires_on_a_bare_number() -> None:
+    result = grade(make_variant(TIME, 0), "0.00128208")
+    assert result.feedback[0].startswith("That is in seconds")
+
+
+@pytest.mark.parametrize("answer, hint", [("4 trillion", False), ("0.9 B", False), ("90B", False), ("9e10", True),
+                                          ("1e11", True), ("90 billion", False)])
+def test_the_significant_digits_hint_only_for_a_value_rounded_too_far(answer: str, hint: bool) -> None:
+    result = grade(make_variant(FLOPS, 0), answer)
+    assert result.status is not Status.CORRECT
+    assert any("significant digits" in line for line in result.feedback) is hint, (answer, result.feedback)

@@ -143,6 +143,8 @@ def grade(variant: Variant, answer: str) -> Grade:
     if result.status in (Status.CORRECT, Status.INVALID) or variant.kind == "code":
         return result
     for rule in variant.question.feedback:
+        if variant.kind == "numeric" and _module("numeric").unit_rule_misfires(variant, answer, rule.answer):
+            continue  # "That is in seconds" is false of `1280 ns`: the learner wrote a unit
         if _matches(variant, answer, rule.answer):
             score = rule.score if rule.score is not None else result.score
             provisional = score if result.status is Status.NEEDS_REVIEW else result.provisional_score
