@@ -134,7 +134,7 @@ def read_answer(
         lines.append(text)
 
 
-def _show_question(session: "Session", out: TextIO) -> None:
+def _show_question(session: "Session", out: TextIO, *, commands: bool = True) -> None:
     variant = session.current
     assert variant is not None
     q = variant.question
@@ -160,11 +160,13 @@ def _show_question(session: "Session", out: TextIO) -> None:
         print(f"Type your code, then a line with only `{CODE_END}` to submit.", file=out)
     for n, text in enumerate(session.hints_shown(), start=1):
         print(prose(f"Hint {n}: {text}"), file=out)
-    commands = ":skip, :quit"
+    if not commands:
+        return
+    listed = ":skip, :quit"
     cost = session.next_hint_cost()
     if cost is not None:
-        commands = f":hint — {cost}; " + commands
-    print(f"Commands: {commands}", file=out)
+        listed = f":hint — {cost}; " + listed
+    print(f"Commands: {listed}", file=out)
 
 
 def _show_grade(result: "Grade", score: int, session: "Session", out: TextIO) -> None:
@@ -253,6 +255,13 @@ def _ask_all(session: "Session", inp: TextIO, out: TextIO) -> None:
     from tutor.grading.grade import Status
 
     while not session.done:
+        pending = session.pending
+        if pending is not None:  # resumed: a written answer was stored, its checklist never confirmed
+            _show_question(session, out, commands=False)
+            print("Your answer to this question was saved; it is scored by its checklist.", file=out)
+            if not _score(session, pending.grade, pending.answer, inp, out):
+                return
+            continue
         _show_question(session, out)
         while True:
             print("> ", end="", file=out, flush=True)
@@ -284,21 +293,33 @@ def _ask_all(session: "Session", inp: TextIO, out: TextIO) -> None:
             if result.status is Status.INVALID:
                 _show_invalid(result, answer, out)
                 continue
-            if result.status is Status.NEEDS_REVIEW:
-                result = _checklist(session, result, answer, inp, out)
-                if result is None:
-                    return
-            attempt = session.current_attempt
-            _show_grade(result, attempt.score if attempt else result.score, session, out)
-            session.advance()
+            if not _score(session, result, answer, inp, out):
+                return
             break
+
+
+def _score(session: "Session", result: "Grade", answer: str, inp: TextIO, out: TextIO) -> bool:
+    """Show a stored answer's grade (a written one's after its checklist) and move on; False when the
+    learner left at the checklist (the answer stays stored, awaiting it)."""
+    from tutor.grading.grade import Status
+
+    if result.status is Status.NEEDS_REVIEW:
+        assessed = _checklist(session, result, answer, inp, out)
+        if assessed is None:
+            return False
+        result = assessed
+    attempt = session.current_attempt
+    _show_grade(result, attempt.score if attempt else result.score, session, out)
+    session.advance()
+    return True
 
 
 def _checklist(session: "Session", result: "Grade", answer: str, inp: TextIO, out: TextIO) -> "Grade | None":
     """A written answer: the model answer beside the learner's, the rubric as a checklist pre-marked with
     the patterns' suggestions, contradiction warnings; the learner's typed confirmation gives the score.
 
-    None at the end of input or `:quit` (nothing recorded for this answer).
+    None at the end of input or `:quit`: the answer stays stored, awaiting its checklist, which resuming
+    the session opens again.
     """
     from tutor.grading.text import CONTRADICTION_LEAD, ChecklistError, read_checklist
 
@@ -324,7 +345,8 @@ def _checklist(session: "Session", result: "Grade", answer: str, inp: TextIO, ou
         print(f"Type the numbers of the points you make (e.g. `{hint}`), `all` or `none` > ", end="", file=out, flush=True)
         line = inp.readline()
         if not line or line.strip() == ":quit":
-            print("\nNot scored: the checklist was not confirmed.", file=out)
+            print("\nNot scored: the checklist was not confirmed. Your answer is saved, awaiting your assessment:"
+                  " resuming the session opens this checklist again.", file=out)
             return None
         try:
             points = read_checklist(line.rstrip("\n"), len(rubric))

@@ -261,7 +261,7 @@ questions:
   - id: c.weak-cases
     kind: code
     topic: mqa
-    prompt: Write `decode(q, k_cache, v_cache)`.
+    prompt: Write `decode(q, k_cache, v_cache)`; return `[b, h, k]` in the dtype of `q`.
     entry: decode
     starter: |
       def decode(q, k_cache, v_cache):

@@ -126,7 +126,8 @@ def test_feedback_names_missing_and_extra_terms() -> None:
     result = grade(make_variant(MQA_MEMORY, 0), "O(d^2 + b d + b n d)")
     assert result.status is Status.PARTIAL
     assert "right: d²" in result.feedback
-    assert "missing: b·n·d/h, b·d" in result.feedback
+    # b·n·d bounds both: the answer is loose there, nothing is missing (red-team R5)
+    assert not any(line.startswith("missing:") for line in result.feedback)
     assert "not in the expected bound: b·n·d" in result.feedback
     assert "b·n·d is h times b·n·d/h: your bound is not tight" in result.feedback
 

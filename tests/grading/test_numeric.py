@@ -47,7 +47,6 @@ ACCEPT = [
     (CACHE_BYTES, "4.29 GB"),
     (CACHE_BYTES, "4.3 GB"),
     (CACHE_BYTES, "4.295e9"),
-    (CACHE_BYTES, "4 GB"),
     (CACHE_BYTES, "2^32"),
     (CACHE_BYTES, "3 GiB + 1024 MiB"),
     (RATIO, "1.333"),
@@ -130,9 +129,11 @@ def test_interpreted_and_expected_are_readable() -> None:
     assert result.expected == "4,294,967,296 bytes (4 GiB)"
 
 
-def test_decimal_gb_for_binary_value_is_accepted_with_a_note() -> None:
+def test_decimal_gb_for_binary_value_is_sent_back_with_a_note() -> None:
+    # Was accepted; red-team R2: accepting `4 GB` while `4.1 GB`, nearer as written, is refused made the
+    # accepted region non-monotone. The grader cannot know GB was meant as GiB: invalid (free), with the note.
     result = grade(make_variant(CACHE_BYTES, 0), "4 GB")
-    assert result.status is Status.CORRECT
+    assert result.status is Status.INVALID
     assert "4 GB is 4,000,000,000 bytes" in result.feedback[0]
     assert "4 GiB" in result.feedback[0]
 

@@ -64,7 +64,8 @@ def test_a_written_answer_is_scored_by_the_learners_checklist(make_reasoning: An
             assert "[~] 1." in drawn and "(seems present: a machine suggestion)" in drawn and "☐ 3." in drawn
             # enter with suggestions left: nothing is scored, the learner must decide
             await pilot.press("enter")
-            assert isinstance(app.screen, ChecklistScreen) and not store.attempts()
+            assert isinstance(app.screen, ChecklistScreen)
+            assert [(a.status, a.assessed) for a in store.attempts()] == [("needs_review", "")]  # kept, not scored
             # confirm points 1 and 3 (2 was only suggested, cleared by two presses: confirm, then clear)
             await pilot.press("1", "2", "2", "3")
             assert rows.states == ["yes", "no", "yes"]
@@ -79,6 +80,75 @@ def test_a_written_answer_is_scored_by_the_learners_checklist(make_reasoning: An
             assert (attempt.score, attempt.assessed, attempt.status) == (4, "self", "partial")
 
     asyncio.run(scenario())
+    store.close()
+
+
+WRITTEN = "It caches the queries and keys, so the new token is quick."
+
+
+def test_quit_at_the_checklist_then_resume_opens_it_again_for_the_same_answer(make_reasoning: Any, tmp_path: Path) -> None:
+    """The answer is stored at submit: quitting (or a closed terminal) at the checklist loses nothing;
+    resuming (the start screen's resume, or `tutor quiz --resume`) shows the checklist for that answer."""
+    from tutor.bank import load_bank
+    from tutor.session.store import Store
+    from tutor.tui.app import TutorApp, make_app
+    from tutor.tui.screens.confirm import ConfirmScreen
+    from tutor.tui.screens.start import StartScreen
+
+    store = Store(tmp_path / "history.sqlite3")
+    bank = load_bank([BANK_FILE], builtin=False)
+
+    async def answer_then_quit() -> str:
+        app = make_reasoning("tui-written", "tui-claims", store=store)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the written question")
+            await pilot.press(*WRITTEN)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: showing(app, ChecklistScreen), "the checklist")
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: showing(app, ConfirmScreen), "the quit question")
+            assert "Your answers so far are saved" in text_of(app.screen, "#dialog-message")
+            await pilot.press("y")
+            await wait_until(pilot, lambda: app._exit, "the app to exit", limit=10)
+            return app.session.session_id
+
+    async def checklist_again(app: Any, pilot: Any) -> ChecklistScreen:
+        await wait_until(pilot, lambda: showing(app, ChecklistScreen), "the checklist again")
+        screen = app.screen
+        assert "caches the queries" in text_of(screen, "#your-answer")
+        assert 'seems to say "The cache stores the queries of earlier tokens"' in text_of(screen, "#contradictions")
+        assert screen.query_one(ToggleRows).states == ["suggested", "suggested", "no"]
+        return screen
+
+    async def resume_from_the_start_screen_and_quit() -> None:
+        app = TutorApp(bank=bank, store=store, banks=(str(BANK_FILE),))
+        async with app.run_test(size=(100, 40)) as pilot:
+            assert isinstance(app.screen, StartScreen)
+            assert "0 of 2 answered, 1 to assess" in str(app.screen.query_one("#resume").label)
+            await pilot.press("ctrl+r")
+            await checklist_again(app, pilot)
+            await pilot.press("ctrl+q", "y")
+            await wait_until(pilot, lambda: app._exit, "the app to exit", limit=10)
+
+    async def resume_by_id_and_assess(session_id: str) -> None:
+        app = make_app(None, bank=bank, store=store, resume=session_id)  # what `tutor quiz --resume` runs
+        async with app.run_test(size=(100, 40)) as pilot:
+            screen = await checklist_again(app, pilot)
+            await pilot.press("1", "2", "2", "3", "enter")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the feedback")
+            assert "self-assessed" in text_of(app.screen, "#score-line")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the next question")
+            assert app.session.current.id == "tui-claims"
+            assert screen is not app.screen
+
+    session_id = asyncio.run(answer_then_quit())
+    (stored,) = store.attempts()
+    assert (stored.answer, stored.status, stored.awaiting_assessment) == (WRITTEN, "needs_review", True)
+    asyncio.run(resume_from_the_start_screen_and_quit())
+    asyncio.run(resume_by_id_and_assess(session_id))
+    (done,) = store.attempts()
+    assert (done.id, done.answer, done.status, done.score, done.assessed) == (stored.id, WRITTEN, "partial", 4, "self")
     store.close()
 
 

@@ -353,6 +353,14 @@ class Mutant(_Strict):
     code: str = Field(description="A known-wrong implementation the cases must reject.")
 
 
+class MemoryBudget(_Strict):
+    """A structural rule the prompt states, checked as memory: the run may not use more than `mib` MiB."""
+
+    mib: int = Field(gt=0, description="MiB the whole submission may allocate (its per-run cgroup's limit).")
+    rule: str = Field(description="What going over it means, e.g. `it seems to build the full score matrix; "
+                      "compute it block by block`: shown after `your code used more than N MiB:`.")
+
+
 class CodeQuestion(QuestionBase):
     kind: Literal["code"]
     entry: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="The function name to define.")
@@ -363,6 +371,12 @@ class CodeQuestion(QuestionBase):
     tolerance: CodeTolerance = Field(default_factory=CodeTolerance)
     time_limit: float = Field(default=10.0, gt=0, description="Seconds of wall-clock time per submission.")
     memory_limit: int = Field(default=4096, gt=0, description="MiB of address space for the child.")
+    memory_budget: MemoryBudget | None = Field(
+        default=None,
+        description="Enforces a memory rule the prompt states (e.g. never build the `[s, s]` matrix) through the "
+        "sandbox's per-run cgroup; one case must be large enough that breaking the rule goes over it. Where no "
+        "cgroup is available (or on cuda) the feedback says the rule could not be checked.",
+    )
     mutants: list[Mutant] = Field(default_factory=list)
     answer: str = Field(description="A model solution (Python), shown after grading; must pass.")
     length: str | None = Field(

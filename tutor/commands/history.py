@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
             else:
                 for r in records:
                     state = "finished" if r.finished else ("complete" if r.answered >= r.total else "unfinished")
-                    print(f"{r.id}  {iso_time(r.created)}  {r.mode:<6} {r.answered}/{r.total} answered  {state}")
+                    waiting = f", {r.awaiting} awaiting your assessment" if r.awaiting else ""
+                    print(f"{r.id}  {iso_time(r.created)}  {r.mode:<6} {r.answered}/{r.total} answered{waiting}  {state}")
             return 0
         session_id = None
         if args.session:
@@ -61,7 +62,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for a in attempts:
         score = "skipped" if a.skipped else f"{a.score}/5"
+        if a.awaiting_assessment:  # a written answer stored at submit; its checklist is not confirmed yet
+            score = "awaiting your assessment"
         print(f"{iso_time(a.created)}  {a.session_id}  {a.question_id:<28} seed {a.seed:<10}  {score:<7}  {_one_line(a.answer)}")
+    if any(a.awaiting_assessment for a in attempts):
+        print("Awaiting your assessment: not scored yet (no mean counts it); tutor quiz --resume opens its checklist again.")
     return 0
 
 
@@ -74,6 +79,7 @@ def _session_json(r: "SessionRecord") -> dict[str, object]:
         "mode": r.mode,
         "seed": r.seed,
         "answered": r.answered,
+        "awaiting_assessment": r.awaiting,
         "total": r.total,
         "finished": None if r.finished is None else iso_time(r.finished),
         "config": r.config,

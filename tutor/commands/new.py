@@ -206,7 +206,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     prompt: |
       Write `decode_step(q, k_cache, v_cache)`: one GQA decoding step. `q` is `[b, h, k]`, the
       caches are `[b, g, n, k]`; query head `i` reads KV head `i // (h // g)`. Scale by
-      `1/sqrt(k)`, no mask. Return `[b, h, k]`.
+      `1/sqrt(k)`, no mask. Return `[b, h, k]` in the dtype of `q`.
     entry: decode_step                             # the function the learner defines
     reference: reference_impl.functional:gqa_decode  # module:function computing the expected output
     starter: |

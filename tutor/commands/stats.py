@@ -31,8 +31,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(stats.to_json(), indent=2, ensure_ascii=False))
         return 0
+    waiting = (f"{stats.awaiting} written answer(s) await your assessment (not in any mean): "
+               "tutor quiz --resume opens the checklist again") if stats.awaiting else ""
     if stats.answers == 0:
-        print("No answers recorded yet. Start with: tutor quiz --plain")
+        print(waiting or "No answers recorded yet. Start with: tutor quiz --plain")
         return 0
     assert stats.mean is not None
     print(f"{stats.answers} questions answered in {stats.sessions} sessions; mean {stats.mean:.1f} / 5 ({level_name(stats.mean)})")
@@ -48,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
             name = topic_name(a.name) if a.area == "topic" else kind_name(a.name)
             print(f"  {a.area} {name}: {a.mean:.1f} / 5  ->  tutor quiz {flag} {flag_value(name)}")
     print(f"\nDue for review: {stats.due}" + ("  ->  tutor quiz --review" if stats.due else ""))
+    if waiting:
+        print(waiting)
     # App users practise from the start screen; the same commands work line by line with --plain.
     print("\nIn the app (tutor): r reviews what is due, f3 shows this progress and starts its suggestions;")
     print("line by line: add --plain to any of the commands above.")

@@ -361,9 +361,21 @@ def compare(actual: Any, expected: Any, rtol: float, atol: float) -> Comparison:
 
 # --- running code in the sandbox ---
 
-def _limits(question: CodeQuestion, expected_bytes: int) -> Limits:
+def _limits(question: CodeQuestion, expected_bytes: int, device: str = "cpu") -> Limits:
     return Limits(wall_seconds=question.time_limit, memory_mib=question.memory_limit,
-                  fsize_bytes=max(16 << 20, 4 * expected_bytes + (1 << 20)))
+                  fsize_bytes=max(16 << 20, 4 * expected_bytes + (1 << 20)),
+                  group_memory_mib=enforced_budget(question, device))
+
+
+def enforced_budget(question: CodeQuestion, device: str) -> int | None:
+    """The question's memory budget (MiB) where this machine can enforce it, else None.
+
+    The budget is the per-run cgroup's memory limit, so it needs a cgroup; and it counts host memory
+    only, so on cuda (whose tensors live on the GPU) it checks nothing."""
+    budget = question.memory_budget
+    if budget is None or device != "cpu" or not detect().cgroup_version:
+        return None
+    return budget.mib
 
 
 def _run(question: CodeQuestion, prepared: Prepared, programs: list[str],
@@ -371,7 +383,7 @@ def _run(question: CodeQuestion, prepared: Prepared, programs: list[str],
     expected_bytes = sum(e.numel() * e.element_size() for e in prepared.expected) * len(programs)
     try:
         return shared_worker().run(programs, question.entry, prepared.inputs, prepared.cases,
-                                   _limits(question, expected_bytes), prepared.device, cancel_event,
+                                   _limits(question, expected_bytes, prepared.device), prepared.device, cancel_event,
                                    timed_case=prepared.largest if timed else None)
     except Cancelled:
         raise GradingCancelled() from None
@@ -489,7 +501,7 @@ def _syntax_check(question: CodeQuestion, answer: str) -> Grade | None:
     return None
 
 
-def _run_problem(question: CodeQuestion, result: RunResult) -> str:
+def _run_problem(question: CodeQuestion, result: RunResult, result_device: str) -> str:
     """Why a run left no results, in the learner's terms."""
     import signal as sig
 
@@ -500,6 +512,9 @@ def _run_problem(question: CodeQuestion, result: RunResult) -> str:
             return f"Stopped: your code used more than its CPU-time limit (about {question.time_limit:g} s)."
         if result.signal == sig.SIGXFSZ:
             return "Stopped: your code wrote more than the file-size limit."
+        if result.signal == sig.SIGKILL and question.memory_budget and enforced_budget(question, result_device):
+            return (f"Stopped: your code used more than {question.memory_budget.mib} MiB: "
+                    f"{question.memory_budget.rule}.")
         if result.signal == sig.SIGKILL:
             return f"Stopped: the process was killed (most likely over the memory limit of {question.memory_limit} MiB)."
         name = sig.Signals(result.signal).name if result.signal in set(sig.Signals) else str(result.signal)
@@ -600,8 +615,13 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
     for i, c in enumerate(comparisons):
         mark = "pass" if c.ok else f"FAIL: {c.reason}"
         feedback.append(f"  {prepared.labels[i]} ({prepared.descriptions[i]}): {mark}")
+    budget = question.memory_budget
+    if budget is not None and enforced_budget(question, prepared.device) is None:
+        where = "on cuda" if prepared.device == "cuda" else "on this machine (no per-run cgroup)"
+        feedback.append(f"Not checked: the memory rule (at most {budget.mib} MiB; going over means {budget.rule}) "
+                        f"cannot be enforced {where}, so only the outputs were compared.")
     if report is None:
-        feedback.append(_run_problem(question, result))
+        feedback.append(_run_problem(question, result, prepared.device))
     elif report.load_error:
         feedback.append("Your code raised an exception while it was loaded:")
         feedback.extend(OUTPUT_PREFIX + line for line in report.load_error.splitlines())
@@ -652,6 +672,8 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
         "timing": timing,
         "values_seed": prepared.values_seed,
         "diagnosis": diagnosis,
+        "memory_budget": None if budget is None else {
+            "mib": budget.mib, "enforced": enforced_budget(question, prepared.device) is not None},
         "sandbox": detect().names(),
         "run": {"outcome": result.outcome, "exit_code": result.exit_code, "signal": result.signal,
                 "wall_seconds": round(result.wall_seconds, 4)},
@@ -715,6 +737,8 @@ def validate_question(question: CodeQuestion, device: str | None = None) -> list
             problems.append(f"{where}: examples.accept[{k}] does not pass: " + " / ".join(g.feedback[:4]))
     for k, code in enumerate(question.examples.reject):
         g = grade(variant, str(code), device=device, values_seed=0)
+        if g.status is Status.CORRECT and enforced_budget(question, device) is None and question.memory_budget:
+            continue  # it may break only the memory rule, which cannot be enforced here (the feedback says so)
         if g.status is Status.CORRECT:
             problems.append(f"{where}: examples.reject[{k}] passes every case")
     return problems

@@ -15,7 +15,9 @@ Plus the case drawn at grading time (`length:` or `vary:`), checked where the sa
 
 from __future__ import annotations
 
-from tutor.bank.model import CodeCase, CodeQuestion
+import re
+
+from tutor.bank.model import CodeCase, CodeQuestion, TensorArg
 
 LENGTH_CLASSES = (("length 1", 1, 1), ("a short length (2-4)", 2, 4), ("a middle length (5-15)", 5, 15),
                   ("a long length (>= 16)", 16, None))
@@ -49,4 +51,31 @@ def coverage_problems(question: CodeQuestion) -> list[str]:
     longest = sorted((c.dims[dim] for c in question.cases), reverse=True)
     if longest[0] < 16 or (len(longest) > 1 and longest[1] == longest[0]):
         problems.append(f"one case must be longer than every other, with {dim} >= 16 (the longest: {longest[:2]})")
+    return problems
+
+
+_RETURN_DTYPE = re.compile(r"in the dtype of `(\w+)`")
+
+
+def prompt_problems(question: CodeQuestion) -> list[str]:
+    """Rules the grader enforces that the prompt must state (static; no sandbox).
+
+    - The grader compares dtypes exactly, so the prompt names the one to return: "in the dtype of `x`",
+      `x` a tensor argument (a float64 answer on float32 inputs is then wrong by the rule it was given).
+    - A `memory_budget` enforces a structural rule: the prompt states the budget (`N MiB`) it is held to.
+    """
+    problems = []
+    tensors = {a.name for a in question.args if isinstance(a, TensorArg)}
+    named = _RETURN_DTYPE.findall(question.prompt)
+    if not named:
+        problems.append("the prompt does not say which dtype to return (the grader compares dtypes exactly): "
+                        "write \"in the dtype of `x`\", x a tensor argument")
+    for name in named:
+        if name not in tensors:
+            problems.append(f"the prompt says to return the dtype of `{name}`, which is not a tensor argument "
+                            f"(they are {', '.join(sorted(tensors))})")
+    budget = question.memory_budget
+    if budget is not None and f"{budget.mib} MiB" not in question.prompt:
+        problems.append(f"memory_budget is {budget.mib} MiB but the prompt does not state it "
+                        f"(write \"{budget.mib} MiB\" where it states the rule the budget checks)")
     return problems

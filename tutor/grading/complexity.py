@@ -14,7 +14,8 @@ like the argument minus 1 (`log(1 + 1/L) ≍ 1/L`), c < 1 (`log(1/m)`) is negati
 
 The grade compares the sets of dominant terms: full credit when they are equal,
 otherwise the fraction |answer ∩ expected| / |answer ∪ expected| (so a missing
-term and an extra term each cost), with feedback naming both. A bound that misses a
+term and an extra term each cost), with feedback naming both; an expected term is named missing only
+when no term of the answer bounds it (a looser term gets "not tight" instead). A bound that misses a
 growing term (no term of the answer bounds it: an underestimate, not a bound at all)
 gets half that fraction; an overestimate (extra or looser terms) keeps it.
 """
@@ -449,7 +450,7 @@ def _grade(variant: Variant, question: ComplexityQuestion, answer: str, expected
     unbounded = [m for m in missing if not any(_dominates(t, m) for t in terms)]
     if unbounded:
         fraction /= 2
-    details = {"matched": len(matched), "missing": len(missing), "extra": len(extra), "too_small": bool(unbounded)}
+    details = {"matched": len(matched), "missing": len(unbounded), "extra": len(extra), "too_small": bool(unbounded)}
     notes: list[str] = []
     assumed = _RELATIONS.get()
     if assumed:
@@ -465,8 +466,8 @@ def _grade(variant: Variant, question: ComplexityQuestion, answer: str, expected
     feedback: list[str] = []
     if matched:
         feedback.append("right: " + ", ".join(_term_text(t, order) for t in _sorted_terms(matched, order)))
-    if missing:
-        feedback.append("missing: " + ", ".join(_term_text(t, order) for t in missing))
+    if unbounded:  # an expected term that a term of the answer bounds is not missing: the bound is loose
+        feedback.append("missing: " + ", ".join(_term_text(t, order) for t in unbounded))
     if unbounded:
         feedback.append(
             "your bound is too small: nothing in it bounds " + ", ".join(_term_text(t, order) for t in unbounded)

@@ -8,8 +8,9 @@ the variant's params) computed exactly with rationals. An answer is correct when
 2. it is a plainly rounded quantity (`4.29 GB`, `2.1M`, `4.3e9`) with at least
    two significant digits, and the exact value rounds to it at the last digit
    written; or
-3. it uses a decimal byte unit (`4 GB`) that matches by 1 or 2 read with the
-   binary unit (`4 GiB`): accepted, with a note that GB is 10^9 bytes.
+and never otherwise: a decimal byte unit (`4 GB`) that matches only when read with the binary
+unit (`4 GiB`) is sent back (invalid, free) to be written in the unit meant, since accepting it
+while nearer values (`4.1 GB`) are refused would make the accepted region non-monotone.
 
 A wrong answer's feedback says how far off it is and names at most one cause of an exact
 factor, and only one that follows from the question: bits vs bytes (a bytes question), a
@@ -145,27 +146,40 @@ def _too_rounded(
     )
 
 
-def _between_refused(q: Quantity, target: sympy.Rational, digits: int) -> bool:
-    """Whether a number written with the same digits as `q` lies strictly between `q`'s value and
-    `target` and is refused: then accepting `q` (farther away) would make the accepted region
-    non-monotone, so `q` is refused too."""
-    step, value = q.quantum, q.value
-    direction = 1 if target > value else -1
-    for k in range(1, 4):
-        w = value + direction * k * step
-        if (w - target) * direction >= 0:
-            return False  # reached the target: nothing refused in between
-        written = len(str(int(abs(w) / step)))
-        if written < digits or abs(w - target) * 2 > step:
-            return True
-    return True
-
-
 def _abbreviated(q: Quantity) -> bool:
     """Whether a quantity abbreviates a large number (`4.29 GB`, `2.1M`, `4.3e9`): only then is it
     read as rounded at its last digit. `1.3e0` or `4.4e-2` is a plain number written another
     way, held to the tolerance as `1.3` and `0.044` are."""
     return bool(q.unit or q.scientific) and q.scale >= 1000
+
+
+def _decimal_for_binary(
+    q: Quantity, target: sympy.Rational, others: list[sympy.Rational], rel: sympy.Rational, abs_: sympy.Rational,
+    digits: int | None, expected_text: str, shown: str,
+) -> str | None:
+    """`4 GB` for 4 GiB: right only if GB was meant as GiB, which the grader cannot know. Not accepted
+    (accepting it while `4.1 GB` and `4.2 GB`, nearer as written, are refused would make the accepted
+    region non-monotone), not marked wrong: sent back (invalid, free) to be written in the unit meant.
+    As written it must match nothing the question knows (`0.16 MB` that is a known mistake's value in
+    decimal MB gets that mistake's message, not a retry)."""
+    binary = BINARY_PARTNER[q.unit]
+    ratio = unit_constants("bytes")[binary] / unit_constants("bytes")[q.unit]
+    exact = _within(q.value * ratio, target, rel, abs_)
+    if not exact and (digits is None or not _abbreviated(q) or not _rounds_to(q, target, ratio, digits=digits)):
+        return None
+    as_written = [v for v in others if _within(q.value, v, rel, abs_)
+                  or (digits is not None and _abbreviated(q) and _rounds_to(q, v, digits=digits))]
+    if as_written:
+        return None  # a known mistake as written: graded, so that its rule's message is given
+    if not exact:
+        clash = _too_rounded(q, others, ratio, digits or 1, f"{shown} (read as {binary})")
+        if clash is not None:
+            return clash
+    return (
+        f"{q.unit} or {binary}? {q.mantissa_text} {q.unit} is {format_exact(q.value)} bytes ({q.unit} is decimal: "
+        f"10^{DECIMAL_POWER[q.unit]}), which is not the value; if you mean {q.mantissa_text} {binary} "
+        f"({format_exact(q.value * ratio)} bytes), write {binary}"
+    )
 
 
 # Head-count pairs whose ratio is a known cause ("H/G": counted query heads for KV heads).
@@ -343,26 +357,9 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
             feedback=[f"accepted as the exact value {expected_text} rounded to the digits you wrote"],
         )
     if quantity is not None and quantity.unit in BINARY_PARTNER and question.unit == "bytes":
-        binary = BINARY_PARTNER[quantity.unit]
-        ratio = unit_constants("bytes")[binary] / unit_constants("bytes")[quantity.unit]
-        exact = _within(quantity.value * ratio, target, rel, abs_)
-        rounded = digits is not None and _rounds_to(quantity, target, ratio, digits=digits)
-        # Read as written (decimal), every answer with the same digits between this one and the
-        # value must be accepted too, or the accepted region would not be monotone.
-        monotone = not _between_refused(quantity, target, digits or 1)
-        if (exact or rounded) and monotone:
-            clash = _too_rounded(quantity, others, ratio, digits or 1, answer.strip()) if rounded and not exact else None
-            if clash is not None:
-                return Grade.invalid(clash, expected=expected_text, interpreted=interpreted)
-            return Grade.of(
-                1.0, interpreted=interpreted, expected=expected_text, details=details,
-                feedback=[
-                    f"note: {quantity.mantissa_text} {quantity.unit} is {format_exact(quantity.value)} bytes "
-                    f"({quantity.unit} is decimal: 10^{DECIMAL_POWER[quantity.unit]}); "
-                    f"the exact value is {expected_text}. Accepted as {quantity.mantissa_text} {binary}; "
-                    f"write {binary} to be precise.",
-                ],
-            )
+        ambiguous = _decimal_for_binary(quantity, target, others, rel, abs_, digits, expected_text, answer.strip())
+        if ambiguous is not None:
+            return Grade.invalid(ambiguous, expected=expected_text, interpreted=interpreted)
 
     feedback = [f"expected {expected_text}; you gave {interpreted}", *_how_far(value, target, variant)]
     ratio = value / target if target else sympy.Integer(0)

@@ -151,10 +151,12 @@ class _Checker:
         self._reading(variants)
         q = self.q
         if q.kind == "code":
-            from tutor.grading.code_cases import coverage_problems  # static: no sandbox, no torch
+            from tutor.grading.code_cases import coverage_problems, prompt_problems  # static: no sandbox, no torch
 
             for message in coverage_problems(q):  # type: ignore[arg-type]
                 self.problem(("cases",), message)
+            for message in prompt_problems(q):  # type: ignore[arg-type]
+                self.problem(("prompt",), message)
             if code:
                 self._code()
             return

@@ -121,7 +121,8 @@ def _enter_namespaces(rootless: bool, hide: list[str], home: str, home_bytes: in
         _, status = os.waitpid(pid, 0)
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
-            signal.signal(sig, signal.SIG_DFL)
+            if sig not in (signal.SIGKILL, signal.SIGSTOP):  # those two take no handler (EINVAL): the
+                signal.signal(sig, signal.SIG_DFL)  # inner one killed by the cgroup's OOM killer is SIGKILL
             os.kill(os.getpid(), sig)
             os._exit(128 + sig)
         os._exit(os.waitstatus_to_exitcode(status))

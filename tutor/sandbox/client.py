@@ -67,6 +67,7 @@ class Limits:
     threads: int = 1  # torch's intra-op threads: the cases are tiny, and idle pool threads spinning on a
     # loaded machine made a 10 us op take 5-13 ms (the grader times the reference with one thread too)
     home_bytes: int = 64 << 20  # total size of the work directory (a tmpfs) where namespaces are available
+    group_memory_mib: int | None = None  # the run's cgroup memory limit where lower than memory_mib (a budget)
 
     @property
     def cpu_seconds(self) -> int:
@@ -390,7 +391,7 @@ class Worker:
                     "seccomp": layers.seccomp, "timed_case": timed_case,
                     "cgroup": None if groups is None else {"version": groups.version, "parents": list(groups.parents),
                                                            "detail": groups.detail},
-                    "group_memory_bytes": limits.memory_mib << 20, "group_pids": limits.nproc,
+                    "group_memory_bytes": (limits.group_memory_mib or limits.memory_mib) << 20, "group_pids": limits.nproc,
                     "rw_files": ["/dev/null"] + (sorted(glob.glob("/dev/nvidia*")) if device == "cuda" else []),
                 }
                 _write_private(os.path.join(req, "spec.json"), json.dumps(spec).encode("utf-8"))

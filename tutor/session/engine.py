@@ -18,9 +18,14 @@ Both `tutor quiz --plain` and the Textual app drive a `Session`. Rules a learner
   out of the summary and the mean.
 - With a store, each question's first score (a skip is 1) rates its FSRS review card.
 - A written (`text`) answer gets no machine verdict: `submit` returns a `needs_review` grade (the
-  patterns' suggestions) and records nothing yet; the learner confirms rubric points with
-  `assess`, whose score (`1 + 4 * confirmed weight / total`) is recorded as self-assessed and
-  then counts like any other score (mean, history, FSRS).
+  patterns' suggestions) and stores the answer at once, *awaiting assessment* (status
+  `needs_review`, its provisional score beside it): quitting at the checklist loses nothing.
+  Until then it is no score: left out of the mean, the summary, the stats and the review
+  order, and no FSRS review. The learner confirms rubric points with `assess`, which completes
+  that same stored attempt with their score (`1 + 4 * confirmed weight / total`, self-assessed);
+  from then on it counts like any other score (mean, history, FSRS). A resumed session whose
+  current question has an answer awaiting assessment has it as `pending` (the checklist again,
+  for that answer); submitting or skipping that question first raises SessionError.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from tutor.session.levels import describe
 if TYPE_CHECKING:
     from tutor.bank.loader import Bank
     from tutor.bank.model import QuestionBase
-    from tutor.session.store import SessionRecord, Store
+    from tutor.session.store import AttemptRecord, SessionRecord, Store
 
 MAX_SCORE = 5
 SEED_RANGE = 2**31
@@ -95,6 +100,18 @@ class Attempt:
     hints_used: int
     score: int
     skipped: bool = False
+
+
+@dataclass(frozen=True)
+class PendingReview:
+    """A written answer stored at submit, waiting for the learner's checklist (`Session.assess`)."""
+
+    position: int
+    variant: Variant
+    answer: str
+    grade: Grade  # needs_review: the patterns' suggestions and the provisional score
+    hints_used: int
+    attempt_id: int | None  # its stored row (None without a store)
 
 
 @dataclass(frozen=True)
@@ -214,6 +231,7 @@ class Session:
         seed: int,
         store: "Store | None",
         answered: dict[int, int | None] | None = None,
+        awaiting: Iterable[PendingReview] = (),
     ) -> None:
         self.config = config
         self.variants = variants
@@ -223,7 +241,8 @@ class Session:
         self._scores: dict[int, int | None] = dict(answered or {})
         self._attempts: dict[int, list[Attempt]] = defaultdict(list)
         self._hints = 0
-        self._pending: tuple[Variant, str, Grade] | None = None  # a written answer waiting for its checklist
+        # written answers stored and waiting for their checklist, by question position
+        self._awaiting: dict[int, PendingReview] = {p.position: p for p in awaiting}
         self._lock = threading.Lock()
         self.index = 0
         self._skip_answered()
@@ -266,7 +285,13 @@ class Session:
         answered = {
             a.position: None if a.skipped else a.score for a in store.first_attempts(record.id) if a.position < len(variants)
         }
-        return cls(config=config, variants=variants, session_id=record.id, seed=record.seed, store=store, answered=answered)
+        awaiting = [
+            _stored_pending(a, variants[a.position])
+            for a in store.awaiting_attempts(record.id)
+            if a.position < len(variants) and a.position not in answered and variants[a.position].id == a.question_id
+        ]
+        return cls(config=config, variants=variants, session_id=record.id, seed=record.seed, store=store,
+                   answered=answered, awaiting=awaiting)
 
     # -- where we are ------------------------------------------------------------------------
 
@@ -327,8 +352,8 @@ class Session:
     def _skip_answered(self) -> None:
         while self.index < len(self.variants) and self.index in self._scores:
             self.index += 1
-        if self.done and self.store is not None and self.variants:
-            self.store.finish_session(self.session_id)
+        if self.done and self.store is not None and self.variants and not self._awaiting:
+            self.store.finish_session(self.session_id)  # (one left awaiting its checklist stays resumable)
 
     # -- hints ---------------------------------------------------------------------------------
 
@@ -372,6 +397,7 @@ class Session:
         answers are cancelled mid-run; other kinds are quick and checked once graded).
         """
         variant = self._require_current()
+        self._refuse_while_pending("answer again")
         result = _grade(variant, answer, cancel_event)
         if cancel_event is not None and cancel_event.is_set():
             from tutor.grading.code import GradingCancelled  # deferred: the sandbox client only when needed
@@ -380,41 +406,66 @@ class Session:
         if result.status is Status.INVALID:
             return result
         if result.status is Status.NEEDS_REVIEW:
-            self._pending = (variant, answer, result)  # the learner's checklist decides; see `assess`
+            self._await(variant, answer, result)  # stored now; the learner's checklist decides (`assess`)
             return result
         self._commit(variant, answer, result)
         return result
 
+    def _refuse_while_pending(self, doing: str) -> None:
+        if self.pending is not None:
+            raise SessionError(f"cannot {doing}: the written answer to this question awaits its checklist (assess it first)")
+
+    def _await(self, variant: Variant, answer: str, result: Grade) -> None:
+        """Store a written answer at once, awaiting assessment (its score is only provisional until `assess`)."""
+        with self._lock:
+            hints_used = self._hints if not self.answered else self._first_hints()
+            score = min(result.score, max_score_after(hints_used))
+            attempt_id = self._record(variant, answer, result, hints_used=hints_used, score=score, skipped=False)
+            self._awaiting[self.index] = PendingReview(self.index, variant, answer, result, hints_used, attempt_id)
+
+    @property
+    def pending(self) -> PendingReview | None:
+        """The current question's written answer (stored) whose checklist the learner has not confirmed yet."""
+        pending = self._awaiting.get(self.index)
+        return pending if pending is not None and pending.variant is self.current else None
+
     @property
     def pending_review(self) -> Grade | None:
-        """The current question's written answer whose checklist the learner has not confirmed yet."""
-        if self._pending is None or self._pending[0] is not self.current:
-            return None
-        return self._pending[2]
+        """The needs_review grade of `pending` (the patterns' suggestions), or None."""
+        pending = self.pending
+        return None if pending is None else pending.grade
 
     def assess(self, confirmed: Iterable[int]) -> Grade:
-        """Score the pending written answer by the rubric points (0-based) the learner confirms; store it.
+        """Score the pending written answer by the rubric points (0-based) the learner confirms.
 
-        The score is the learner's own rating (`assessed: self`); the machine's suggestions stay in
-        its details. Raises SessionError when no written answer waits for its checklist.
+        Completes its stored attempt (awaiting since `submit`) with the learner's own rating
+        (`assessed: self`); the machine's suggestions stay in its details. Raises SessionError
+        when no written answer waits for its checklist.
         """
-        pending = self.pending_review
+        pending = self.pending
         if pending is None:
             raise SessionError("no written answer is waiting for its checklist")
         from tutor.grading.text import assess  # deferred, like the graders
 
-        variant, answer, _ = self._pending  # type: ignore[misc]
-        result = assess(variant, pending, confirmed)
-        self._pending = None
-        self._commit(variant, answer, result)
+        result = assess(pending.variant, pending.grade, confirmed)
+        self._commit(pending.variant, pending.answer, result, pending=pending)
         return result
 
-    def _commit(self, variant: Variant, answer: str, result: Grade) -> None:
+    def _commit(self, variant: Variant, answer: str, result: Grade, *, pending: PendingReview | None = None) -> None:
+        """Record a graded answer (or complete the stored `pending` one with its assessed `result`) and score it."""
         with self._lock:
             first = not self.answered
-            hints_used = self._hints if first else self._first_hints()
+            if pending is not None:
+                hints_used = pending.hints_used
+            else:
+                hints_used = self._hints if first else self._first_hints()
             score = min(result.score, max_score_after(hints_used))
-            self._record(variant, answer, result, hints_used=hints_used, score=score, skipped=False)
+            if pending is None:
+                self._record(variant, answer, result, hints_used=hints_used, score=score, skipped=False)
+            else:
+                if pending.attempt_id is not None and self.store is not None:  # the same stored row, now scored
+                    self.store.complete_attempt(pending.attempt_id, **_result_columns(result), score=score)
+                del self._awaiting[pending.position]
             self._attempts[self.index].append(
                 Attempt(variant_id=variant.id, seed=variant.seed, answer=answer, grade=result, hints_used=hints_used, score=score)
             )
@@ -448,6 +499,7 @@ class Session:
         from tutor.grading import answer_key  # deferred: the graders load on first use
 
         variant = self._require_current()
+        self._refuse_while_pending("skip")
         expected = answer_key(variant).expected
         skipped = Grade(
             status=Status.INCORRECT, fraction=0.0, score=1, interpreted="", feedback=("skipped",), expected=expected
@@ -471,13 +523,18 @@ class Session:
             return
         self.index += 1
         self._hints = 0
-        self._pending = None
         self._skip_answered()
 
-    def _record(self, variant: Variant, answer: str, result: Grade, *, hints_used: int, score: int, skipped: bool) -> None:
+    def _record(
+        self, variant: Variant, answer: str, result: Grade, *, hints_used: int, score: int, skipped: bool
+    ) -> int | None:
+        """Store one answer (committed before returning); its row id, or None without a store."""
         if self.store is None:
-            return
-        self.store.record_attempt(
+            return None
+        columns = _result_columns(result)
+        if skipped:
+            columns["status"] = "skipped"
+        return self.store.record_attempt(
             self.session_id,
             position=self.index,
             question_id=variant.id,
@@ -485,16 +542,10 @@ class Session:
             kind=variant.kind,
             seed=variant.seed,
             answer=answer,
-            status="skipped" if skipped else result.status.value,
-            grade_score=result.score,
             score=score,
-            fraction=result.fraction,
             hints_used=hints_used,
             skipped=skipped,
-            interpreted=result.interpreted,
-            feedback=result.feedback,
-            expected=result.expected,
-            assessed=result.assessed or "",
+            **columns,
         )
 
     def _review(self, question_id: str, score: int) -> None:
@@ -538,6 +589,35 @@ def summarize(rows: tuple[SummaryRow, ...]) -> Summary:
     per_topic = {t: sum(v) / len(v) for t, v in sorted(by_topic.items())}
     weakest = min(per_topic, key=lambda t: (per_topic[t], t))
     return Summary(rows=rows, mean=mean, level=describe(mean), per_topic=per_topic, weakest_topic=weakest)
+
+
+def _result_columns(result: Grade) -> dict[str, Any]:
+    """The stored columns that come from a grade (a written answer awaiting assessment: status needs_review,
+    `grade_score` its provisional score)."""
+    return {
+        "status": result.status.value,
+        "grade_score": result.score,
+        "fraction": result.fraction,
+        "interpreted": result.interpreted,
+        "feedback": result.feedback,
+        "expected": result.expected,
+        "assessed": result.assessed or "",
+    }
+
+
+def _stored_pending(stored: "AttemptRecord", variant: Variant) -> PendingReview:
+    """A stored written answer awaiting assessment, as the checklist needs it after a resume.
+
+    The patterns' suggestions are read again from the stored answer (grading text is a pure function
+    of the question and the answer); should the question have changed so that it reads otherwise, the
+    stored reading is used as it is, without suggestions.
+    """
+    grade = _grade(variant, stored.answer, None)
+    if grade.status is not Status.NEEDS_REVIEW:
+        grade = Grade(status=Status.NEEDS_REVIEW, fraction=stored.fraction, score=stored.grade_score,
+                      interpreted=stored.interpreted, feedback=stored.feedback, expected=stored.expected,
+                      provisional_score=stored.grade_score)
+    return PendingReview(stored.position, variant, stored.answer, grade, stored.hints_used, stored.id)
 
 
 def _grade(variant: Variant, answer: str, cancel_event: threading.Event | None) -> Grade:

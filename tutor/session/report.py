@@ -1,4 +1,9 @@
-"""A stored session as a report: Markdown for people, JSON for programs."""
+"""A stored session as a report: Markdown for people, JSON for programs.
+
+A written answer awaiting the learner's checklist is shown (its answer) but is no score: it is
+left out of `answered`, the mean and the per-topic means, listed in `awaiting_assessment`, and
+its row says "awaiting your assessment".
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ def report_json(
     """The session, each question's scoring answer (and any later practice answers), and the summary."""
     attempts = store.attempts(record.id)
     firsts = {a.position: a for a in store.first_attempts(record.id)}
+    awaiting = {a.position: a for a in store.awaiting_attempts(record.id)}
     rows = tuple(
         SummaryRow(index=i, question_id=a.question_id, topic=a.topic, kind=a.kind, score=None if a.skipped else a.score)
         for i, a in sorted(firsts.items())
@@ -29,7 +35,7 @@ def report_json(
         if prompts and qid in prompts:
             texts = prompts[qid]  # the prompt, or the prompt with its explanation (and a model solution)
             entry.update({"prompt": texts} if isinstance(texts, str) else texts)
-        first = firsts.get(position)
+        first = firsts.get(position) or awaiting.get(position)
         entry["answer"] = first.to_json() if first else None
         entry["later_answers"] = [a.to_json() for a in attempts if a.position == position and (first is None or a.id != first.id)]
         questions.append(entry)
@@ -48,6 +54,8 @@ def report_json(
         "weakest_topic": summary.weakest_topic,
         # Written answers scored by the learner's own checklist, not by the machine (positions, 1-based).
         "self_assessed": [p + 1 for p, a in sorted(firsts.items()) if a.assessed == "self"],
+        # Written answers stored but not assessed yet (positions, 1-based): in no mean until the learner's checklist.
+        "awaiting_assessment": sorted(p + 1 for p in awaiting),
         "questions": questions,
     }
 
@@ -83,10 +91,17 @@ def report_markdown(data: dict[str, Any]) -> str:
             lines.append(f"- self-assessed (the learner confirmed the rubric points of a written answer): {which}")
     else:
         lines.append(f"- answered 0 of {data['total']}")
+    waiting = data.get("awaiting_assessment") or []
+    if waiting:
+        which = ", ".join(f"#{p}" for p in waiting)
+        lines.append(f"- awaiting your assessment (a written answer whose checklist is not confirmed; in no mean): {which}"
+                     f" — `tutor quiz --resume {data['session']}` opens it again")
     lines += ["", "| # | question | topic | kind | score |", "| --- | --- | --- | --- | --- |"]
     for q in data["questions"]:
         a = q["answer"]
         score = "not reached" if a is None else ("skipped" if a["skipped"] else f"{a['score']} / 5")
+        if a is not None and a.get("awaiting_assessment"):
+            score = "awaiting your assessment"
         if a is not None and a.get("assessed") == "self":
             score += " (self-assessed)"
         topic, kind = (topic_name(a["topic"]), kind_name(a["kind"])) if a else ("", "")
@@ -107,6 +122,10 @@ def report_markdown(data: dict[str, Any]) -> str:
             continue
         lang = "python" if a["kind"] == "code" else ""
         lines += ["Answer:", "", _fence(a["answer"], lang), ""]
+        if a.get("awaiting_assessment"):
+            lines.append(f"**Awaiting your assessment**: the machine's reading ({a['grade_score']} / 5, provisional) is no"
+                         " score; confirm the rubric points on the checklist (resume the session) to score it.")
+            continue
         hint_note = f", {a['hints_used']} hint(s) used" if a["hints_used"] else ""
         who = " (self-assessed: the learner's own checklist)" if a.get("assessed") == "self" else ""
         lines.append(f"**{a['status']}**, score {a['score']} / 5{who}{hint_note}.")
@@ -119,6 +138,7 @@ def report_markdown(data: dict[str, Any]) -> str:
         if a["status"] != "correct":
             lines += _teaching(q)
         if q["later_answers"]:
-            later = ", ".join(f"{b['score']} / 5" for b in q["later_answers"])
+            later = ", ".join("awaiting your assessment" if b.get("awaiting_assessment") else f"{b['score']} / 5"
+                              for b in q["later_answers"])
             lines.append(f"\nLater practice answers (not counted): {later}")
     return "\n".join(lines) + "\n"

@@ -1,7 +1,9 @@
 """Where the learner stands: mean score by topic and kind, the trend over sessions, weakest areas.
 
 `compute(store)` is what both `tutor stats` and the app's stats screen show. A question's
-score in a session is its first answer (a skip is 1), as in the session summary.
+score in a session is its first answer (a skip is 1), as in the session summary. A written
+answer awaiting the learner's checklist is no score yet: it is counted apart (`awaiting`),
+never in a mean.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Stats:
     weakest: tuple[AreaStat, ...]  # lowest means first; only areas below 5
     due: int  # review cards due now
     trend_dates: tuple[str, ...] = ()  # the day (YYYY-MM-DD, UTC) of each session in `trend`
+    awaiting: int = 0  # written answers stored, awaiting the learner's checklist (in no mean)
 
     @property
     def sparkline(self) -> str:
@@ -61,6 +64,7 @@ class Stats:
             "sparkline": self.sparkline,
             "weakest": [a.to_json() for a in self.weakest],
             "due": self.due,
+            "awaiting_assessment": self.awaiting,
         }
 
 
@@ -104,4 +108,5 @@ def compute(store: "Store", now: float | None = None) -> Stats:
         weakest=weakest,
         due=len(store.due_questions(time.time() if now is None else now)),
         trend_dates=trend_dates,
+        awaiting=len(store.awaiting_attempts()),
     )

@@ -2,7 +2,11 @@
 
 Stdlib `sqlite3` in WAL mode with a busy timeout, so two app instances can write
 at once; every write is its own `BEGIN IMMEDIATE` transaction committed before
-the call returns (an answer is on disk before its feedback is shown). The schema
+the call returns (an answer is on disk before its feedback is shown). A written
+answer is stored as soon as it is submitted, with status `needs_review` (AWAITING):
+awaiting the learner's checklist, it is not a score, so `first_attempts` (the scores)
+leaves it out and `awaiting_attempts` lists it; `complete_attempt` later turns that
+same row into the learner's self-assessed score. The schema
 version lives in `PRAGMA user_version` and is raised by the `MIGRATIONS` in
 order. A corrupt file is moved aside to a backup and a fresh history started; a
 file from a newer tutor is copied to a backup and refused with a clear message.
@@ -20,6 +24,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 BUSY_TIMEOUT_MS = 30_000
+# The status of a stored written answer whose checklist the learner has not confirmed yet (not a score).
+AWAITING = "needs_review"
 
 # Each entry raises the schema by one version; never edit a released entry, append a new one.
 MIGRATIONS: tuple[str, ...] = (
@@ -94,7 +100,8 @@ class SessionRecord:
     config: dict[str, Any]
     variants: tuple[tuple[str, int], ...]
     finished: float | None
-    answered: int
+    answered: int  # questions with a score (graded or skipped)
+    awaiting: int = 0  # questions whose written answer awaits the learner's checklist (stored, not yet scored)
 
     @property
     def total(self) -> int:
@@ -125,6 +132,11 @@ class AttemptRecord:
     created: float
     assessed: str = ""  # 'self' when the learner scored a written answer by its checklist
 
+    @property
+    def awaiting_assessment(self) -> bool:
+        """A written answer stored at submit whose checklist is not confirmed yet: `score` is only provisional."""
+        return self.status == AWAITING and not self.skipped
+
     def to_json(self) -> dict[str, Any]:
         return {
             "session": self.session_id,
@@ -143,6 +155,7 @@ class AttemptRecord:
             "feedback": list(self.feedback),
             "expected": self.expected,
             "assessed": self.assessed or None,
+            "awaiting_assessment": self.awaiting_assessment,
             "time": iso_time(self.created),
         }
 
@@ -305,9 +318,12 @@ class Store:
 
     def _session_rows(self, where: str = "", params: Iterable[Any] = ()) -> list[SessionRecord]:
         rows = self._conn.execute(
-            "SELECT s.*, (SELECT COUNT(DISTINCT position) FROM attempts a WHERE a.session_id = s.id) AS answered "
+            "SELECT s.*, (SELECT COUNT(DISTINCT position) FROM attempts a WHERE a.session_id = s.id AND a.status != ?)"
+            " AS answered, (SELECT COUNT(DISTINCT position) FROM attempts a WHERE a.session_id = s.id AND a.status = ?"
+            "  AND NOT EXISTS (SELECT 1 FROM attempts b WHERE b.session_id = s.id AND b.position = a.position"
+            "  AND b.status != ?)) AS awaiting "
             f"FROM sessions s {where} ORDER BY s.created DESC, s.rowid DESC",
-            tuple(params),
+            (AWAITING, AWAITING, AWAITING, *params),
         ).fetchall()
         return [
             SessionRecord(
@@ -319,6 +335,7 @@ class Store:
                 variants=tuple((str(q), int(s)) for q, s in json.loads(r["variants"])),
                 finished=r["finished"],
                 answered=r["answered"],
+                awaiting=r["awaiting"],
             )
             for r in rows
         ]
@@ -353,9 +370,10 @@ class Store:
     def unfinished_sessions(self) -> list[SessionRecord]:
         """Sessions begun but neither finished nor fully answered (resumable), newest first.
 
-        One left before its first answer (the app opened, then closed) has nothing to resume.
+        One left before its first answer (the app opened, then closed) has nothing to resume; one whose
+        only answer awaits its checklist has.
         """
-        return [r for r in self._session_rows("WHERE s.finished IS NULL") if 0 < r.answered < r.total]
+        return [r for r in self._session_rows("WHERE s.finished IS NULL") if 0 < r.answered + r.awaiting and r.answered < r.total]
 
     # -- attempts --------------------------------------------------------------------------
 
@@ -367,6 +385,23 @@ class Store:
             f"INSERT INTO attempts ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", row.values()
         )
         return int(cursor.lastrowid)
+
+    def complete_attempt(self, attempt_id: int, **values: Any) -> None:
+        """Give a stored answer awaiting assessment the person's score (`status`, `score`, `assessed`, ...), committed.
+
+        Only a row still awaiting is changed: a StoreError says so when there is none (assessed twice, or deleted).
+        """
+        known = {f.name for f in fields(AttemptRecord)} - {"id", "session_id", "created"}
+        unknown = set(values) - known
+        if unknown:
+            raise TypeError(f"unknown attempt fields: {', '.join(sorted(unknown))}")
+        columns = {name: _ATTEMPT_TO_ROW.get(name, _same)(value) for name, value in values.items()}
+        cursor = self._write(
+            f"UPDATE attempts SET {', '.join(f'{name} = ?' for name in columns)} WHERE id = ? AND status = ?",
+            (*columns.values(), attempt_id, AWAITING),
+        )
+        if cursor.rowcount != 1:
+            raise StoreError(f"no stored answer {attempt_id} awaits assessment")
 
     def attempts(self, session_id: str | None = None, *, limit: int | None = None) -> list[AttemptRecord]:
         """Stored answers in the order they were given (one session's, or all)."""
@@ -384,16 +419,34 @@ class Store:
         """The answer that scored each question of a session (its first; a skip included), in the order given.
 
         One session's, or every session's. The one rule "a question's score is its first answer",
-        used by resuming, the report, the stats and the review order.
+        used by resuming, the report, the stats and the review order. A written answer awaiting its
+        checklist is no score and is not here (see `awaiting_attempts`).
         """
         sql = (
             "SELECT * FROM attempts a WHERE id = ("
-            " SELECT MIN(id) FROM attempts b WHERE b.session_id = a.session_id AND b.position = a.position)"
+            " SELECT MIN(id) FROM attempts b WHERE b.session_id = a.session_id AND b.position = a.position"
+            " AND b.status != ?)"
         )
-        params: tuple[Any, ...] = ()
+        params: tuple[Any, ...] = (AWAITING,)
         if session_id is not None:
             sql += " AND a.session_id = ?"
-            params = (session_id,)
+            params += (session_id,)
+        return [_attempt(r) for r in self._conn.execute(sql + " ORDER BY id", params).fetchall()]
+
+    def awaiting_attempts(self, session_id: str | None = None) -> list[AttemptRecord]:
+        """Written answers awaiting the learner's checklist, at questions that have no score yet, in the order given.
+
+        One per question (the first): what resuming re-opens the checklist for and the report shows as awaiting.
+        """
+        sql = (
+            "SELECT * FROM attempts a WHERE a.status = ? AND NOT EXISTS ("
+            " SELECT 1 FROM attempts b WHERE b.session_id = a.session_id AND b.position = a.position AND b.status != ?)"
+            " AND id = (SELECT MIN(id) FROM attempts c WHERE c.session_id = a.session_id AND c.position = a.position)"
+        )
+        params: tuple[Any, ...] = (AWAITING, AWAITING)
+        if session_id is not None:
+            sql += " AND a.session_id = ?"
+            params += (session_id,)
         return [_attempt(r) for r in self._conn.execute(sql + " ORDER BY id", params).fetchall()]
 
     # -- review cards ----------------------------------------------------------------------

@@ -128,6 +128,9 @@ class TutorApp(App[int]):
             from tutor.tui.screens.question import QuestionScreen
 
             self._show(QuestionScreen(session))
+            pending = session.pending
+            if pending is not None:  # resumed: a written answer was stored, its checklist never confirmed
+                self.open_checklist(session, pending.variant, pending.grade)
 
     # ---- what the screens hand back: the app navigates ------------------------------------------
 
@@ -151,16 +154,21 @@ class TutorApp(App[int]):
 
         session = message.session
         if message.grade.status.value == "needs_review":  # a written answer: the learner's checklist decides
-            from tutor.tui.screens.checklist import ChecklistScreen
-
-            self.push_screen(
-                ChecklistScreen(session, message.variant, message.grade),
-                lambda assessed: self.push_screen(
-                    FeedbackScreen.for_current(session, message.variant, assessed), lambda _: self.next_question(session)
-                ),
-            )
+            self.open_checklist(session, message.variant, message.grade)
             return
         self.push_screen(FeedbackScreen.for_current(session, message.variant, message.grade), lambda _: self.next_question(session))
+
+    def open_checklist(self, session: "Session", variant: Any, grade: Any) -> None:
+        """The checklist of a written answer (stored, awaiting it), then its feedback, then the next question."""
+        from tutor.tui.screens.checklist import ChecklistScreen
+        from tutor.tui.screens.feedback import FeedbackScreen
+
+        self.push_screen(
+            ChecklistScreen(session, variant, grade),
+            lambda assessed: self.push_screen(
+                FeedbackScreen.for_current(session, variant, assessed), lambda _: self.next_question(session)
+            ),
+        )
 
     def on_question_screen_skipped(self, message: "QuestionScreen.Skipped") -> None:
         """A skip is recorded, then teaches: the answer, why, and the model solution, as after a wrong answer."""

@@ -116,7 +116,7 @@ class StartScreen(Screen[None]):
         if len(self.unfinished) > 1:
             button.label = f"Resume: {len(self.unfinished)} unfinished  (ctrl+r)"
         elif record is not None:
-            button.label = f"Resume: {record.answered} of {record.total} answered  (ctrl+r)"
+            button.label = f"Resume: {record.answered} of {record.total} answered{_to_assess(record)}  (ctrl+r)"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resume":
@@ -222,7 +222,7 @@ class ResumePicker(ModalScreen["SessionRecord | None"]):
         from tutor.session.store import iso_time
 
         def label(r: "SessionRecord") -> str:
-            return f"{iso_time(r.created)[:16].replace('T', ' ')}  {r.answered} of {r.total} answered  ({r.mode})"
+            return f"{iso_time(r.created)[:16].replace('T', ' ')}  {r.answered} of {r.total} answered{_to_assess(r)}  ({r.mode})"
 
         with Vertical(id="dialog"):
             yield Static("Resume which session?", id="dialog-title", markup=False)
@@ -239,3 +239,8 @@ class ResumePicker(ModalScreen["SessionRecord | None"]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _to_assess(record: "SessionRecord") -> str:
+    """`, 1 to assess`: written answers stored whose checklist the learner has not confirmed (resuming opens it)."""
+    return f", {record.awaiting} to assess" if record.awaiting else ""
