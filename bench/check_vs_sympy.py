@@ -8,6 +8,11 @@ of them alike; the figure is the ratio of medians (target, issue 10: <= 1.4x). A
 sympy's first arithmetic, shows what sympy itself imports on first use. Also prints the CPU time
 (user + sys of the child), which a loaded machine disturbs less than wall time. The bank cache
 (tutor.bank.cache) is warmed by the first, untimed round, as it is after a learner's first command.
+That round also writes the project's bytecode (`__pycache__`), which $PYTHONDONTWRITEBYTECODE would
+otherwise forbid: sympy's is compiled when it is installed, and an installed tutor's is too, so the
+children run without that variable and neither side recompiles its source on every start.
+A last reference row, `import sympy` with the cyclic garbage collector paused, shows how much of the
+floor is the collector's passes (which `tutor check` pauses while it starts).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CASES = [
     ("formula", ["quiz3-gqa-kv-params", "2*G*d^2/H"]),
     ("shape", ["p4a-mqa-wq-shape", "[h, d, q]"]),
+    # a shape whose `where` is an expression (k = d/h): read by the sympy path
+    ("shape, where k = d/h", ["mha-q-heads-shape", "[b, h, n, k]"]),
     ("einsum", ["attn-single-head-einsum", "nk,mk->nm"]),
     ("choice", ["attn-softmax-axis-choice", "A"]),
 ]
@@ -37,7 +44,9 @@ def timed(argv: list[str]) -> tuple[float, float]:
     """(wall seconds, child CPU seconds) of one new process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # see the module docstring
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1):  # 1: a wrong answer is still a completed check
@@ -57,6 +66,8 @@ def main() -> int:
     }
     for name, case in CASES:
         commands[f"tutor check ({name})"] = [sys.executable, "-m", "tutor", "check", *case, "--json"]
+    commands["import sympy, gc paused"] = [sys.executable, "-c", "import gc; gc.disable(); import sympy"]
+    load_before = os.getloadavg()[0]
     for argv in commands.values():
         timed(argv)  # warm the OS file cache once; every timed run is a new process
     walls: dict[str, list[float]] = {k: [] for k in commands}
@@ -66,7 +77,8 @@ def main() -> int:
             wall, cpu = timed(argv)
             walls[label].append(wall)
             cpus[label].append(cpu)
-    print(f"python {sys.version.split()[0]} on {cpu_model()}, {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}")
+    print(f"python {sys.version.split()[0]} on {cpu_model()}, {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}"
+          f" (at the start: {load_before:.1f})")
     floor_wall = statistics.median(walls["import sympy"])
     floor_cpu = statistics.median(cpus["import sympy"])
     print(f"| command | median wall | ratio to import sympy | median CPU | CPU ratio |")

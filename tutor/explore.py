@@ -139,6 +139,26 @@ def curves(settings: Settings, points: int = 48) -> tuple[Curve, ...]:
     return tuple(out)
 
 
+def settings_for(params: dict[str, object], text: str) -> Settings:
+    """The explorer's settings for a question's numbers: the batch and context from its params (`B`,
+    `batch`; `S`, `T`, `context`, `seq_len`), a model named in its text, bf16 unless it says fp32/fp8."""
+    from reference_impl.models import all_models
+
+    def first(*names: str) -> int | None:
+        for name in names:
+            value = params.get(name)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                return value
+        return None
+
+    model = next((name for name in all_models() if name.lower() in text.lower()), DEFAULT_MODEL)
+    lowered = text.lower()
+    dtype = "fp32" if "fp32" in lowered or "float32" in lowered else "fp8" if "fp8" in lowered else "bf16"
+    batch = first("B", "batch", "b") or 1
+    context = first("S", "T", "context", "context_len", "seq_len", "n") or Settings().context
+    return Settings(model=model, dtype=dtype, batch=min(batch, 1_000_000), context=min(context, 100_000_000))
+
+
 def with_settings(settings: Settings, **changes: object) -> Settings:
     return replace(settings, **changes)  # type: ignore[arg-type]
 

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tutor.bank.variant import render
+from tutor.bank.labels import option_label, prompt_listing
 from tutor.bank.names import flag_value, kind_name, topic_name
 from tutor.errors import UserError, caret, visible
 from tutor.notation.latex import plain_math
@@ -141,13 +141,11 @@ def _show_question(session: "Session", out: TextIO, *, commands: bool = True) ->
     total = len(session.variants)
     print(f"\n[{session.index + 1}/{total}] {topic_name(q.topic)} · {kind_name(q.kind)} · difficulty {q.difficulty} · {q.id}", file=out)
     print(prose(variant.prompt), file=out)
-    for i, option in enumerate(variant.options):
-        print(f"  {chr(ord('a') + i)}) {option}", file=out)
+    for line in prompt_listing(variant):
+        print(f"  {line}", file=out)
     if variant.kind == "multi":
-        print("Select all that apply: type the letters or numbers of every option you pick (e.g. `a c`).", file=out)
+        print("Select all that apply: type the letters or numbers of every option you pick (e.g. `A C`).", file=out)
     if variant.kind == "statements":
-        for i, claim in enumerate(getattr(q, "statements", ()), start=1):
-            print(f"  {i}. {plain_math(render(claim.text, variant.params))}", file=out)
         n = len(getattr(q, "statements", ()))
         print(f"Mark each statement T (true) or F (false), in order: {n} letters, e.g. `{'TF' * (n // 2)}{'T' * (n % 2)}`.",
               file=out)
@@ -405,7 +403,7 @@ def answer_exam(exam_file: str, submission: str | None, inp: TextIO, out: TextIO
         print(f"\n[{index + 1}/{total}] {item.kind} · {item.id}", file=out)
         print(plain_math(item.prompt.rstrip()), file=out)
         for i, option in enumerate(item.options):
-            print(f"  {chr(ord('A') + i)}) {plain_math(option)}", file=out)
+            print(f"  {option_label(i, plain_math(option))}", file=out)
         if item.kind == "code":
             print(f"Type your code, then a line with only `{CODE_END}`.", file=out)
         while True:

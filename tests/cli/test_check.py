@@ -97,7 +97,9 @@ def test_check_batch_keeps_order_and_reports_each(tmp_path: Path, capsys: pytest
     assert [r["id"] for r in results] == ["p4a-mqa-wq-shape", "quiz3-gqa-kv-params", "p4a-mqa-wq-shape"]
     assert [r["status"] for r in results][0] == "correct"
     assert results[1]["status"] != "correct"
-    assert results[2]["status"] == "invalid" and results[2]["score"] == 1
+    # was score 1: an answer the grader could not read is not scored (red-team R12; the machine never
+    # claims more than it knows), so the score is null
+    assert results[2]["status"] == "invalid" and results[2]["score"] is None
 
 
 def test_check_batch_with_an_unknown_id_still_answers_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,6 +1,6 @@
 """What `tutor check` loads from a cold start: only what the answer's kind needs.
 
-Einsum and choice answers never load sympy; once the bank is in the cache (tutor.bank.cache), no
+Einsum and choice answers never load sympy, nor does a right shape answer of names and numbers; once the bank is in the cache (tutor.bank.cache), no
 command that only reads it loads PyYAML or builds pydantic's validators. (The timings are
 bench/check_vs_sympy.py's; these are the properties that keep them low.)
 """
@@ -43,6 +43,19 @@ def test_einsum_and_choice_answers_never_load_sympy(tmp_path: Path, args: tuple[
     first = _check(tmp_path, *args)
     assert first["code"] in (0, 1)
     assert not [m for m in first["modules"] if m.startswith("sympy")]
+
+
+@pytest.mark.parametrize("args", [("p4a-mqa-wq-shape", "[h, d, q]"), ("window-buffer-shape", "[b, g, W, k]")])
+def test_a_right_shape_answer_of_names_never_loads_sympy(tmp_path: Path, args: tuple[str, str]) -> None:
+    result = _check(tmp_path, *args)
+    assert result["code"] == 0
+    assert not [m for m in result["modules"] if m.startswith("sympy")]
+
+
+def test_a_shape_answer_with_an_expression_still_grades(tmp_path: Path) -> None:
+    """The sympy path stays reachable from the command: an expression, a wrong order."""
+    for answer in ("[h, d, 2*q/2]", "[h, q, d]"):
+        assert _check(tmp_path, "p4a-mqa-wq-shape", answer)["code"] == 0
 
 
 def test_a_cached_bank_needs_no_yaml_and_builds_no_validators(tmp_path: Path) -> None:

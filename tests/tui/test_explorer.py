@@ -118,3 +118,35 @@ print(json.dumps({"torch": "torch" in sys.modules}))
                           env={**__import__("os").environ, "TUTOR_DATA_DIR": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"torch": False}
+
+
+def test_settings_for_a_questions_numbers() -> None:
+    from tutor.explore import settings_for
+
+    s = settings_for({"B": 8, "S": 4096, "L": 32}, "For Mistral-7B in fp32, how large is the cache?")
+    assert (s.model, s.dtype, s.batch, s.context) == ("Mistral-7B", "fp32", 8, 4096)
+    assert settings_for({}, "no numbers here").model == "Llama-3-8B"
+
+
+def test_a_kv_cache_questions_feedback_opens_the_explorer_with_its_numbers(make: Any) -> None:
+    from tutor.tui.screens.feedback import FeedbackScreen
+    from tutor.tui.screens.question import QuestionScreen
+
+    async def scenario() -> None:
+        app = make("tui-numeric", "tui-complexity")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the question")
+            await pilot.press(*"1", "enter")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "feedback")
+            assert app.screen.check_action("explore", ()) is False  # an MHA question: no link
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: showing(app, QuestionScreen) and app.session.index == 1, "question 2")
+            await pilot.press(*"O(b*d)", "enter")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "feedback 2")
+            assert app.screen.check_action("explore", ()) is True
+            await pilot.press("x")
+            await wait_until(pilot, lambda: showing(app, ExplorerScreen), "the explorer")
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: showing(app, FeedbackScreen), "back to the feedback")
+
+    asyncio.run(scenario())

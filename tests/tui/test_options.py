@@ -30,10 +30,10 @@ def test_a_letter_or_a_number_picks_one_option(make: Any) -> None:
             picker = app.screen.query_one(OptionPicker)
             await wait_until(pilot, lambda: picker.has_focus, "the focus on the options")
             await pilot.pause()
-            assert lines(picker)[0].startswith("› A. ") and lines(picker)[1].startswith("  B. ")
+            assert lines(picker)[0].startswith("› A) ") and lines(picker)[1].startswith("  B) ")
             await pilot.press("c")
             assert picker.highlighted == 2 and app.screen.answer.value() == "C"
-            assert lines(picker)[2].startswith("› C. ") and lines(picker)[0].startswith("  A. ")
+            assert lines(picker)[2].startswith("› C) ") and lines(picker)[0].startswith("  A) ")
             await pilot.press("1")  # numbers work too
             assert app.screen.answer.value() == "A"
             await pilot.press("enter")

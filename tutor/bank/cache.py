@@ -34,12 +34,20 @@ def _stat_key(path: Path) -> tuple[str, int, int]:
 
 
 def code_fingerprint() -> tuple[Any, ...]:
-    """What the checked result depends on besides the file: the checking code and pydantic's version."""
-    import pydantic
+    """What the checked result depends on besides the file: the checking code and pydantic's version.
 
-    root = Path(__file__).resolve().parents[1]
-    modules = sorted(p for pkg in _PACKAGES for p in (root / pkg).glob("*.py"))
-    return (_FORMAT, pydantic.VERSION, tuple(_stat_key(p) for p in modules))
+    Taken once per process (the code a process runs is the code it imported), not once per file."""
+    global _fingerprint
+    if _fingerprint is None:
+        import pydantic
+
+        root = Path(__file__).resolve().parents[1]
+        modules = sorted(p for pkg in _PACKAGES for p in (root / pkg).glob("*.py"))
+        _fingerprint = (_FORMAT, pydantic.VERSION, tuple(_stat_key(p) for p in modules))
+    return _fingerprint
+
+
+_fingerprint: tuple[Any, ...] | None = None
 
 
 def _enabled() -> bool:

@@ -100,6 +100,15 @@ class SignificantRounding(_Strict):
     significant: int = Field(ge=1, le=15, description="Fewest significant digits a rounded answer may have.")
 
 
+class DecimalsRounding(_Strict):
+    decimals: int = Field(
+        ge=0, le=12,
+        description="The prompt fixes the rounding (\"Give two decimals\", \"to the nearest whole number\"): an "
+                    "answer is correct when it rounds (half up) at this many decimals to what the exact value rounds "
+                    "to; the tolerance is not used.",
+    )
+
+
 class NumericQuestion(QuestionBase):
     kind: Literal["numeric"]
     answer: ExprText = Field(description="A number or an expression over `params`.")
@@ -115,13 +124,14 @@ class NumericQuestion(QuestionBase):
             "a ratio (`8x`, `8×`, `8 times`)."
         ),
     )
-    rounding: Literal["exact"] | SignificantRounding | None = Field(
+    rounding: Literal["exact"] | SignificantRounding | DecimalsRounding | None = Field(
         default=None,
         description=(
             "How a rounded answer (`8.4M`, `4.3e9`) is read: `exact` accepts none (only the tolerance counts); "
             "`{significant: N}` accepts one the exact value rounds to, written with at least N significant digits. "
             "Default: at least 2 digits. A rounded answer that a feedback rule's value also rounds to is never "
-            "accepted: the learner is asked for more digits."
+            "accepted: the learner is asked for more digits. `{decimals: N}` for a prompt that fixes the rounding: "
+            "correct when the answer and the exact value round to the same N-decimal number."
         ),
     )
 

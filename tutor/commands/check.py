@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON: id, status, score, fraction, interpreted, "
                         "feedback, expected (and details, with values_seed for code)")
     add_bank_option(parser)
+
+
+@contextmanager
+def _no_collection_while_starting():
+    """The cyclic garbage collector paused while one answer is graded from a cold start.
+
+    Start-up (sympy, pydantic and the bank's models, the cached bank) allocates tens of thousands
+    of objects that all stay alive; the collector's passes over them find nothing to free and cost
+    about a tenth of a formula check's CPU time. Reference counting still frees everything else,
+    and one answer allocates little, so the pause ends with the grading (and the process soon after).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _read_text(path: str) -> str:
@@ -68,7 +88,7 @@ def _failed(question_id: str, message: str, status: str) -> dict[str, Any]:
     return {
         "id": question_id,
         "status": status,
-        "score": 1,
+        "score": None,  # not graded: no score (a number would claim a verdict nobody made)
         "fraction": 0.0,
         "interpreted": "",
         "feedback": [message],
@@ -76,19 +96,39 @@ def _failed(question_id: str, message: str, status: str) -> dict[str, Any]:
     }
 
 
+ECHO_WIDTH = 72
+
+
+def _excerpt(answer: str, position: int, end: int | None) -> tuple[str, int, int | None]:
+    """A long answer is echoed as a window around where it broke (`…` marks what is left out), the
+    caret moved to match: a 100,000-character answer is not printed whole."""
+    if len(answer) <= ECHO_WIDTH:
+        return answer, position, end
+    start = max(0, min(position - ECHO_WIDTH // 2, len(answer) - ECHO_WIDTH))
+    stop = start + ECHO_WIDTH
+    prefix = "…" if start > 0 else ""
+    window = prefix + answer[start:stop] + ("…" if stop < len(answer) else "")
+    at = min(position, len(answer)) - start + len(prefix)
+    shifted = None if end is None else min(end - start, ECHO_WIDTH) + len(prefix)
+    return window, at, shifted
+
+
 def _print_human(result: dict[str, Any], answer: str, seed: int) -> None:
     print(f"{result['id']}  (seed {seed})")
     if result["status"] == "needs_review":  # written prose: a person decides; the patterns only suggest
         print(f"  status:      needs_review   provisional score {result['provisional_score']} / 5"
               " (a pattern reading, not a verdict: a person must review it)")
+    elif result["score"] is None:  # invalid or error: not graded, so no score is claimed
+        print(f"  status:      {result['status']}   not scored")
     else:
         print(f"  status:      {result['status']}   score {result['score']} / 5")
     if result["interpreted"]:
         print(f"  interpreted: {visible(result['interpreted'])}")
     position = result.get("position")
     if result["status"] == "invalid" and position is not None and "\n" not in answer:
-        print(f"  answer:      {visible(answer)}")
-        print(f"               {caret(position, result.get('position_end'))}")
+        shown, at, end = _excerpt(answer, position, result.get("position_end"))
+        print(f"  answer:      {visible(shown)}")
+        print(f"               {caret(at, end)}")
     for line in result["feedback"]:
         print(f"  - {visible(line)}")
     if result["expected"]:
@@ -149,13 +189,14 @@ def run(args: argparse.Namespace) -> int:
     if args.answer is None and not args.answer_file:
         raise UserError(f"no answer given: tutor check {args.id} 'ANSWER' (or --answer-file PATH)")
     answer = _read_text(args.answer_file) if args.answer_file else args.answer
-    bank = load_bank_or_exit(args)
-    try:
-        result = _grade_one(bank, args.id, answer, args.seed, args.values_seed)
-    except KeyError as exc:
-        raise UserError(str(exc.args[0]) if exc.args else f"unknown question {args.id!r}") from None
-    except ValueError as exc:
-        raise UserError(f"{args.id} cannot be graded: {exc} (run `tutor validate` on its bank)") from None
+    with _no_collection_while_starting():
+        bank = load_bank_or_exit(args)
+        try:
+            result = _grade_one(bank, args.id, answer, args.seed, args.values_seed)
+        except KeyError as exc:
+            raise UserError(str(exc.args[0]) if exc.args else f"unknown question {args.id!r}") from None
+        except ValueError as exc:
+            raise UserError(f"{args.id} cannot be graded: {exc} (run `tutor validate` on its bank)") from None
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:

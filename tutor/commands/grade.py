@@ -197,9 +197,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_table(book)
     if sheet is not None:
-        waiting = f"{book.unmarked} without a final mark" if book.unmarked else "all marked"
-        print(f"review sheet of written answers: {sheet} ({waiting}; fill in final_mark, then rerun with --marks {sheet})",
-              file=sys.stderr)
+        if book.unmarked:
+            print(f"review sheet of written answers: {sheet} ({book.unmarked} without a final mark, left out of total"
+                  f" and mean; fill in final_mark, then rerun with --marks {sheet})", file=sys.stderr)
+        else:
+            print(f"review sheet of written answers: {sheet} (all marked; the marks are in the gradebook)",
+                  file=sys.stderr)
     for file, message in book.errors:
         print(f"tutor: {message}", file=sys.stderr)
     return 1 if book.errors else 0
@@ -281,12 +284,15 @@ def _print_table(book: "Gradebook") -> None:
     header = " ".join(f"{n:>{w}}" for n, w in zip(numbers, cells))
     print(f"  {'student':<{width}}  {header}   {'total':>9}  {'mean':>9}")
     for s in book.students:
-        scores = " ".join(f"{str(s.score(q) or '-'):>{w}}" for q, w in zip(questions, cells))
-        unmarked = f"  ({s.unmarked} written unmarked)" if s.unmarked else ""
-        print(f"  {s.student:<{width}}  {scores}   total {s.total:>3}  mean {s.mean:.2f}{unmarked}")
+        waiting = {r.id: f"{r.score}?" for r in s.provisional}  # a provisional reading, not a grade
+        scores = " ".join(f"{waiting.get(q) or str(s.score(q) or '-'):>{w}}" for q, w in zip(questions, cells))
+        unmarked = (f"  ({s.unmarked} written unmarked: provisional, not in total or mean)" if s.unmarked else "")
+        mean = f"{s.mean:.2f}" if s.counted else "-"
+        print(f"  {s.student:<{width}}  {scores}   total {s.total:>3}  mean {mean:>4}{unmarked}")
     if questions:
         print("  " + "; ".join(f"{n} = {q}" for n, q in zip(numbers, questions)))
     if book.unmarked:
-        print(f"{book.unmarked} written answer(s) await an instructor's mark: their score is provisional (see the review sheet)")
+        print(f"{book.unmarked} written answer(s) await an instructor's mark: shown as N? (the patterns' provisional"
+              " reading), left out of total and mean until marked (see the review sheet)")
     if book.errors:
         print(f"{len(book.errors)} submission(s) could not be graded (see below)")

@@ -22,9 +22,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tutor.bank import UnknownQuestion
+    from tutor.bank.labels import prompt_listing
     from tutor.bank.names import kind_name, topic_name
     from tutor.bank.variant import make_variant
-    from tutor.notation.latex import plain_math
     from tutor.plain import prose
 
     bank = load_bank_or_exit(args)
@@ -42,8 +42,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"{question.id}  ·  {topic_name(question.topic)}  ·  {kind_name(question.kind)}  ·  difficulty {question.difficulty}")
     print()
     print(prose(variant.prompt))
-    for i, option in enumerate(variant.options or ()):
-        print(f"  {chr(ord('A') + i)}. {plain_math(option)}")
+    for line in prompt_listing(variant):
+        print(f"  {line}")
+    if question.kind == "statements":
+        n = len(getattr(question, "statements", ()))
+        print(f"\nMark each statement T (true) or F (false), in order: {n} letters, e.g."
+              f" tutor check {question.id} {('TF' * n)[:n]}")
+    elif question.kind == "multi":
+        print(f"\nSelect all that apply: give the letters of every option you pick, e.g. tutor check {question.id} \"A, C\"")
     if question.kind == "code":
         print(f"\nStarter code: tutor show {question.id} --starter > mine.py; then tutor check {question.id} --answer-file mine.py")
     return 0

@@ -7,7 +7,10 @@ is JSON (`to_json`/`from_json`) so shards graded on different machines can be me
 
 Scores: each question 1..5 as the grader gives it; an empty answer is `unanswered` with
 score 1; an unreadable answer is `invalid` with score 1. `total` is the sum, `mean` the
-mean over the exam's questions.
+mean over the exam's questions, both over the answers with a final score: a written answer still
+without an instructor's mark (`needs_review`) has only the patterns' provisional reading, a machine
+number that is no grade, so it is left out of both (and out of its CSV cell) until marked, and the
+CSV's `provisional` column says which answers wait and what the patterns read.
 """
 
 from __future__ import annotations
@@ -59,15 +62,29 @@ class StudentResult:
     results: tuple[QuestionResult, ...]
 
     @property
+    def counted(self) -> tuple[QuestionResult, ...]:
+        """The answers with a final score: all but the written ones still awaiting a mark."""
+        return tuple(r for r in self.results if r.status != "needs_review")
+
+    @property
     def total(self) -> int:
-        return sum(r.score for r in self.results)
+        """The sum of the final scores (unmarked written answers are left out until marked)."""
+        return sum(r.score for r in self.counted)
 
     @property
     def mean(self) -> float:
-        return self.total / len(self.results) if self.results else 0.0
+        """The mean of the final scores (over the answers counted in `total`); 0.0 when none is final."""
+        counted = self.counted
+        return self.total / len(counted) if counted else 0.0
 
     def score(self, question_id: str) -> int | None:
-        return next((r.score for r in self.results if r.id == question_id), None)
+        """A question's final score; None when it is not on the paper or is a written answer awaiting a mark."""
+        return next((r.score for r in self.counted if r.id == question_id), None)
+
+    @property
+    def provisional(self) -> tuple[QuestionResult, ...]:
+        """Written answers awaiting a mark: their score is the patterns' provisional reading, not a grade."""
+        return tuple(r for r in self.results if r.status == "needs_review")
 
     @property
     def unmarked(self) -> int:
@@ -76,7 +93,8 @@ class StudentResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"student": self.student, "name": self.name, "file": self.file, "total": self.total,
-                "mean": round(self.mean, 4), "questions": [r.to_json() for r in self.results]}
+                "mean": round(self.mean, 4), "unmarked_written": self.unmarked,
+                "questions": [r.to_json() for r in self.results]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "StudentResult":
@@ -128,16 +146,23 @@ class Gradebook:
             raise GradebookError(f"{source}: malformed gradebook ({type(exc).__name__}: {exc})") from None
 
     def csv_text(self) -> str:
-        """student_id, one column per question (score 1..5), total, mean: the shape LMS gradebooks import."""
+        """student_id, one column per question (score 1..5), total, mean: the shape LMS gradebooks import.
+
+        With written answers, two more columns: `unmarked_written` (how many await a mark) and
+        `provisional` (`question=reading; ...`, the patterns' provisional scores of those answers).
+        An unmarked written answer's cell is empty and it is in neither total nor mean."""
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         questions = self.questions
         written = self.has_written
-        writer.writerow(["student_id", *questions, "total", "mean", *(["unmarked_written"] if written else [])])
+        writer.writerow(["student_id", *questions, "total", "mean",
+                         *(["unmarked_written", "provisional"] if written else [])])
         for s in self.students:
             scores = [s.score(q) for q in questions]
-            writer.writerow([s.student, *("" if v is None else v for v in scores), s.total, f"{s.mean:.2f}",
-                             *([s.unmarked] if written else [])])
+            waiting = "; ".join(f"{r.id}={r.score}" for r in s.provisional)
+            writer.writerow([s.student, *("" if v is None else v for v in scores), s.total,
+                             f"{s.mean:.2f}" if s.counted else "",
+                             *([s.unmarked, waiting] if written else [])])
         return buffer.getvalue()
 
     @property

@@ -18,6 +18,7 @@ import re
 from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
+from tutor.bank.labels import option_letter
 from tutor.bank.model import QuestionBase
 from tutor.bank.variant import Variant, render
 from tutor.notation.numbers import format_param
@@ -53,7 +54,7 @@ def answer_text(
         if kind in (None, "shape"):
             return "[" + ", ".join(parts) + "]"
         if kind in ("choice", "multi") and options and all(p in options for p in parts):
-            return ", ".join(chr(ord("A") + options.index(p)) for p in parts)
+            return ", ".join(option_letter(options.index(p)) for p in parts)
         return ", ".join(parts)
     if isinstance(raw, str):
         if kind == "numeric" and params:
@@ -80,7 +81,35 @@ def grade_against(variant: Variant, answer: str, expected: Any | None = None) ->
     """Grade with the kind's grader alone (no feedback rules); `expected` overrides the answer key."""
     if variant.kind != "code":  # code is code: its strings and comments are the learner's own
         answer = answer.translate(_LOOK_ALIKES)
-    return _module(variant.kind).grade(variant, answer, expected)
+    result = _module(variant.kind).grade(variant, answer, expected)
+    if result.status is Status.INVALID and result.feedback:
+        hint = _alias_hint(variant, result.feedback[0])
+        if hint is not None:
+            result = replace(result, feedback=(result.feedback[0] + hint, *result.feedback[1:]))
+    return result
+
+
+_UNKNOWN_SYMBOL = re.compile(r"^unknown symbol '([^']+)'")
+
+
+def _alias_hint(variant: Variant, message: str) -> str | None:
+    """`unknown symbol 'd'` where the prompt says "model width d (`d_model`)": name the declared
+    symbol the prompt gives for that letter ("; the prompt calls d_model 'd': write d_model")."""
+    m = _UNKNOWN_SYMBOL.match(message)
+    if m is None:
+        return None
+    word = re.escape(m.group(1))
+    declared = set(getattr(variant.question, "symbols", None) or ()) | set(variant.params)
+    prompt = getattr(variant.question, "prompt", "") or ""
+    patterns = (
+        rf"(?<![\w`]){word}\$?\s*\(\s*`?\$?([A-Za-z_]\w*)\$?`?\s*\)",  # model width $d$ (`d_model`)
+        rf"`\$?([A-Za-z_]\w*)\$?`\s*\(\s*\$?{word}\$?\s*\)",  # `d_model` ($d$)
+    )
+    for pattern in patterns:
+        for hit in re.finditer(pattern, prompt):
+            if hit.group(1) in declared and hit.group(1) != m.group(1):
+                return f"; the prompt calls {hit.group(1)} '{m.group(1)}': write {hit.group(1)}"
+    return None
 
 
 def answer_key(variant: Variant) -> Grade:
@@ -114,6 +143,8 @@ def grade(variant: Variant, answer: str) -> Grade:
     if result.status in (Status.CORRECT, Status.INVALID) or variant.kind == "code":
         return result
     for rule in variant.question.feedback:
+        if variant.kind == "numeric" and _module("numeric").unit_rule_misfires(variant, answer, rule.answer):
+            continue  # "That is in seconds" is false of `1280 ns`: the learner wrote a unit
         if _matches(variant, answer, rule.answer):
             score = rule.score if rule.score is not None else result.score
             provisional = score if result.status is Status.NEEDS_REVIEW else result.provisional_score

@@ -14,13 +14,12 @@ import string
 import unicodedata
 from typing import Any, Sequence
 
+from tutor.bank.labels import option_label, option_letter
 from tutor.bank.model import ChoiceQuestion, MultiQuestion
 from tutor.bank.variant import Variant, render
 from tutor.grading.grade import Grade, invalid_from
 
 MAX_LENGTH = 2000
-_COMMAS = re.compile(r"\s*[,;]\s*")
-_AND = re.compile(r"\s*(?:[,;&]|\band\b)\s*")
 _LEAD = re.compile(r"^(?:(?:the\s+)?answers?|options?|choices?)\b\s*(?:is|are)?\s*[:=]?\s*")
 _LABELLED = re.compile(r"^\(?([a-z]|\d{1,3})[.):]\s*(.+)$")
 _TOKEN = re.compile(r"^\(?([A-Za-z]|\d{1,3})[.)]?$")
@@ -52,11 +51,11 @@ def normalise(text: str) -> str:
 
 
 def _letter(i: int) -> str:
-    return string.ascii_uppercase[i] if i < 26 else str(i + 1)
+    return option_letter(i)
 
 
 def _label(options: Sequence[str], i: int) -> str:
-    return f"{_letter(i)}) {options[i]}"
+    return option_label(i, options[i])
 
 
 def _valid_choices(options: Sequence[str]) -> str:
@@ -87,10 +86,14 @@ def _pick_token(token: str, options: Sequence[str]) -> int | None:
 def read_answer(answer: str, options: Sequence[str]) -> list[int]:
     """The option indices an answer picks, in the order written (duplicates dropped).
 
-    The one option matcher (any kind that offers options reuses it): a whole option is
-    matched first, as printed (`C) text`), by its text alone or by its label alone; only
-    then is the answer split into several picks (`A, C`, `1 and 3`). Raises `ChoiceError`
-    (message, position, end) for an answer that names no option."""
+    The one option matcher of every kind that offers options (`choice`, `multi`). A whole option is
+    matched first, as printed (`C) text`), by its text alone or by its label alone. Only then is the
+    answer cut into picks, at line breaks, commas, semicolons, `&` and the word `and`, joining back
+    the pieces that make up one whole option (an option's text may itself hold a comma or `and`):
+    one option per line as printed, `A, C`, `1 and 3`, `keys, values and the KV cache, per token`.
+    Of the readings that name only options, the one with the fewest picks wins (whole options first).
+    Raises `ChoiceError` (message, position, end) for an answer that names no option; the message
+    quotes the part that broke as it was typed."""
     try:
         return _read(answer, options)
     except ChoiceError as exc:
@@ -98,6 +101,11 @@ def read_answer(answer: str, options: Sequence[str]) -> list[int]:
             at = _find(answer, exc.token)
             raise ChoiceError(exc.message, at, end=None if at is None else at + len(exc.token)) from None
         raise
+
+
+# Where an answer may be cut into picks; a line break never falls inside one option.
+_SEPARATOR = re.compile(r"\s*\n\s*|\s*[,;&]\s*|\s+and\s+", re.IGNORECASE)
+_LEAD_RAW = re.compile(_LEAD.pattern, re.IGNORECASE)
 
 
 def _read(answer: str, options: Sequence[str]) -> list[int]:
@@ -109,66 +117,115 @@ def _read(answer: str, options: Sequence[str]) -> list[int]:
     by_text = {normalise(o): i for i, o in enumerate(options)}
     if text in by_text:
         return [by_text[text]]
-    text = _LEAD.sub("", text)
-    # A whole option first, as printed (`C) text`, the text alone, the label alone), before any
-    # splitting: an option's text may itself hold a comma or the word "and".
-    whole = _resolve(text, by_text, options)
+    whole = _quiet(_LEAD.sub("", text), by_text, options)
     if whole is not None:
         return [whole]
-    if len(text) >= 2 and (text[0], text[-1]) in (("[", "]"), ("{", "}")) or (
-        text.startswith("(") and text.endswith(")") and re.search(r"[,;]", text)
-    ):  # a list of picks: [A, C], (1, 3), ['MQA', 'GQA']
-        text = text[1:-1].strip()
-    whole = _whole_options(text, by_text, options)  # option texts that themselves hold commas
-    for splitter in (_COMMAS, _AND):
-        if whole is not None:
-            items = whole
-            break
-        items = [s for s in splitter.split(text) if s]
-        if all(_resolve(item, by_text, options) is not None for item in items):
-            break
-    else:
-        if len(items) == 1 and all(_TOKEN.match(t) for t in items[0].split()):
-            items = items[0].split()
+    lo, hi = _window(answer)
+    pieces = _pieces(answer, lo, hi)
+    if not pieces:
+        raise ChoiceError(f"no option chosen: {_valid_choices(options)}", 0)
+    # An option spans at most as many pieces as its own text has separators, plus one.
+    longest = 1 + max(len(_SEPARATOR.findall(o)) for o in by_text)
+    # best[k]: the fewest picks that read pieces[:k] exactly, each pick with its span in the answer.
+    best: list[list[tuple[int, int, int]] | None] = [[]] + [None] * len(pieces)
+    for k in range(1, len(pieces) + 1):
+        for j in range(k - 1, max(-1, k - 1 - longest), -1):
+            if best[j] is None:
+                continue
+            if j < k - 1 and pieces[k - 1][2]:
+                break  # a line break lies between: one option is never spread over two lines
+            start, stop = pieces[j][0], pieces[k - 1][1]
+            found = _item_picks(answer[start:stop], start, by_text, options) if j == k - 1 else None
+            if found is None:
+                index = _quiet(normalise(answer[start:stop]), by_text, options)
+                found = None if index is None else [(index, start, stop)]
+            if found is not None and (best[k] is None or len(best[j]) + len(found) < len(best[k])):
+                best[k] = [*best[j], *found]
+    reading = best[-1]
+    if reading is None:
+        k = max(i for i, b in enumerate(best) if b is not None)
+        start, stop, _ = pieces[k]
+        typed = answer[start:stop]
+        _resolve(normalise(typed), by_text, options, at=(start, stop), typed=typed)  # raises its own message, if it has one
+        raise ChoiceError(f"{typed!r} is not one of the options: {_valid_choices(options)}", start, end=stop)
     picks: list[int] = []
-    for item in items:
-        index = _resolve(item, by_text, options)
-        if index is None:
-            shown = _original(answer, item)
-            raise ChoiceError(f"{shown!r} is not one of the options: {_valid_choices(options)}", token=item)
+    for index, _, _ in reading:
         if index not in picks:
             picks.append(index)
-    if not picks:
-        raise ChoiceError(f"no option chosen: {_valid_choices(options)}", 0)
     return picks
 
 
-def _whole_options(text: str, by_text: dict[str, int], options: Sequence[str]) -> list[str] | None:
-    """The answer cut at commas into whole options, where some option's text holds a comma itself.
+def _window(answer: str) -> tuple[int, int]:
+    """The part of the answer that holds the picks: without a lead (`the answer is`) or list brackets."""
+    lo, hi = len(answer) - len(answer.lstrip()), len(answer.rstrip())
+    lead = _LEAD_RAW.match(answer[lo:hi])
+    if lead is not None and lead.end() > 0:
+        lo += lead.end()
+    inner = answer[lo:hi]
+    if len(inner) >= 2 and (inner[0], inner[-1]) in (("[", "]"), ("{", "}")) or (
+        inner.startswith("(") and inner.endswith(")") and re.search(r"[,;]", inner)
+    ):  # a list of picks: [A, C], (1, 3), ['MQA', 'GQA']
+        lo, hi = lo + 1, hi - 1
+    return lo, hi
 
-    `keys, values, the KV cache` with an option `keys, values` reads as two picks, not three
-    pieces; None when no option holds a comma or no such reading names only options.
-    """
-    if not any("," in t or ";" in t for t in by_text):
+
+def _pieces(answer: str, lo: int, hi: int) -> list[tuple[int, int, bool]]:
+    """(start, end, a line break before it) of each non-empty piece between separators."""
+    out: list[tuple[int, int, bool]] = []
+    at, newline = lo, False
+    for m in _SEPARATOR.finditer(answer, lo, hi):
+        if answer[at:m.start()].strip():
+            out.append((at, m.start(), newline))
+            newline = False
+        newline = newline or "\n" in m.group(0)
+        at = m.end()
+    if answer[at:hi].strip():
+        out.append((at, hi, newline))
+    return out
+
+
+def _item_picks(piece: str, start: int, by_text: dict[str, int], options: Sequence[str]) -> list[tuple[int, int, int]] | None:
+    """One piece as an option, or as labels side by side (`A C`, `1 3`); None when it is neither."""
+    index = _quiet(normalise(piece), by_text, options)
+    if index is not None:
+        return [(index, start, start + len(piece))]
+    tokens = list(re.finditer(r"\S+", piece))
+    if len(tokens) < 2 or not all(_TOKEN.match(t.group(0)) for t in tokens):
         return None
-    pieces = [p for p in _COMMAS.split(text) if p]
-    best: list[list[str] | None] = [[]] + [None] * len(pieces)
-    for end in range(1, len(pieces) + 1):
-        for start in range(end):
-            if best[start] is None:
-                continue
-            item = ", ".join(pieces[start:end])
-            try:
-                found = _resolve(item, by_text, options)
-            except ChoiceError:
-                found = None
-            if found is not None and (best[end] is None or len(best[start]) + 1 < len(best[end])):
-                best[end] = [*best[start], item]
-    return best[-1]
+    out = []
+    for t in tokens:
+        k = _quiet(normalise(t.group(0)), by_text, options)
+        if k is None:
+            return None
+        out.append((k, start + t.start(), start + t.end()))
+    return out
 
 
-def _resolve(item: str, by_text: dict[str, int], options: Sequence[str]) -> int | None:
-    """An item as an option's text, its letter or number, or a label and text together (`b) MQA`)."""
+def _quiet(item: str, by_text: dict[str, int], options: Sequence[str]) -> int | None:
+    """`_resolve`, with None for an item that names no option (whatever the reason)."""
+    try:
+        return _resolve(item, by_text, options)
+    except ChoiceError:
+        return None
+
+
+def _resolve(
+    item: str, by_text: dict[str, int], options: Sequence[str], *, at: tuple[int, int] | None = None,
+    typed: str | None = None,
+) -> int | None:
+    """An item as an option's text, its letter or number, or a label and text together (`b) MQA`).
+
+    Raises ChoiceError for a label out of range or a label and text naming different options (placed
+    at `at`, the item's span in the answer, and quoting `typed`, the item as typed, when given)."""
+    try:
+        return _resolve_item(item, by_text, options, typed)
+    except ChoiceError as exc:
+        if at is not None:
+            raise ChoiceError(exc.message, at[0], end=at[1]) from None
+        raise
+
+
+def _resolve_item(item: str, by_text: dict[str, int], options: Sequence[str], typed: str | None = None) -> int | None:
     if len(item) >= 2 and item[0] == item[-1] and item[0] in "'\"":
         item = item[1:-1].strip()
     if item in by_text:
@@ -177,8 +234,12 @@ def _resolve(item: str, by_text: dict[str, int], options: Sequence[str]) -> int 
     if labelled and labelled.group(2) in by_text:
         by_label = _pick_token(labelled.group(1), options)
         if by_label != by_text[labelled.group(2)]:
+            shown = labelled.group(2)
+            as_typed = typed and re.match(r"^\W*\(?(?:[A-Za-z]|\d{1,3})[.):]\s*(.+?)[\s.'\"]*$", typed, re.S)
+            if as_typed:
+                shown = as_typed.group(1)
             raise ChoiceError(
-                f"{labelled.group(1).upper()} and the text {labelled.group(2)!r} name different options: give one of them",
+                f"{labelled.group(1).upper()} and the text {shown!r} name different options: give one of them",
                 token=item,
             )
         return by_label
@@ -192,15 +253,6 @@ def _find(answer: str, token: str) -> int | None:
     if at < 0:
         at = folded.find(token.split(" ")[0])
     return at if at >= 0 else None
-
-
-def _original(answer: str, token: str) -> str:
-    """The token as the learner typed it, where it can be found."""
-    at = _find(answer, token)
-    if at is None or len(unicodedata.normalize("NFKC", answer)) != len(answer):
-        return token
-    piece = answer[at: at + len(token)]
-    return piece if piece.casefold() == token else token
 
 
 def _key(variant: Variant, raw: Any) -> list[int]:

@@ -142,7 +142,8 @@ class Grade:
         out: dict[str, Any] = {
             "id": question_id,
             "status": self.status.value,
-            "score": self.score,
+            # an answer the grader could not read has no score: a number would claim a verdict (null)
+            "score": None if self.status is Status.INVALID else self.score,
             "fraction": round(self.fraction, 6),
             "interpreted": self.interpreted,
             "feedback": list(self.feedback),

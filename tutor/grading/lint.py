@@ -7,7 +7,8 @@
 - `source_problem`: a `source` must name something a learner can look up, not a bare file
   name such as `notes.txt` (cite the paper, article or notebook by title, author and URL);
 - `option_length_warning`: a warning (not a problem) when a single-answer choice question's
-  keyed option is much longer than its distractors, since test-wise learners pick the longest.
+  keyed option is much longer than its distractors, since test-wise learners pick the longest;
+- `option_label_warnings`: a warning for each option whose own text is an option label (`B`, `1`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from __future__ import annotations
 import re
 from typing import Iterator, Sequence
 
-from tutor.bank.model import ChoiceQuestion, QuestionBase
+from tutor.bank.model import ChoiceQuestion, MultiQuestion, QuestionBase
 from tutor.bank.variant import render
 from tutor.notation.latex import math_problems
 
 # Warn when the keyed option is more than this many times the mean distractor length.
 KEYED_OPTION_RATIO = 1.6
 # One `;`-separated part of a source that is nothing but a file name: no spaces, an extension, no URL.
+# An option text that is itself a label: `B`, `1`, `(c)`, `2.`, `d)`.
+_LABEL_LIKE = re.compile(r"^\(?([A-Za-z]|\d{1,3})[.)]?$")
 _BARE_FILE = re.compile(r"^[\w.\-/\\]*[\w\-]\.[A-Za-z][A-Za-z0-9]{0,5}$")
 
 
@@ -79,6 +82,28 @@ def option_length_warning(question: QuestionBase) -> str | None:
                 f" {mean:.0f} characters; warned above {KEYED_OPTION_RATIO}x): learners can pick it by its"
                 " length alone. Shorten it or give the distractors the same detail")
     return None
+
+
+def option_label_warnings(question: QuestionBase) -> list[tuple[int, str]]:
+    """(option index, warning) for each option whose own text is a label (`B`, `1`, `c)`): an answer
+    `B` then reads as that option's text, never as the label of the option shown second, and the
+    learner is not told."""
+    options = getattr(question, "options", None)
+    if not isinstance(question, (ChoiceQuestion, MultiQuestion)) or not options:
+        return []
+    out = []
+    for i, option in enumerate(options):
+        m = _LABEL_LIKE.match(option.strip())
+        if m is None:
+            continue
+        value = m.group(1)
+        in_range = 1 <= int(value) <= len(options) if value.isdigit() else (
+            len(options) <= 26 and ord(value.upper()) - ord("A") < len(options))
+        if in_range:
+            out.append((i, f"option {i + 1}'s text {option!r} is also an option label: an answer {value!r} reads as"
+                           " this option's text, not as the label of the option shown at that place: write it in words or"
+                           f" with its unit (e.g. `{value} heads`)"))
+    return out
 
 
 def _field_name(path: tuple[str | int, ...]) -> str:

@@ -25,7 +25,7 @@ from decimal import Decimal, localcontext
 
 import sympy
 
-from tutor.bank.model import NumericQuestion
+from tutor.bank.model import DecimalsRounding, NumericQuestion
 from tutor.bank.variant import Variant
 from tutor.grading.context import GradingContext, grading_context
 from tutor.grading.grade import Grade, invalid_from
@@ -95,6 +95,11 @@ def _approx(value: sympy.Rational, digits: int = 3) -> str:
         return format(Decimal(int(value.p)) / Decimal(int(value.q)), f".{digits}g")
 
 
+def _round_half_up(value: sympy.Rational, places: int) -> sympy.Rational:
+    scale = sympy.Integer(10) ** places
+    return sympy.floor(value * scale + sympy.Rational(1, 2)) / scale
+
+
 def _within(value: sympy.Rational, target: sympy.Rational, rel: sympy.Rational, abs_: sympy.Rational) -> bool:
     return abs(value - target) <= max(abs_, rel * abs(target))
 
@@ -110,7 +115,7 @@ def _rounds_to(
 
 def _min_digits(question: NumericQuestion) -> int | None:
     """The fewest significant digits a rounded answer may have; None: rounded answers are not read as rounded."""
-    if question.rounding == "exact":
+    if question.rounding == "exact" or isinstance(question.rounding, DecimalsRounding):
         return None
     if question.rounding is not None:
         return question.rounding.significant
@@ -180,6 +185,27 @@ def _decimal_for_binary(
         f"10^{DECIMAL_POWER[q.unit]}), which is not the value; if you mean {q.mantissa_text} {binary} "
         f"({format_exact(q.value * ratio)} bytes), write {binary}"
     )
+
+
+def unit_rule_misfires(variant: Variant, answer: str, rule_answer: object) -> bool:
+    """Whether a feedback rule about a unit slip (its value is the answer's times 1000ᵏ or 1024ᵏ:
+    "That is in seconds") would misfire on `answer` because the learner wrote a unit (`1280 ns`):
+    whatever went wrong, it was not leaving the number in another unit."""
+    question = variant.question
+    assert isinstance(question, NumericQuestion)
+    quantity = read_quantity(answer, question.unit)
+    if quantity is None or quantity.unit is None:
+        return False
+    try:
+        target = expected_value(question, variant, question.answer)
+        value = expected_value(question, variant, rule_answer)
+    except ValueError:
+        return False
+    if target == 0 or value == 0:
+        return False
+    ratio = abs(value / target)
+    ratio = max(ratio, 1 / ratio)
+    return any(ratio == base**k for base in (1000, 1024) for k in range(1, 5))
 
 
 # Head-count pairs whose ratio is a known cause ("H/G": counted query heads for KV heads).
@@ -341,6 +367,16 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
         rel, abs_ = DEFAULT_REL, sympy.Integer(0)
 
     details = {"value": str(value), "expected_value": str(target)}
+    if isinstance(question.rounding, DecimalsRounding):  # the prompt fixes the rounding: it decides, not a tolerance
+        places = question.rounding.decimals
+        wanted = _round_half_up(target, places)
+        if _round_half_up(value, places) == wanted:
+            return Grade.of(1.0, interpreted=interpreted, expected=expected_text, details=details)
+        shown = format_exact(wanted)
+        word = "a whole number" if places == 0 else f"{places} decimal{'s' if places > 1 else ''}"
+        feedback = [f"expected {expected_text}; you gave {interpreted}", *_how_far(value, target, variant),
+                    f"the question asks for {word}: the value rounds to {shown}"]
+        return Grade.of(0.0, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)
     if _within(value, target, rel, abs_):
         feedback = [] if value == target else [f"within the tolerance of the exact value {expected_text}"]
         return Grade.of(1.0, interpreted=interpreted, expected=expected_text, feedback=feedback, details=details)
@@ -367,6 +403,7 @@ def grade(variant: Variant, answer: str, expected: object | None = None) -> Grad
     if (
         quantity is not None and _abbreviated(quantity) and digits is not None and quantity.significant < digits
         and not power_of_two  # an exact 2^k multiple is a counting mistake, not a rounding one
+        and _rounds_to(quantity, target, digits=1)  # only a right value rounded too far, not one 45x off
     ):
         word = {1: "one", 2: "two", 3: "three", 4: "four"}.get(digits, str(digits))
         feedback.append(f"give at least {word} significant digits when you round (e.g. 4.3 GB, not 4 GB)")

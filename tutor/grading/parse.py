@@ -28,6 +28,7 @@ from typing import Iterable, Mapping
 
 import sympy
 
+from tutor.notation import FUNCTIONS
 from tutor.notation.scripts import from_superscript, is_read_superscript
 
 __all__ = [
@@ -49,8 +50,6 @@ MAX_DEGREE = 512
 MAX_LITERAL_DIGITS = 40
 MAX_CONSTANT_BITS = 4096
 MAX_ROOT_BASE_BITS = 256
-
-FUNCTIONS: tuple[str, ...] = ("sqrt", "log", "ln", "log2", "log10", "min", "max")
 
 
 class _MinMax(sympy.Function):
@@ -486,7 +485,22 @@ class _Parser:
         factors, degree, bits = [first.expr], first.degree, first.bits
         while (tok := self.peek()) is not None and tok.kind == "op" and tok.text in "*/":
             self.take()
+            second = self.peek()
+            floor = tok.text == "/" and second is not None and second.kind == "op" and second.text == "/" \
+                and second.pos == tok.end
+            if floor:  # `a // b`: floor division (Python); exact division only where it divides
+                self.take()
             rhs = self.implicit_product(after=tok)
+            if floor:
+                lhs = sympy.Mul(*factors)
+                quotient = lhs / rhs.expr if rhs.expr != 0 else None
+                if not (isinstance(quotient, sympy.Integer) and lhs.is_number):
+                    what = ("it does not divide exactly here" if lhs.is_number and rhs.expr.is_number
+                            else "the grader cannot tell whether it divides exactly")
+                    raise MathSyntaxError(
+                        f"'//' at column {tok.pos + 1} is floor division and {what}: write / for division",
+                        tok.pos, second.end,
+                    )
             if tok.text == "/":
                 if rhs.implicit_factors > 1:
                     shown = self.text[rhs.pos: self._last_end()].strip()
@@ -626,10 +640,13 @@ class _Parser:
             else:
                 estimate = base.bits * size
             if estimate > MAX_CONSTANT_BITS:
+                # a negative power of a number above 1 (or a positive one of a fraction) is tiny, not large
+                tiny = isinstance(base.expr, sympy.Rational) and (abs(base.expr) > 1) == (exponent < 0)
+                what = (f"too small: about 10^-{_digits(estimate)}" if tiny
+                        else f"too large: a number of about {_digits(estimate)} digits")
                 raise MathSyntaxError(
-                    f"power at column {tok.pos + 1} is too large: a number of about "
-                    f"{_digits(estimate)} digits (at most {MAX_CONSTANT_BITS:,} bits, about "
-                    f"{_digits(MAX_CONSTANT_BITS)} digits)",
+                    f"power at column {tok.pos + 1} is {what} (at most {MAX_CONSTANT_BITS:,} bits, about "
+                    f"{_digits(MAX_CONSTANT_BITS)} digits, either way)",
                     tok.pos, tok.end,
                 )
             bits = max(int(math.ceil(estimate)), 1)
@@ -805,6 +822,12 @@ class _Parser:
                         and close is not None and close.kind == "close":
                     self.i += 4
                     return sympy.Integer(int(number.text)), number
+            # `log^(2) L`, `log^0.5 L`: only a whole number may sit between a log and its argument
+            raise MathSyntaxError(
+                f"'^' after {tok.text} at column {nxt.pos + 1}: only a whole number may go between {tok.text} and "
+                f"its argument ({tok.text}^2 n); write the power after the argument, e.g. {tok.text}(L)^2 "
+                f"or {tok.text}(L)^0.5", nxt.pos, nxt.end,
+            )
         return None
 
     def _rest_of_function(self, tok: _Tok, name: str) -> _Node:

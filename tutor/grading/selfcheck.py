@@ -209,6 +209,8 @@ class _Checker:
         long_key = lint.option_length_warning(self.q)
         if long_key:
             self.warning(("answer",), long_key)
+        for i, message in lint.option_label_warnings(self.q):
+            self.warning(("options", i), message)
 
     # Each fixture is reported once, at its first failing variant.
     def _once(self, key: tuple[Any, ...]) -> bool:

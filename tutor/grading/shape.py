@@ -10,6 +10,11 @@ both sides before comparing, so `[b, g, n, d/h]` equals `[b, g, n, k]` when
 Partial credit: with the right number of axes, the fraction of positions that are
 right; with the wrong number, half the length of the longest common run of
 matching axes (in order) over the longer of the two ranks.
+
+sympy is imported only when an answer needs it: when the answer, the key, the params and
+`where` are all plain names and whole numbers and the answer is right, the axes are compared
+as names and numbers (`_plain_grade`); anything else (an expression, a wrong or unreadable
+answer, whose feedback needs the algebra) goes through the sympy path, which decides alike.
 """
 
 from __future__ import annotations
@@ -19,17 +24,16 @@ import random
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Iterable, Sequence
-
-import sympy
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from tutor.bank.model import ShapeQuestion
 from tutor.bank.variant import Variant
-from tutor.grading.context import exact_number, grading_context
-from tutor.grading.equivalence import NotExact, Verdict, divides_by_zero, equivalent, evaluate_exact
 from tutor.grading.grade import ORDER_CREDIT, Grade, invalid_from
-from tutor.grading.parse import FUNCTIONS, MathSyntaxError, parse_math
+from tutor.notation import FUNCTIONS
 from tutor.notation.spans import MATH_OR_CODE, code_body, math_body
+
+if TYPE_CHECKING:  # sympy (and the parser and equivalence built on it) are imported where used
+    import sympy
 
 MAX_LENGTH = 1000
 MAX_AXES = 16
@@ -43,6 +47,11 @@ _PAIRS = {"[": "]", "(": ")", "{": "}"}
 _ATOM = r"(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*|\d+)"
 # A space-free product or quotient of names and integers: `n`, `64`, `d/h`, `2*n`, `d^2`.
 _SIMPLE = re.compile(rf"{_ATOM}(?:(?:\*\*|[*/^]){_ATOM})*")
+# A dimension the plain path reads: a name or a whole number (short enough to be an exact int).
+_PLAIN_DIM = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*|[0-9]{1,18}")  # ASCII, as the parser reads them
+# A `where` value the plain path takes: a product or quotient of names and nonzero whole numbers (`d/h`).
+_PRODUCT_ATOM = r"\s*(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*|[1-9][0-9]{0,17})\s*"
+_PRODUCT = re.compile(rf"{_PRODUCT_ATOM}(?:[*/]{_PRODUCT_ATOM})*")
 # Functions make no sense as tensor sizes (and sympy's max/min are slow to build): refused before parsing.
 _FUNCTION = re.compile(r"\\?\b(" + "|".join(FUNCTIONS) + r"|log_\d+)\b\s*[({]|√|\\sqrt\b")
 
@@ -59,11 +68,16 @@ class ShapeError(ValueError):
 
 @dataclass(frozen=True)
 class Dim:
-    """One dimension as written, where it starts, and its parsed value."""
+    """One dimension as written, where it starts, and its parsed value (a sympy expression; on the
+    plain path a name or an int)."""
 
     text: str
     start: int
-    expr: sympy.Expr
+    expr: sympy.Expr | str | int
+
+
+class _NeedsSympy(Exception):
+    """The plain path met something only the sympy path can read or decide."""
 
 
 # ---------------------------------------------------------------- splitting into dimensions
@@ -287,14 +301,33 @@ def split_dims(answer: str, declared: Sequence[str], x_is_dim: bool = False) -> 
 
 
 def _parse(text: str, start: int, symbols: Sequence[str]) -> sympy.Expr:
+    from tutor.grading.parse import parse_math
+
     # Padding keeps the parser's positions (and the columns in its messages) those of the whole answer.
     # Python's `//` (`d_model // n_heads`) is read as exact division (same length, same columns);
     # `grade` refuses it where it does not divide.
     return parse_math(" " * start + text.replace("//", " /"), symbols, max_length=MAX_LENGTH + len(text) + start)
 
 
-def read_answer(answer: str, symbols: Sequence[str], x_is_dim: bool = False) -> list[Dim]:
-    """Split and parse an answer into dimensions; raises ShapeError saying what and where."""
+def _plain_value(text: str, symbols: Sequence[str]) -> str | int:
+    """A dimension that is a declared name (-> the name) or a whole number (-> its int), exactly as
+    `parse_math` would read it; anything else raises _NeedsSympy."""
+    core = text.strip()
+    if not _PLAIN_DIM.fullmatch(core):
+        raise _NeedsSympy(core)
+    if core[0].isdigit():
+        return int(core)
+    if core not in symbols:  # an undeclared name: the parser words the error (or splits it)
+        raise _NeedsSympy(core)
+    return core
+
+
+def read_answer(answer: str, symbols: Sequence[str], x_is_dim: bool = False, *, plain: bool = False) -> list[Dim]:
+    """Split and parse an answer into dimensions; raises ShapeError saying what and where.
+
+    With `plain`, each dimension must be a declared name or a whole number (read without sympy);
+    any other raises _NeedsSympy.
+    """
     if len(answer) > MAX_LENGTH:
         raise ShapeError(f"the answer is too long ({len(answer)} characters; at most {MAX_LENGTH})", MAX_LENGTH)
     flat = answer.replace("\n", " ").replace("\r", " ").replace("\t", " ")
@@ -311,6 +344,13 @@ def read_answer(answer: str, symbols: Sequence[str], x_is_dim: bool = False) -> 
                 "a number or arithmetic on them (+ - * / ^), not a function",
                 start + function.start(), start + function.end(),
             )
+        if plain:
+            core = text.strip()
+            dims.append(Dim(core, start + text.find(core), _plain_value(text, symbols)))
+            continue
+        from tutor.grading.equivalence import divides_by_zero
+        from tutor.grading.parse import MathSyntaxError
+
         try:
             expr = _parse(text, start, symbols)
         except MathSyntaxError as exc:
@@ -373,6 +413,8 @@ class Context:
         return self._verdicts[key]
 
     def _decide(self, a: sympy.Expr, b: sympy.Expr) -> bool | None:
+        from tutor.grading.equivalence import NotExact, Verdict, equivalent, evaluate_exact
+
         if a == b:
             return True
         # One exact evaluation at a fixed point settles most differences (b against g) cheaply;
@@ -400,6 +442,10 @@ def context(variant: Variant) -> Context:
 
 @functools.lru_cache(maxsize=CONTEXT_LIMIT)
 def _shape_context(question: ShapeQuestion, params: tuple[tuple[str, int | float], ...]) -> Context:
+    import sympy
+
+    from tutor.grading.context import grading_context
+
     shared = grading_context(question, dict(params), declared_symbols(question))
     bindings = {**shared.values, **shared.where}
     ctx = Context(shared.symbols, "x" in dimension_names(question), {k: str(v) for k, v in question.where.items()}, bindings)
@@ -410,6 +456,9 @@ def _shape_context(question: ShapeQuestion, params: tuple[tuple[str, int | float
 
 
 def _key_dims(question: ShapeQuestion, raw: Any, ctx: Context) -> list[Dim]:
+    from tutor.grading.context import exact_number
+    from tutor.grading.parse import MathSyntaxError, parse_math
+
     if isinstance(raw, str):
         try:
             return read_answer(raw, ctx.symbols, ctx.x_is_dim)
@@ -442,6 +491,8 @@ def _shape_text(texts: Iterable[str]) -> str:
 
 def _describe_expected(dim: Dim, ctx: Context) -> str:
     """An expected dimension with what it stands for: `k = d/h`, `d/h = k`, `k = d/h = 128`."""
+    import sympy
+
     parts = [dim.text]
     if dim.text in ctx.where:
         parts.append(ctx.where[dim.text])
@@ -571,6 +622,8 @@ def _merges(got: Sequence[Dim], want: Sequence[Dim], mg: set[int], mw: set[int],
         ]
 
     def product(dims: Sequence[Dim]) -> sympy.Expr:
+        import sympy
+
         return sympy.Mul(*[ctx.full(d.expr) for d in dims])
 
     if len(got) < len(want):
@@ -601,13 +654,142 @@ def _merges(got: Sequence[Dim], want: Sequence[Dim], mg: set[int], mw: set[int],
 
 
 def _expected_text(want: Sequence[Dim], ctx: Context) -> str:
-    text = _shape_text(d.text for d in want)
     used = {s.name for d in want for s in d.expr.free_symbols}
-    for _ in range(len(ctx.bindings)):
-        used |= {s.name for k, v in ctx.bindings.items() if k.name in used for s in v.free_symbols}
-    notes = [f"{k} = {v}" for k, v in ctx.where.items() if k in used]
-    notes += [f"{s.name} = {_show(v)}" for s, v in ctx.bindings.items() if s.name in used and s.name not in ctx.where]
+    links = {k.name: {s.name for s in v.free_symbols} for k, v in ctx.bindings.items()}
+    values = {k.name: _show(v) for k, v in ctx.bindings.items()}
+    return _with_notes([d.text for d in want], used, ctx.where, links, values)
+
+
+def _with_notes(
+    texts: Sequence[str], used: set[str], where: Mapping[str, str], links: Mapping[str, set[str]],
+    values: Mapping[str, str],
+) -> str:
+    """The expected shape with what its names stand for (`[b, k] with k = d/h, d = 64`): the `where`
+    definitions and param values of the names it uses, directly or through other definitions.
+    `links`: each bound name -> the names in its value; `values`: each bound name's value as text."""
+    used = set(used)
+    for _ in range(len(links)):
+        used |= {name for bound, names in links.items() if bound in used for name in names}
+    notes = [f"{k} = {v}" for k, v in where.items() if k in used]
+    notes += [f"{k} = {v}" for k, v in values.items() if k in used and k not in where]
+    text = _shape_text(texts)
     return f"{text} with {', '.join(notes)}" if notes else text
+
+
+@dataclass(frozen=True)
+class _Plain:
+    """A question's context when its params are whole numbers and each `where` value a name, a
+    whole number or a product/quotient of distinct free names and whole numbers (`d/h`): every
+    plain dimension then resolves to a whole number, a free name, or such a product, which stands
+    as `("where", name)`, equal only to itself (its names cannot cancel)."""
+
+    symbols: tuple[str, ...]
+    x_is_dim: bool
+    where: dict[str, str]  # as written, for the expected text
+    linked: dict[str, str | int | tuple[str, str]]  # each `where` name resolved through the others (not the params)
+    names: dict[str, set[str]]  # each `where` name -> the free names of its resolved value
+    params: dict[str, int]
+
+    def full(self, value: str | int) -> str | int | tuple[str, str]:
+        if isinstance(value, str) and value in self.linked:
+            value = self.linked[value]
+        if isinstance(value, str) and value in self.params:
+            return self.params[value]
+        return value
+
+
+@functools.lru_cache(maxsize=CONTEXT_LIMIT)
+def _plain_context(question: ShapeQuestion, params: tuple[tuple[str, int | float], ...]) -> _Plain | None:
+    """The plain context, or None when a param or `where` value needs sympy (or is a bank error,
+    which the sympy path words)."""
+    if any(type(value) is not int for _, value in params):
+        return None
+    symbols = tuple(declared_symbols(question))
+    direct: dict[str, str | int | tuple[str, str]] = {}
+    products: dict[str, set[str]] = {}  # the free names of each `where` product
+    for name, raw in question.where.items():
+        if type(raw) is int:
+            direct[name] = raw
+        elif isinstance(raw, str) and _PLAIN_DIM.fullmatch(raw.strip()):
+            try:
+                direct[name] = _plain_value(raw, symbols)
+            except _NeedsSympy:
+                return None
+        elif isinstance(raw, str) and _PRODUCT.fullmatch(raw):
+            words = [w for w in re.split(r"[\s*/]+", raw.strip()) if not w[0].isdigit()]
+            if any(w not in symbols or w in question.where for w in words) or len(set(words)) < len(words):
+                return None
+            direct[name] = ("where", name)
+            products[name] = set(words)
+        else:
+            return None
+    linked: dict[str, str | int | tuple[str, str]] = {}
+    names: dict[str, set[str]] = {}
+    for name in direct:
+        value, seen = direct[name], {name}
+        while isinstance(value, str) and value in direct:
+            if value in seen:  # a cycle, or a name defined as itself: the sympy path says so
+                return None
+            seen.add(value)
+            value = direct[value]
+        linked[name] = value
+        names[name] = products[value[1]] if isinstance(value, tuple) else {value} if isinstance(value, str) else set()
+    where = {k: str(v) for k, v in question.where.items()}
+    return _Plain(symbols, "x" in dimension_names(question), where, linked, names, dict(params))
+
+
+def _plain_key(raw: Any, ctx: _Plain) -> list[Dim]:
+    if isinstance(raw, str):
+        return read_answer(raw, ctx.symbols, ctx.x_is_dim, plain=True)
+    if not isinstance(raw, list) or not raw:
+        raise _NeedsSympy(raw)
+    dims = []
+    for item in raw:
+        if type(item) is int:
+            dims.append(Dim(str(item).strip(), 0, item))
+        elif isinstance(item, str):
+            dims.append(Dim(str(item).strip(), 0, _plain_value(item, ctx.symbols)))
+        else:
+            raise _NeedsSympy(item)
+    return dims
+
+
+def _plain_grade(variant: Variant, answer: str, raw: Any) -> Grade | None:
+    """A right answer of names and whole numbers, graded without sympy; None: the sympy path decides.
+
+    Resolved, each dimension is a whole number or a free (positive) name, and two such are equal
+    exactly when they are the same number or the same name: what the sympy path concludes too.
+    Only a right answer is decided here; a wrong one needs the sympy path's feedback (merged axes,
+    what a name stands for), and an unreadable one its messages.
+    """
+    question = variant.question
+    assert isinstance(question, ShapeQuestion)
+    ctx = _plain_context(question, tuple(sorted(variant.params.items())))
+    if ctx is None:
+        return None
+    try:
+        want = _plain_key(raw, ctx)
+        got = read_answer(answer, ctx.symbols, ctx.x_is_dim, plain=True)
+    except (_NeedsSympy, ShapeError):
+        return None
+    if len(got) != len(want) or any(ctx.full(g.expr) != ctx.full(w.expr) for g, w in zip(got, want)):
+        return None
+    used = {w.expr for w in want if isinstance(w.expr, str)}
+    links: dict[str, set[str]] = {name: set() for name in ctx.params}
+    links.update(ctx.names)
+    values = {name: str(value) for name, value in ctx.params.items()}
+    expected_text = _with_notes([w.text for w in want], used, ctx.where, links, values)
+    return _result(1.0, [], [str(g.expr) for g in got], len(want), answer, expected_text)
+
+
+def _result(fraction: float, lines: list[str], shown: list[str], axes: int, answer: str, expected_text: str) -> Grade:
+    """The grade of an answer whose dimensions read as `shown`, against a key of `axes` axes."""
+    if fraction >= 1.0:
+        lines = [f"right: {axes} ax{'i' if axes == 1 else 'e'}s in the right order"]
+    elif len(shown) == 1 and axes > 1 and " " in answer.strip():
+        lines.append("separate the axes with commas, as in [b, n, d]")
+    return Grade.of(fraction, interpreted=_shape_text(shown), expected=expected_text, feedback=lines,
+                    details={"axes": list(shown)})
 
 
 def canonical_answer(variant: Variant) -> str:
@@ -621,8 +803,11 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
     """Grade a shape; `expected` (a list of dimensions, or a shape string) replaces the answer key."""
     question = variant.question
     assert isinstance(question, ShapeQuestion)
-    ctx = context(variant)
     raw = question.answer if expected is None else expected
+    plain = _plain_grade(variant, answer, raw)
+    if plain is not None:
+        return plain
+    ctx = context(variant)
     cache_key = repr(raw)
     want = ctx._keys.get(cache_key)
     if want is None:
@@ -645,10 +830,4 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
                     "write / for exact division", expected=expected_text, position=at, position_end=at + 2,
                 )
     fraction, lines = compare(got, want, ctx)
-    interpreted = _shape_text(_show(d.expr) for d in got)
-    if fraction >= 1.0:
-        lines = [f"right: {len(want)} ax{'i' if len(want) == 1 else 'e'}s in the right order"]
-    elif len(got) == 1 and len(want) > 1 and " " in answer.strip():
-        lines.append("separate the axes with commas, as in [b, n, d]")
-    return Grade.of(fraction, interpreted=interpreted, expected=expected_text, feedback=lines,
-                    details={"axes": [_show(d.expr) for d in got]})
+    return _result(fraction, lines, [_show(d.expr) for d in got], len(want), answer, expected_text)

@@ -12,3 +12,8 @@ and the front ends all read and write notation the same way:
 Importing the package is cheap: `latex` loads pylatexenc and `sympy_text` loads sympy only when
 they are imported themselves.
 """
+
+# The functions typed math may call (`sqrt(d)`, `log2 n`): the parser's vocabulary, and words the
+# shape grader never takes for a dimension. Here, not in `tutor.grading.parse`, so that reading
+# them needs no sympy.
+FUNCTIONS: tuple[str, ...] = ("sqrt", "log", "ln", "log2", "log10", "min", "max")

@@ -86,6 +86,7 @@ class FeedbackScreen(Screen[None]):
     BINDINGS = [
         Binding("enter,n,space", "next", "Continue"),
         Binding("escape", "next", "Back", show=False),
+        Binding("x", "explore", "Explore these numbers"),
     ]
 
     def __init__(
@@ -208,6 +209,19 @@ class FeedbackScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#feedback-body").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "explore":
+            return self.variant.question.topic == "kv-cache"  # a KV-cache question links to the explorer
+        return True
+
+    def action_explore(self) -> None:
+        """The KV-cache explorer with this question's numbers filled in (its batch, context, model)."""
+        from tutor.explore import settings_for
+        from tutor.tui.screens.explorer import ExplorerScreen
+
+        text = f"{self.variant.prompt}\n{self.variant.explanation}"
+        self.app.push_screen(ExplorerScreen(settings_for(dict(self.variant.params), text)))
 
     def action_next(self) -> None:
         self.dismiss(None)

@@ -22,6 +22,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tutor.bank.labels import option_label
+
 POINTER = "›"
 TICKED = "[x]"
 UNTICKED = "[ ]"
@@ -77,7 +79,7 @@ class OptionPicker(OptionList):
         if self.multiple:
             parts.append(f"{TICKED if value in self.ticked else UNTICKED} ")
         if self.lettered and index < len(LETTERS):
-            parts.append(f"{LETTERS[index]}. ")
+            parts.append(f"{option_label(index)} ")
         parts.append(label)
         return Content.assemble(*parts)
 

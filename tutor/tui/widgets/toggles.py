@@ -21,6 +21,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
+from tutor.bank.labels import option_label, option_letter
 from tutor.bank.variant import Variant, render
 from tutor.notation.latex import plain_math
 
@@ -178,7 +179,7 @@ class MultiAnswer(Vertical):
         self.variant = variant
 
     def compose(self) -> ComposeResult:
-        labels = [f"{chr(ord('A') + i)}) {plain_math(o)}" for i, o in enumerate(self.variant.options)]
+        labels = [option_label(i, plain_math(o)) for i, o in enumerate(self.variant.options)]
         yield ToggleRows(labels, ["no"] * len(labels), ("yes", "no"), PICK_GLYPHS, id="picks")
         yield Static("select all that apply: space or a number ticks an option · ↑/↓ move · ctrl+s submits",
                      classes="answer-help", markup=False)
@@ -188,7 +189,7 @@ class MultiAnswer(Vertical):
         return self.query_one("#picks", ToggleRows)
 
     def value(self) -> str:
-        return ", ".join(chr(ord("A") + i) for i, s in enumerate(self.rows.states) if s == "yes")
+        return ", ".join(option_letter(i) for i, s in enumerate(self.rows.states) if s == "yes")
 
     def focus_answer(self) -> None:
         self.rows.focus()
