@@ -23,6 +23,7 @@ gets half that fraction; an overestimate (extra or looser terms) keeps it.
 from __future__ import annotations
 
 import contextvars
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -301,6 +302,13 @@ _LOG_NOT_GROWING = (
 
 
 def _log_of_bounded(arg: sympy.Expr) -> _Poly:
+    """See `_log_of_bounded_cached`: the same argument under the same relations reduces the same way
+    (a feedback rule's grading reads the answer again)."""
+    return _log_of_bounded_cached(arg, _RELATIONS.get())
+
+
+@functools.lru_cache(maxsize=256)
+def _log_of_bounded_cached(arg: sympy.Expr, relations: tuple[tuple[str, str], ...]) -> _Poly:
     """log(f) for an argument whose dominant term is a constant: f tends to a limit c as the symbols
     grow. c > 1: a positive constant; c = 1: log f ~ f - 1, which shrinks (log(1 + 1/L) ~ 1/L), so it
     is reduced as f - 1 (written exactly over one denominator); c < 1: negative, refused."""
@@ -314,7 +322,9 @@ def _log_of_bounded(arg: sympy.Expr) -> _Poly:
     t = sympy.Dummy("t", positive=True)
     diagonal = arg.subs({s: t for s in arg.free_symbols}, simultaneous=True)
     try:
-        c = sympy.limit(diagonal, t, sympy.oo)
+        c = _rational_limit(diagonal, t)
+        if c is None:  # not a ratio of polynomials in t (roots): sympy's general limit, slower
+            c = sympy.limit(diagonal, t, sympy.oo)
     except Exception:  # noqa: BLE001 - sympy raises many kinds; an unknown limit is refused below
         c = None
     if c is None or not c.is_number or not c.is_finite or c.has(sympy.nan, sympy.zoo):
@@ -336,6 +346,20 @@ def _log_of_bounded(arg: sympy.Expr) -> _Poly:
         raise ComplexityError(_LOG_NOT_GROWING.format(why="it tends to 1, so the log shrinks like (argument - 1), "
                                                           "which cannot be reduced here"))
     return _Poly({term: Fraction(1) for term in front})
+
+
+def _rational_limit(expr: sympy.Expr, t: sympy.Symbol) -> sympy.Expr | None:
+    """The limit at infinity of a ratio of polynomials in `t` from the leading terms (fast); None for
+    anything else."""
+    num, den = sympy.fraction(sympy.cancel(sympy.together(expr)))
+    if not (num.is_polynomial(t) and den.is_polynomial(t)):
+        return None
+    p, q = sympy.Poly(num, t), sympy.Poly(den, t)
+    if p.degree() > q.degree():
+        return sympy.oo
+    if p.degree() < q.degree():
+        return sympy.Integer(0)
+    return p.LC() / q.LC()
 
 
 def dominant_terms(expr: sympy.Expr, assumed: tuple[tuple[str, str], ...] = ()) -> frozenset[Term]:
