@@ -12,10 +12,14 @@ Then it times the real command, `python -m tutor grade DIR --workers N --csv OUT
 process start to exit (spawning workers, loading the bank, starting the code sandbox), for each N, side by
 side in one run, in this order: `--no-cache` (every reference and mutant output recomputed per answer, the
 path before the cache), the cache cold (a new, empty cache folder), the cache warm (the same folder again:
-a re-grade). The gradebooks must agree: the CSVs byte for byte, the JSON apart from the "Time on the largest
-case" feedback lines, which are measurements and differ between any two runs.
+a re-grade). The gradebooks must agree: the CSVs byte for byte, the JSON too (apart from the "Time on the
+largest case" feedback lines a baseline older than untimed batch grading writes).
 
-    python bench/batch_grading.py [--class mixed|code] [--students 200] [--workers 1 2] [--out FILE.md]
+Batch grading runs code answers untimed (no warm-up calls, repetitions or reference timing: a time is
+never graded), so this checkout's three gradebooks are identical byte for byte. `--baseline DIR` times
+another checkout's `--no-cache` run first, in the same run (the "before" figure of a change).
+
+    python bench/batch_grading.py [--class mixed|code] [--students 200] [--workers 1 2] [--baseline DIR] [--out FILE.md]
 """
 
 from __future__ import annotations
@@ -95,14 +99,14 @@ def build_code_class(folder: Path, students: int, seed: int) -> tuple[Path, list
     return out, list(CODE_CLASS)
 
 
-def time_grade(exam: Path, workers: int, out: Path, mode: str, cache_dir: Path) -> float:
+def time_grade(exam: Path, workers: int, out: Path, mode: str, cache_dir: Path, repo: Path = REPO) -> float:
     cmd = [sys.executable, "-m", "tutor", "grade", str(exam), "--workers", str(workers), "--csv", str(out.with_suffix(".csv")),
            "--json", "--out", str(out.with_suffix(".json")), "--progress", "none", "--values-seed", str(VALUES_SEED)]
     if mode == "no-cache":
         cmd.append("--no-cache")
-    env = {**os.environ, "TUTOR_CACHE_DIR": str(cache_dir)}
+    env = {**os.environ, "TUTOR_CACHE_DIR": str(cache_dir), "PYTHONPATH": str(repo)}
     start = time.perf_counter()
-    result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env)
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=repo, env=env)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"tutor grade failed ({result.returncode}):\n{result.stderr}")
@@ -110,7 +114,8 @@ def time_grade(exam: Path, workers: int, out: Path, mode: str, cache_dir: Path) 
 
 
 def comparable_json(path: Path) -> str:
-    """The gradebook JSON without the per-run time measurements in the code feedback."""
+    """The gradebook JSON without time measurements in the code feedback (only a --baseline checkout
+    older than batch grading's untimed code runs writes any)."""
     data = json.loads(path.read_text())
     for student in data["students"]:
         for q in student["questions"]:
@@ -126,6 +131,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS, help="one question of each of these kinds")
     parser.add_argument("--out", type=Path, help="write the Markdown report here")
+    parser.add_argument("--baseline", type=Path, help="another checkout of the project (e.g. a `git worktree` of an "
+                        "older commit): its `--no-cache` run is timed first, in the same run, as the 'before' figure")
     args = parser.parse_args()
 
     if args.students is None:
@@ -138,20 +145,30 @@ def main() -> None:
             exam, qids = build_class(Path(tmp), args.students, args.seed, tuple(args.kinds))
         answers = args.students * len(qids)
         rows = []
-        csvs, jsons = [], []
+        csvs, jsons, exact, baseline_jsons = [], [], [], []
         for workers in args.workers:
             cache_dir = Path(tmp) / f"cache-{workers}"
             base = None
+            if args.baseline:
+                out = Path(tmp) / f"gradebook-{workers}-baseline"
+                elapsed = time_grade(exam, workers, out, "no-cache", Path(tmp) / f"cache-b{workers}", args.baseline)
+                csvs.append(out.with_suffix(".csv").read_text())
+                baseline_jsons.append(comparable_json(out.with_suffix(".json")))
+                base = elapsed
+                rows.append((workers, "baseline no-cache", elapsed, args.students / elapsed, answers / elapsed, 1.0))
+                print(f"workers={workers} baseline no-cache: {elapsed:.1f} s", flush=True)
             for mode in MODES:
                 out = Path(tmp) / f"gradebook-{workers}-{mode.replace(' ', '-')}"
                 elapsed = time_grade(exam, workers, out, mode, cache_dir)
                 csvs.append(out.with_suffix(".csv").read_text())
                 jsons.append(comparable_json(out.with_suffix(".json")))
+                exact.append(out.with_suffix(".json").read_text())
                 base = base or elapsed
                 rows.append((workers, mode, elapsed, args.students / elapsed, answers / elapsed, base / elapsed))
                 print(f"workers={workers} {mode}: {elapsed:.1f} s, {answers / elapsed:.1f} answers/s, "
                       f"{base / elapsed:.2f}x the no-cache run", flush=True)
-        same = all(g == csvs[0] for g in csvs) and all(j == jsons[0] for j in jsons)
+        same = all(g == csvs[0] for g in csvs) and all(j == jsons[0] for j in jsons + baseline_jsons)
+        identical = all(j == exact[0] for j in exact)
         table = list(csv.reader(csvs[0].splitlines()))
         scores = [int(v) for row in table[1:] for v in row[1 : 1 + len(qids)]]
         spread = {s: scores.count(s) for s in range(1, 6)}
@@ -177,10 +194,13 @@ def main() -> None:
         "- timed: the whole `python -m tutor grade DIR --workers N --csv OUT --json --out OUT` process, start to "
         "exit (spawning workers, loading the bank, starting the code sandbox; strong sandbox required), in the "
         "order no-cache, cold cache (empty folder), warm cache (the same folder: a re-grade)",
-        f"- the gradebooks of every run are identical (CSV byte for byte; JSON apart from the measured "
-        f"\"Time on the largest case\" lines): {'yes' if same else 'NO'}",
+        f"- the gradebooks of every run agree (CSV byte for byte; JSON apart from \"Time on the largest case\" "
+        f"lines, which only a baseline writes): {'yes' if same else 'NO'}; the JSON of this checkout's runs "
+        f"(no-cache, cold, warm) byte for byte: {'yes' if identical else 'NO'}"
+        + (f"\n- baseline: `{args.baseline}` (`git -C {args.baseline} rev-parse --short HEAD`: {_rev(args.baseline)}), "
+           "its `--no-cache` run timed first; the ratios are against it" if args.baseline else ""),
         "",
-        "| workers | mode | wall time (s) | submissions / s | answers / s | vs no-cache |",
+        "| workers | mode | wall time (s) | submissions / s | answers / s | vs " + ("baseline" if args.baseline else "no-cache") + " |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     lines += [f"| {w} | {m} | {t:.1f} | {s:.2f} | {a:.1f} | {x:.2f}x |" for w, m, t, s, a, x in rows]
@@ -189,6 +209,11 @@ def main() -> None:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
+
+
+def _rev(repo: Path) -> str:
+    result = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return result.stdout.strip() or "unknown"
 
 
 def _cpu() -> str:

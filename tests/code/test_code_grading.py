@@ -107,6 +107,22 @@ def test_correct_answer_reports_time_against_reference(code_questions):
         assert any(line.startswith("Time on the largest case: not shown (") for line in g.feedback)
 
 
+def test_an_untimed_grading_has_no_time_and_skips_the_repetitions(code_questions, monkeypatch):
+    """Batch grading passes timed=False: same verdict, no time line, and no repeated calls anywhere."""
+    from tutor.grading import code as code_module
+
+    q = code_questions["code.gqa-decode"]
+    calls = []
+    real_run = code_module._run
+    monkeypatch.setattr(code_module, "_run", lambda *a, **k: calls.append(k.get("timed")) or real_run(*a, **k))
+    monkeypatch.setattr(code_module, "reference_seconds", lambda *a: pytest.fail("the reference was timed"))
+    g = code.grade(make_variant(q, 1), q.answer, values_seed=5, timed=False)
+    assert g.status is Status.CORRECT and g.score == 5
+    assert calls == [False]  # the sandboxed child got no timed case
+    assert g.details["timing"] == {}
+    assert not any(line.startswith("Time on the largest case") for line in g.feedback)
+
+
 def test_expected_overrides_the_reference(code_questions):
     q = code_questions["code.repeat-kv"]
     tiled = q.mutants[0].code

@@ -158,6 +158,10 @@ def test_a_class_graded_with_and_without_the_cache_gets_the_same_gradebook(tmp_p
     assert plain.values_seed == cold.values_seed == warm.values_seed == 11
     assert plain.csv_text() == cold.csv_text() == warm.csv_text()
     assert _without_times(plain) == _without_times(cold) == _without_times(warm)
+    # batch grading measures no time (timed=False), so the JSON gradebooks agree exactly, whatever the mode
+    assert plain.to_json() == cold.to_json() == warm.to_json()
+    assert not any(line.startswith("Time on the largest case") for s in plain.students for r in s.results
+                   for line in r.feedback)
     assert [s.total for s in plain.students] == [5, 2, 5]
     assert any("Diagnosis" in line for line in plain.students[1].results[0].feedback)
     assert "values seed 11" in " ".join(plain.students[0].results[0].feedback)

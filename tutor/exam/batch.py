@@ -271,7 +271,7 @@ def grade_paper(paper: ExamPaper, file: str, bank: Any, values_seed: int | None 
         if question.kind == "code":
             # Other people's code: a strong sandbox is required unless --allow-weak-sandbox.
             g = code.grade(variant, item.answer, require_strong_sandbox=True, allow_weak_sandbox=_ALLOW_WEAK,
-                           values_seed=values_seed)
+                           values_seed=values_seed, timed=False)
         else:
             g = grade(variant, item.answer)
         results.append(QuestionResult(id=item.id, seed=item.seed, status=g.status.value, score=g.score,

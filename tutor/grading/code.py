@@ -552,8 +552,13 @@ def _diagnose(question: CodeQuestion, actual: list[Any], passed: list[bool],
 
 def grade(variant: Variant, answer: str, expected: Any | None = None, *,
           cancel_event: threading.Event | None = None, require_strong_sandbox: bool = False,
-          allow_weak_sandbox: bool = False, device: str | None = None, values_seed: int | None = None) -> Grade:
+          allow_weak_sandbox: bool = False, device: str | None = None, values_seed: int | None = None,
+          timed: bool = True) -> Grade:
     """Grade a code answer (see the module docstring for cancelling and the sandbox flags).
+
+    `timed=False` skips the timing of the largest case (its warm-up calls and repetitions, in the
+    sandbox and for the reference): the verdict never depends on a time, and batch grading
+    (`tutor grade`) has no use for one, so its gradebooks carry no time and two runs agree exactly.
 
     `values_seed` fixes the tensor values and the drawn case's sizes; None draws a fresh one (from
     `secrets`), so a table of outputs precomputed for some seed does not pass. It is recorded in
@@ -582,12 +587,12 @@ def grade(variant: Variant, answer: str, expected: Any | None = None, *,
         if any(e is None for e in expected_outputs):
             raise ValueError(f"{question.id}: the expected solution given to the grader fails to run")
     tol = question.tolerance.cuda if device == "cuda" else question.tolerance.cpu
-    result = _run(question, prepared, [answer], cancel_event, timed=True)
-    return _build_grade(question, variant, prepared, expected_outputs, result, tol, cancel_event)
+    result = _run(question, prepared, [answer], cancel_event, timed=timed)
+    return _build_grade(question, variant, prepared, expected_outputs, result, tol, cancel_event, timed)
 
 
 def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, expected_outputs: list[Any],
-                 result: RunResult, tol: Any, cancel_event: threading.Event | None) -> Grade:
+                 result: RunResult, tol: Any, cancel_event: threading.Event | None, timed: bool = True) -> Grade:
     n = len(prepared.cases)
     actual = _outputs(result, 0, n)
     report = result.programs[0] if result.programs else None
@@ -645,7 +650,7 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
         if len(lines) > _MAX_OUTPUT_LINES:
             feedback.append(f"  ... ({len(lines) - _MAX_OUTPUT_LINES} more lines)")
     timing: dict[str, float] = {}
-    if report is not None and not report.load_error and passed[prepared.largest]:
+    if timed and report is not None and not report.load_error and passed[prepared.largest]:
         mine = report.cases[prepared.largest].seconds
         ref = reference_seconds(question, prepared) if mine is not None else None
         if mine is not None and ref is not None and ref > 0:  # both steady medians, else no time at all
