@@ -29,6 +29,14 @@ class ModelConfig:
     n_params: int | None = None
     # Positions a layer attends to (a rolling-buffer cache holds no more); None: the whole context.
     sliding_window: int | None = None
+    # The exact release these figures are from, where later releases of the same name differ
+    # (Mistral-7B-v0.2 and later have no sliding window); None: the name says it all.
+    release: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The name to show a learner: the exact release where that matters."""
+        return self.release or self.name
 
     @property
     def kind(self) -> str:
@@ -57,7 +65,8 @@ MODELS: dict[str, ModelConfig] = {
         # mistralai/Mistral-7B-v0.1 config.json and Jiang et al. 2023, Table 1: 32 layers,
         # dim 4096, 32 heads, 8 KV heads, head_dim 128, vocab 32000, hidden_dim 14336 (SwiGLU MLP),
         # sliding_window 4096 (the paper's rolling buffer cache holds W = 4096 positions).
-        ModelConfig("Mistral-7B", 32, 4096, 32, 8, 128, 32000, d_ff=14336, n_params=7_241_732_096, sliding_window=4096),
+        ModelConfig("Mistral-7B", 32, 4096, 32, 8, 128, 32000, d_ff=14336, n_params=7_241_732_096, sliding_window=4096,
+                    release="Mistral-7B-v0.1"),
         # tiiuae/falcon-7b config.json: n_layer 32, hidden_size 4544, n_head 71, multi_query true
         # (one KV head), head_dim 4544/71 = 64, vocab_size 65024.
         ModelConfig("Falcon-7B", 32, 4544, 71, 1, 64, 65024, n_params=6_921_720_704),
@@ -87,6 +96,10 @@ class MLAConfig:
     @property
     def kind(self) -> str:
         return "MLA"
+
+    @property
+    def label(self) -> str:
+        return self.name
 
 
 MLA_MODELS: dict[str, MLAConfig] = {
@@ -170,3 +183,21 @@ def weight_bytes(model: AnyModel, bytes_per_element: int = 2) -> int:
     if params is None:
         raise ValueError(f"{model.name} has no published parameter count in this table")
     return params * bytes_per_element
+
+
+def decode_weight_bytes(model: AnyModel, bytes_per_element: int = 2) -> tuple[int, str]:
+    """Bytes of the weights one decoding step reads, and what was counted.
+
+    Where the table has the MLP width and the vocabulary, the count is ``cost.decode_weight_params``
+    (attention, MLP, LM head; not the input embedding, of which a step reads one row per token): the
+    same count the bank's roofline questions use. Otherwise it falls back to ``weight_bytes`` (every
+    published parameter, or a mixture of experts' activated ones), and says so.
+    """
+    if isinstance(model, ModelConfig) and model.d_ff is not None and model.vocab is not None:
+        params = cost.decode_weight_params(
+            model.n_layers, model.d_model, model.n_heads, model.n_kv_heads, model.d_ff, model.vocab, model.head_dim
+        )
+        return params * bytes_per_element, "attention + MLP + LM head; not the input embedding table"
+    if getattr(model, "active_params", None):
+        return weight_bytes(model, bytes_per_element), "the activated parameters (batch 1)"
+    return weight_bytes(model, bytes_per_element), "all published parameters (MLP width not in the table)"

@@ -54,6 +54,7 @@ class Figures:
     cache_bytes: int  # the whole batch at this context
     held_positions: int  # per sequence (the window caps it)
     weight_bytes: int
+    weights_counted: str  # what weight_bytes counts (models.decode_weight_bytes says)
     step_bytes: int  # weights + cache: what one decoding step reads
     step_seconds: float  # step_bytes / bandwidth: no step is faster
     notes: tuple[str, ...]
@@ -61,7 +62,7 @@ class Figures:
 
 def figures(settings: Settings) -> Figures:
     from reference_impl import cost
-    from reference_impl.models import MLAConfig, all_models, cache_bytes, cache_bytes_per_token, weight_bytes
+    from reference_impl.models import MLAConfig, all_models, cache_bytes, cache_bytes_per_token, decode_weight_bytes
 
     s = settings.check()
     m = all_models()[s.model]
@@ -76,8 +77,10 @@ def figures(settings: Settings) -> Figures:
         layout = f"{m.n_layers} layers, {m.n_kv_heads} KV head{'s' if m.n_kv_heads != 1 else ''} of {m.head_dim}"
     held = cost.sliding_window_cached(s.context, window) if window else s.context
     if window:
-        notes.append(f"sliding window: the rolling-buffer cache holds at most {window} positions")
-    weights = weight_bytes(m, e)
+        notes.append(
+            f"sliding window ({m.label}; later releases have none): the rolling-buffer cache holds at most {window} positions"
+        )
+    weights, counted = decode_weight_bytes(m, e)
     cache = cache_bytes(m, s.batch, s.context, e)
     step = weights + cache
     return Figures(
@@ -88,8 +91,9 @@ def figures(settings: Settings) -> Figures:
         cache_bytes=cache,
         held_positions=held,
         weight_bytes=weights,
+        weights_counted=counted,
         step_bytes=step,
-        step_seconds=cost.min_step_time(step, s.bandwidth_gbs * 1e9),
+        step_seconds=cost.decode_step_floor(weights, cache, s.bandwidth_gbs * 1e9),
         notes=tuple(notes),
     )
 
@@ -183,13 +187,16 @@ def human_seconds(t: float) -> str:
 def summary_lines(f: Figures) -> list[str]:
     """The figures as lines of text (the screen's panel and `tutor explore --plain`)."""
     s = f.settings
+    from reference_impl.models import all_models
+
     lines = [
-        f"{s.model} ({f.kind}): {f.layout}; {s.dtype}, {DTYPES[s.dtype]} byte(s) per element",
+        f"{all_models()[s.model].label} ({f.kind}): {f.layout}; {s.dtype}, {DTYPES[s.dtype]} byte(s) per element",
         f"KV cache: {human_bytes(f.per_token_bytes)} per token; batch {s.batch} x {f.held_positions} "
         f"position(s) held = {human_bytes(f.cache_bytes)}",
         f"one decode step reads {human_bytes(f.step_bytes)} (weights {human_bytes(f.weight_bytes)} "
         f"+ cache {human_bytes(f.cache_bytes)}); at {s.bandwidth_gbs:g} GB/s no step takes less than "
         f"{human_seconds(f.step_seconds)}",
+        f"weights counted: {f.weights_counted}",
     ]
     return lines + list(f.notes)
 

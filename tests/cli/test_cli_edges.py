@@ -17,8 +17,21 @@ def test_data_dir_before_or_after_the_command(where: str, tmp_path: Path, capsys
     data = tmp_path / "history"
     args = ["--data-dir", str(data), "stats"] if where == "before" else ["stats", "--data-dir", str(data)]
     assert main(args) == 0
-    assert "No answers recorded yet" in capsys.readouterr().out
-    assert (data / "history.sqlite3").exists()
+    assert f"no history at {data}" in capsys.readouterr().out
+    assert not data.exists()  # a read-only command creates no folder and no empty database (redteam R6)
+
+
+@pytest.mark.parametrize("command", [["history"], ["history", "--sessions"], ["stats"], ["stats", "--json"], ["report", "last"]])
+def test_read_only_commands_create_no_history(command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`history`/`stats` on a data dir with no history say so and exit 0; `report` exits 2 (no session to report)."""
+    data = tmp_path / "typo" / "q"
+    code = main(["--data-dir", str(data), *command])
+    captured = capsys.readouterr()
+    assert code == (2 if command[0] == "report" else 0)
+    assert f"no history at {data}" in captured.out + captured.err
+    if "--json" in command:
+        assert captured.out == ""  # stdout holds JSON or nothing
+    assert not data.exists() and not data.parent.exists()
 
 
 def test_asking_for_more_than_match_says_how_many(tmp_path: Path, capsys: pytest.CaptureFixture[str],

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Input, Select, Static
 from tui_helpers import showing, wait_until
 
-from tutor.explore import Settings, figures, human_bytes
+from tutor.explore import Settings, figures, human_bytes, summary_lines
 from tutor.tui.screens.explorer import ExplorerScreen
 from tutor.tui.screens.start import StartScreen
 
@@ -33,6 +33,7 @@ async def _explorer_follows_the_fields(bank: Any) -> None:
         await wait_until(pilot, lambda: showing(app, ExplorerScreen), "the explorer")
         assert "Llama-3-8B (GQA)" in panel(app) and "128 KiB per token" in panel(app)
         assert "= 1 GiB" in panel(app)  # 8192 tokens x 128 KiB
+        assert "no step takes less than 4.8 ms" in panel(app)  # the bank's decode floor, not 5.11 ms (R3)
         # keyboard only: tab to the context field, type a new length
         for _ in range(3):
             await pilot.press("tab")
@@ -52,7 +53,7 @@ async def _explorer_follows_the_fields(bank: Any) -> None:
         # choosing a model with the keyboard: focus the list, open it, move, choose
         app.screen.query_one("#model", Select).focus()
         await pilot.press("enter", "down", "down", "down", "enter")
-        await wait_until(pilot, lambda: "Mistral-7B" in panel(app), "Mistral")
+        await wait_until(pilot, lambda: "Mistral-7B-v0.1 (GQA)" in panel(app), "Mistral, the release with the window")
         assert "sliding window" in panel(app)
         await pilot.press("escape")
         await wait_until(pilot, lambda: showing(app, StartScreen), "back to the start screen")
@@ -80,7 +81,8 @@ def test_figures_come_from_reference_impl() -> None:
 
     f = figures(Settings("Llama-2-7B", "fp16", batch=4, context=4096, bandwidth_gbs=2000))
     assert f.cache_bytes == cost.kv_cache_bytes(4, 4096, 32, 32, 128, 2)
-    assert f.step_seconds == pytest.approx((6_738_415_616 * 2 + f.cache_bytes) / 2e12)
+    weights = cost.decode_weight_params(32, 4096, 32, 32, 11008, 32000, 128)  # not the input embedding (R3)
+    assert f.step_seconds == pytest.approx((weights * 2 + f.cache_bytes) / 2e12)
     assert human_bytes(f.cache_bytes) == "8 GiB"
 
 
@@ -89,7 +91,7 @@ def test_explore_plain_prints_the_figures(capsys: pytest.CaptureFixture[str]) ->
 
     assert main(["explore", "--plain", "--model", "mistral-7b", "--context", "16384"]) == 0
     out = capsys.readouterr().out
-    assert "Mistral-7B (GQA)" in out and "= 512 MiB" in out
+    assert "Mistral-7B-v0.1 (GQA)" in out and "= 512 MiB" in out  # the release with the window (R3)
     assert "GQA-8, window 4096" in out
     assert main(["explore", "--plain", "--model", "GPT-9"]) == 2
     assert "models: Llama-3-8B" in capsys.readouterr().err
@@ -150,3 +152,27 @@ def test_a_kv_cache_questions_feedback_opens_the_explorer_with_its_numbers(make:
             await wait_until(pilot, lambda: showing(app, FeedbackScreen), "back to the feedback")
 
     asyncio.run(scenario())
+
+
+def test_decode_floor_agrees_with_the_bank_question(capsys: pytest.CaptureFixture[str]) -> None:
+    """Redteam R3: the explorer's floor for Llama-3-8B (bf16, batch 1, context 8192, 3350 GB/s) is the bank's
+    roofline-decode-floor-llama3-8b answer (4.80 ms), not all 8.03B parameters (5.11 ms), in the figures
+    the screen shows and in `tutor explore --plain`."""
+    from dataclasses import replace
+
+    from tutor.bank.loader import load_bank
+    from tutor.bank.variant import make_variant
+    from tutor.cli import main
+    from tutor.grading.numeric import expected_value
+
+    question = load_bank().get("roofline-decode-floor-llama3-8b")
+    variant = make_variant(question)
+    variant = replace(variant, params={**variant.params, "B": 1, "S": 8192})
+    bank_ms = float(expected_value(question, variant, question.answer))  # the bank's own formula
+    assert bank_ms == pytest.approx(4.80, abs=0.005)
+    f = figures(Settings("Llama-3-8B", "bf16", batch=1, context=8192, bandwidth_gbs=3350))
+    assert f.step_seconds * 1000 == pytest.approx(bank_ms, rel=1e-12)
+    assert "4.8 ms" in "\n".join(summary_lines(f)) and "input embedding" in f.weights_counted
+    assert main(["explore", "--plain", "--model", "Llama-3-8B", "--context", "8192", "--bandwidth", "3350"]) == 0
+    out = capsys.readouterr().out
+    assert "no step takes less than 4.8 ms" in out and "5.11" not in out

@@ -31,3 +31,22 @@ def open_store_or_exit(args: argparse.Namespace) -> "Store":
     if store.notice:
         print(f"tutor: {store.notice}", file=sys.stderr)
     return store
+
+
+def no_history_at(args: argparse.Namespace) -> str | None:
+    """For a command that only reads the history: the data dir when no history file is there, else None.
+
+    Such a command must not create the folder or an empty database (a mistyped --data-dir would
+    quietly start a new, empty history); it says "no history at DIR" instead.
+    """
+    from tutor.paths import db_path
+
+    path = db_path(getattr(args, "data_dir", None))
+    return None if path.exists() else str(path.parent)
+
+
+def say_no_history(where: str, as_json: bool = False) -> int:
+    """`tutor history`/`stats` with no history file: a fact, not a mistake: the line, exit 0 (stderr
+    under --json, so that stdout stays empty rather than holding text that is not JSON)."""
+    print(f"No answers recorded yet: no history at {where}", file=sys.stderr if as_json else sys.stdout)
+    return 0

@@ -27,7 +27,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     from reference_impl.models import all_models
 
     models = all_models()
-    by_lower = {name.lower(): name for name in models}
+    by_lower = {name.lower(): name for name in models} | {m.label.lower(): name for name, m in models.items()}
     model = by_lower.get(args.model.lower())
     if model is None:
         raise UserError(f"--model {args.model!r}: models: {', '.join(models)}")

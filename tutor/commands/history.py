@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING
 
 from tutor.errors import UserError
-from tutor.commands._store import add_data_dir_option, open_store_or_exit
+from tutor.commands._store import add_data_dir_option, no_history_at, open_store_or_exit, say_no_history
 
 if TYPE_CHECKING:
     from tutor.session.store import SessionRecord
@@ -31,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise UserError(f"--limit {args.limit}: give a positive number")
+    if (where := no_history_at(args)) is not None:
+        return say_no_history(where, getattr(args, "json", False))
     store = open_store_or_exit(args)
     try:
         if args.sessions:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.errors import UserError
-from tutor.commands._store import add_data_dir_option, open_store_or_exit
+from tutor.commands._store import add_data_dir_option, no_history_at, open_store_or_exit
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +46,8 @@ def _prompts(config: dict[str, Any], variants: tuple[tuple[str, int], ...]) -> d
 def run(args: argparse.Namespace) -> int:
     from tutor.session.report import report_json, report_markdown
 
+    if (where := no_history_at(args)) is not None:  # no session to report: a mistake, exit 2
+        raise UserError(f"no history at {where}: no session {args.session!r} to report (check --data-dir)")
     store = open_store_or_exit(args)
     try:
         if args.session == "last":

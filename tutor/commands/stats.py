@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from tutor.commands._store import add_data_dir_option, open_store_or_exit
+from tutor.commands._store import add_data_dir_option, no_history_at, open_store_or_exit, say_no_history
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +23,8 @@ def run(args: argparse.Namespace) -> int:
     from tutor.session.levels import level_name
     from tutor.session.stats import compute
 
+    if (where := no_history_at(args)) is not None:
+        return say_no_history(where, getattr(args, "json", False))
     store = open_store_or_exit(args)
     try:
         stats = compute(store)

@@ -55,7 +55,7 @@ class ExplorerScreen(Screen[None]):
         with Horizontal(id="explore-fields"):
             with Vertical(classes="explore-field wide"):
                 yield Label("Model")
-                yield Select([(f"{m.name} ({m.kind})", m.name) for m in all_models().values()], value=s.model, allow_blank=False, id="model")
+                yield Select([(f"{m.label} ({m.kind})", m.name) for m in all_models().values()], value=s.model, allow_blank=False, id="model")
             with Vertical(classes="explore-field"):
                 yield Label("dtype")
                 yield Select([(d, d) for d in DTYPES], value=s.dtype, allow_blank=False, id="dtype")
