@@ -80,3 +80,18 @@ def test_the_significant_digits_hint_only_for_a_value_rounded_too_far(answer: st
     result = grade(make_variant(FLOPS, 0), answer)
     assert result.status is not Status.CORRECT
     assert any("significant digits" in line for line in result.feedback) is hint, (answer, result.feedback)
+
+
+# --- einsum: an output '...' with none in the inputs ---------------------------------------------------
+
+
+def test_an_output_ellipsis_with_none_in_the_inputs_is_read_as_torch_reads_it_and_said() -> None:
+    # torch.einsum('nm,mk->...nk', ...) and numpy accept it: '...' is zero axes. So the answer is graded as
+    # what it computes (b and h summed away), with a note, not refused (the red-team's premise was wrong).
+    from tutor.bank.loader import load_bank
+
+    variant = make_variant(load_bank().get("mha-av-einsum"), 0)
+    result = grade(variant, "bhnm,bhmk->...nk")
+    assert result.status is Status.PARTIAL
+    assert any("stands for no axes" in line for line in result.feedback)
+    assert not any("stands for no axes" in line for line in grade(variant, "...nm,...mk->...nk").feedback)

@@ -328,5 +328,15 @@ def grade(variant: Variant, answer: str, expected: Any = None) -> Grade:
         # only a right answer "computes the same thing"; a swap with a transposed output does not
         lines = [f"right: {analysis.signature()}{over}", *(f"{n}; that computes the same thing" for n in reading.notes)]
     else:
-        lines = [*result.feedback, *reading.notes]
+        lines = [*result.feedback, *reading.notes, *_empty_ellipsis_note(analysis.equation)]
     return Grade.of(result.fraction, interpreted=_describe(analysis), expected=expected_text, feedback=lines, details=details)
+
+
+def _empty_ellipsis_note(equation: str) -> list[str]:
+    """`bhnm,bhmk->...nk`: an output '...' with none in the inputs stands for no axes (torch and numpy
+    accept it and keep nothing), which a learner may have meant as "the other axes"."""
+    inputs, arrow, output = equation.replace("…", "...").partition("->")
+    if arrow and "..." in output and "..." not in inputs:
+        return ["'...' in the output stands for no axes here, since no input has '...': it keeps nothing; "
+                "name the axes to keep with letters"]
+    return []
