@@ -90,7 +90,12 @@ def test_stats_history_and_report_after_a_quiz(env, capsys, monkeypatch):
     assert report["mean"] == 3.0 and report["answered"] == 2
     assert report["questions"][1]["answer"]["skipped"] is True
     assert "query heads share one K/V head" in report["questions"][1]["prompt"]
-    code, out, _ = run_main(["report", report["session"][:17], "--format", "md"], capsys, monkeypatch)
+    # A prefix that names this session alone: both sessions may start in the same second.
+    with sqlite3.connect(Path(env["TUTOR_DATA_DIR"]) / "history.sqlite3") as db:
+        others = [row[0] for row in db.execute("SELECT id FROM sessions") if row[0] != report["session"]]
+    prefix = next(report["session"][:n] for n in range(17, len(report["session"]) + 1)
+                  if not any(o.startswith(report["session"][:n]) for o in others))
+    code, out, _ = run_main(["report", prefix, "--format", "md"], capsys, monkeypatch)
     assert out.startswith(f"# Attention Tutor session {report['session']}")
     assert "| 2 | `t-prog-gqa-groups` | GQA | number | skipped |" in out
     skipped_part = out.split("## 2. `t-prog-gqa-groups`")[1]

@@ -72,6 +72,30 @@ def test_cancel_stops_a_running_child():
     assert torch.equal(ok.tensors["p0.c0"], torch.full((1,), 2.0))
 
 
+def test_inputs_are_serialised_once_per_dict_and_again_when_a_tensor_changes(monkeypatch):
+    """A batch grading passes one cached inputs dict per variant: serialised once, yet every run sees
+    the values of the moment (an in-place change or a replaced tensor is serialised again)."""
+    import safetensors.torch
+
+    w = client.shared_worker()
+    saves = []
+    real_save = safetensors.torch.save
+    monkeypatch.setattr(safetensors.torch, "save", lambda t, *a: saves.append(1) or real_save(t, *a))
+    inputs = {"c0.x": torch.ones(1)}
+    add = ["def f(x):\n    return x + 1\n"]
+    for expected in (2.0, 2.0):
+        r = w.run(add, "f", inputs, CASES, client.Limits())
+        assert torch.equal(r.tensors["p0.c0"], torch.full((1,), expected))
+    assert len(saves) == 1
+    inputs["c0.x"].mul_(5)  # in place: the version counter moves
+    assert torch.equal(w.run(add, "f", inputs, CASES, client.Limits()).tensors["p0.c0"], torch.full((1,), 6.0))
+    inputs["c0.x"] = torch.zeros(1)  # replaced
+    assert torch.equal(w.run(add, "f", inputs, CASES, client.Limits()).tensors["p0.c0"], torch.full((1,), 1.0))
+    assert torch.equal(w.run(add, "f", {"c0.x": torch.ones(1)}, CASES, client.Limits()).tensors["p0.c0"],
+                       torch.full((1,), 2.0))  # another dict
+    assert len(saves) == 4
+
+
 def test_status_is_parsed_strictly():
     good = b'{"programs": [{"load_error": null, "cases": [{"error": null, "seconds": 0.1}]}]}'
     assert client.parse_status(good, 1, 1)[0].cases[0].seconds == 0.1
