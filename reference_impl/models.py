@@ -185,6 +185,9 @@ def weight_bytes(model: AnyModel, bytes_per_element: int = 2) -> int:
     return params * bytes_per_element
 
 
+DECODE_WEIGHTS_COUNTED = "attention + MLP + LM head; not the input embedding table"
+
+
 def decode_weight_bytes(model: AnyModel, bytes_per_element: int = 2) -> tuple[int, str]:
     """Bytes of the weights one decoding step reads, and what was counted.
 
@@ -197,7 +200,7 @@ def decode_weight_bytes(model: AnyModel, bytes_per_element: int = 2) -> tuple[in
         params = cost.decode_weight_params(
             model.n_layers, model.d_model, model.n_heads, model.n_kv_heads, model.d_ff, model.vocab, model.head_dim
         )
-        return params * bytes_per_element, "attention + MLP + LM head; not the input embedding table"
+        return params * bytes_per_element, DECODE_WEIGHTS_COUNTED
     if getattr(model, "active_params", None):
         return weight_bytes(model, bytes_per_element), "the activated parameters (batch 1)"
     return weight_bytes(model, bytes_per_element), "all published parameters (MLP width not in the table)"

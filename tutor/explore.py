@@ -14,7 +14,9 @@ DTYPES: dict[str, int] = {"bf16": 2, "fp16": 2, "fp32": 4, "fp8": 1}
 # H100 SXM's HBM3, 3.35 TB/s: a common reference point; any bandwidth can be typed in.
 DEFAULT_BANDWIDTH_GBS = 3350.0
 DEFAULT_MODEL = "Llama-3-8B"
-WHAT_IF_GROUPS = 8  # the GQA line drawn for a model that is itself MHA, MQA or MLA
+WHAT_IF_GROUPS = 8
+# What the weights in the step's bytes are, unless a note says otherwise (models.decode_weight_bytes).
+WEIGHTS_COUNTED = "attention + MLP + LM head; not the input embedding table"  # the GQA line drawn for a model that is itself MHA, MQA or MLA
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,9 @@ class Figures:
 
 def figures(settings: Settings) -> Figures:
     from reference_impl import cost
-    from reference_impl.models import MLAConfig, all_models, cache_bytes, cache_bytes_per_token, decode_weight_bytes
+    from reference_impl.models import (
+        DECODE_WEIGHTS_COUNTED, MLAConfig, all_models, cache_bytes, cache_bytes_per_token, decode_weight_bytes,
+    )
 
     s = settings.check()
     m = all_models()[s.model]
@@ -77,10 +81,10 @@ def figures(settings: Settings) -> Figures:
         layout = f"{m.n_layers} layers, {m.n_kv_heads} KV head{'s' if m.n_kv_heads != 1 else ''} of {m.head_dim}"
     held = cost.sliding_window_cached(s.context, window) if window else s.context
     if window:
-        notes.append(
-            f"sliding window ({m.label}; later releases have none): the rolling-buffer cache holds at most {window} positions"
-        )
+        notes.append(f"sliding window: the rolling-buffer cache holds at most {window} positions")
     weights, counted = decode_weight_bytes(m, e)
+    if counted != DECODE_WEIGHTS_COUNTED:  # the table lacks what cost.decode_weight_params needs: say what was counted
+        notes.append(f"weights counted: {counted}")
     cache = cache_bytes(m, s.batch, s.context, e)
     step = weights + cache
     return Figures(
@@ -196,7 +200,6 @@ def summary_lines(f: Figures) -> list[str]:
         f"one decode step reads {human_bytes(f.step_bytes)} (weights {human_bytes(f.weight_bytes)} "
         f"+ cache {human_bytes(f.cache_bytes)}); at {s.bandwidth_gbs:g} GB/s no step takes less than "
         f"{human_seconds(f.step_seconds)}",
-        f"weights counted: {f.weights_counted}",
     ]
     return lines + list(f.notes)
 
