@@ -152,3 +152,36 @@ def leftovers(groups: Cgroups) -> list[str]:
         except OSError:
             pass
     return found
+
+
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except ValueError:
+        return False
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stale(groups: Cgroups) -> list[str]:
+    """Run groups whose run is over: the child that made it is gone (a worker killed mid-run leaves one).
+    Groups of runs still going, this process's or another tutor's, are not stale."""
+    out = []
+    for path in leftovers(groups):
+        run = os.path.basename(path)[len(_PREFIX):]
+        if run.startswith("probe-") or _alive(run):
+            continue
+        out.append(path)
+    return out
+
+
+def sweep(groups: Cgroups) -> None:
+    """Remove every stale run group (called when a worker starts)."""
+    for path in stale(groups):
+        try:
+            os.rmdir(path)  # empty: its processes are gone
+        except OSError:
+            pass

@@ -309,6 +309,8 @@ class Worker:
         """Start the worker without waiting for it (it imports torch: about 2 s cold)."""
         if self._proc is not None and self._proc.poll() is None:
             return
+        if self.layers.cgroup_version:  # run groups a killed worker left behind (their child is gone)
+            cgroup.sweep(cgroup.detect())
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1"}
         self._log = tempfile.TemporaryFile()

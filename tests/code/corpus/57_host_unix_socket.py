@@ -10,7 +10,8 @@ import glob
 import socket
 
 TARGETS = sorted(glob.glob("/tmp/tutor-corpus-host*.sock") + glob.glob("/tmp/tutor-corpus-private*/host.sock"))
-TARGETS += ["/tmp/tutor-corpus-host.sock", "/tmp/tutor-corpus-private/host.sock"]
+for _worker in [""] + [f"gw{i}" for i in range(16)]:  # by name too, where listing /tmp is refused
+    TARGETS += [f"/tmp/tutor-corpus-host{_worker}.sock", f"/tmp/tutor-corpus-private{_worker}/host.sock"]
 
 
 def _attack():
