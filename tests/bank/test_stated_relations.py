@@ -52,8 +52,6 @@ def test_an_exact_bound_with_a_term_the_stated_relations_dominate_gets_full_cred
     assert any("dropped as dominated" in line for line in g.feedback), g.feedback
 
 
-@pytest.mark.xfail(strict=True, reason="the prompt states M <= N*d; `assume:` relates two symbols only, so N·d "
-                   "cannot be dropped beside N²d²/M until the grader reads a relation with a product")
 def test_flash_hbm_exact_bound_with_the_io_term(complexity):
     g = grade(make_variant(complexity["flash-hbm-complexity"], 0), "O(N^2 d^2 / M + N d)")
     assert g.score == 5, g.feedback

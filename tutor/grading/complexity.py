@@ -31,6 +31,7 @@ from fractions import Fraction
 from typing import Sequence
 
 import sympy
+from sympy.solvers.simplex import InfeasibleLPError, UnboundedLPError, linprog
 
 from tutor.bank.model import ComplexityQuestion
 from tutor.bank.variant import Variant
@@ -111,60 +112,224 @@ def _clean(terms: dict[Term, Fraction]) -> _Poly:
 
 _ZERO = (0, 0)
 
-# Relations `a <= b` between symbols that hold in this question (`assume:` and the defaults),
-# set for the duration of one reduction: dominance uses them to drop terms like d²·G/H beside d².
+# Relations `small <= c·big` that hold in this question (`assume:` and the defaults), each side a
+# monomial written canonically (`M`, `N·d`, `G·d_h`, `d^2/H`); set for the duration of one
+# reduction: dominance uses them to drop terms like d²·G/H beside d², or N·d beside N²d²/M when M <= N·d.
 _RELATIONS: contextvars.ContextVar[tuple[tuple[str, str], ...]] = contextvars.ContextVar("relations", default=())
 # Pairs assumed whenever both symbols are declared: KV heads never outnumber query heads.
 DEFAULT_RELATIONS: tuple[tuple[str, str], ...] = (("G", "H"), ("g", "h"), ("n_kv_heads", "n_heads"), ("H_kv", "H"))
 _RELATION = re.compile(r"\s*(<=|≤|<|>=|≥|>)\s*")
+_FACTOR = re.compile(
+    r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"(?:\s*(?:\^|\*\*)\s*(?P<exp>-?\d+|\(\s*-?\d+\s*/\s*\d+\s*\)))?)\s*"
+)
+_MONOMIAL_HELP = (
+    "each side must be a monomial: symbols multiplied or divided, with whole or (p/q) powers and an optional "
+    "positive constant, such as 'M <= N*d', 'G*d_h <= d' or '1 <= G <= H' (no sums, differences or functions)"
+)
+
+
+class RelationError(ValueError):
+    """An `assume:` entry that is not a chain of relations between monomials."""
+
+
+@dataclass(frozen=True)
+class _Monomial:
+    coef: Fraction
+    powers: tuple[tuple[str, Fraction], ...]  # sorted by name, no zero powers
+
+    def text(self) -> str:
+        num = [n if p == 1 else f"{n}^{_frac_text(p)}" for n, p in self.powers if p > 0]
+        den = [n if p == -1 else f"{n}^{_frac_text(-p)}" for n, p in self.powers if p < 0]
+        if self.coef != 1 or not num:
+            num.insert(0, _frac_text(self.coef))
+        text = "·".join(num)
+        if den:
+            text += "/" + (den[0] if len(den) == 1 else "(" + "·".join(den) + ")")
+        return text
+
+
+def _frac_text(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"({value.numerator}/{value.denominator})"
+
+
+@functools.lru_cache(maxsize=512)
+def parse_monomial(text: str) -> _Monomial:
+    """`2·N·d^2/M` -> coefficient and powers; `·`, `*`, `/`, `^`, `**` and juxtaposition by spaces."""
+    src = text.replace("·", "*").replace("×", "*").replace("⋅", "*").strip()
+    if not src:
+        raise RelationError("a side of the relation is empty")
+    coef = Fraction(1)
+    powers: dict[str, Fraction] = {}
+    sign, pos = 1, 0
+    while True:
+        m = _FACTOR.match(src, pos)
+        if m is None or m.end() == pos:
+            raise RelationError(f"cannot read {text!r} at {src[pos:pos + 1] or 'its end'!r}")
+        if m["num"] is not None:
+            value = Fraction(m["num"])
+            if value <= 0:
+                raise RelationError(f"the constant in {text!r} must be positive")
+            coef = coef * value if sign > 0 else coef / value
+        else:
+            exp = Fraction((m["exp"] or "1").strip("() ").replace(" ", ""))
+            powers[m["name"]] = powers.get(m["name"], Fraction(0)) + sign * exp
+        pos = m.end()
+        if pos == len(src):
+            break
+        if src.startswith("**", pos):
+            raise RelationError(f"cannot read {text!r} at '**'")
+        if src[pos] == "*":
+            sign, pos = 1, pos + 1
+        elif src[pos] == "/":
+            sign, pos = -1, pos + 1
+        elif src[pos - 1].isspace():  # `N d`: juxtaposition multiplies
+            sign = 1
+        else:
+            raise RelationError(f"cannot read {text!r} at {src[pos]!r}")
+    return _Monomial(coef, tuple(sorted((n, p) for n, p in powers.items() if p != 0)))
+
+
+def relation_entries(question: ComplexityQuestion) -> list[tuple[int, str]]:
+    """Each `assume:` entry that cannot be read, with a message: (index, message)."""
+    out = []
+    for i, text in enumerate(question.assume):
+        try:
+            _parse_assume(question, text)
+        except RelationError as err:
+            out.append((i, f"assume {text!r}: {err}"))
+    return out
+
+
+def _parse_assume(question: ComplexityQuestion, text: str) -> list[tuple[str, str]]:
+    declared = set(question.symbols) | set(question.where)
+    parts = _RELATION.split(str(text).strip())
+    sides, ops = parts[0::2], parts[1::2]
+    if len(sides) < 2 or any(not s.strip() for s in sides):
+        raise RelationError("write relations such as 'G <= H', '1 <= G <= H' or 'M <= N*d'; " + _MONOMIAL_HELP)
+    monos = []
+    for side in sides:
+        try:
+            mono = parse_monomial(side)
+        except RelationError as err:
+            raise RelationError(f"{err}; {_MONOMIAL_HELP}") from None
+        for name, _ in mono.powers:
+            if name not in declared:
+                raise RelationError(f"{name!r} is not a declared symbol (symbols: {', '.join(question.symbols)})")
+        monos.append(mono)
+    out = []
+    for left, op, right in zip(monos, ops, monos[1:]):
+        small, big = (left, right) if op in ("<=", "≤", "<") else (right, left)
+        if not small.powers and all(p > 0 for _, p in big.powers):
+            continue  # `1 <= G`, `1 <= N·d`: every symbol is at least 1 already
+        if not small.powers and not big.powers:
+            continue
+        out.append((small.text(), big.text()))
+    return out
 
 
 def relations(question: ComplexityQuestion) -> tuple[tuple[str, str], ...]:
-    """The `a <= b` pairs a question assumes: its `assume:` list and the defaults that apply."""
+    """The `small <= c·big` pairs a question assumes (canonical monomial texts): its `assume:` list
+    and the defaults that apply. An entry that cannot be read raises ValueError naming it."""
     declared = set(question.symbols) | set(question.where)
     out = [pair for pair in DEFAULT_RELATIONS if set(pair) <= declared]
     for text in question.assume:
-        parts = _RELATION.split(text.strip())
-        names, ops = parts[0::2], parts[1::2]
-        if len(names) < 2 or any(not n for n in names):
-            raise ValueError(f"{question.id}: assume {text!r}: write relations such as 'G <= H' or '1 <= G <= H'")
-        for left, op, right in zip(names, ops, names[1:]):
-            small, big = (left, right) if op in ("<=", "≤", "<") else (right, left)
-            for name in (small, big):
-                if name not in declared and not re.fullmatch(r"\d+", name):
-                    raise ValueError(f"{question.id}: assume {text!r}: {name!r} is not a declared symbol")
-            if small.isdigit() or big.isdigit():
-                continue  # `1 <= G`: every symbol is at least 1 already
-            if (small, big) not in out:
-                out.append((small, big))
+        try:
+            pairs = _parse_assume(question, text)
+        except RelationError as err:
+            raise ValueError(f"{question.id}: assume {text!r}: {err}") from None
+        for pair in pairs:
+            if pair not in out:
+                out.append(pair)
     return tuple(out)
 
 
-def _apply_relations(exps: dict[str, tuple]) -> dict[str, tuple]:
-    """Move a positive power of a smaller symbol onto the bigger one (a ≤ b: aᵏ ≤ bᵏ) and a negative
-    power of a bigger one onto the smaller (b⁻ᵏ ≤ a⁻ᵏ); the ratio only grows, so if it is then
-    bounded, it was bounded."""
-    rels = _RELATIONS.get()
-    if not rels:
-        return exps
-    out = dict(exps)
-    for _ in range(len(rels) + 1):
-        changed = False
-        for small, big in rels:
-            e_small, e_big = out.get(small, _ZERO), out.get(big, _ZERO)
-            if e_small > _ZERO:
-                out[big] = (e_big[0] + e_small[0], e_big[1] + e_small[1])
-                out[small] = _ZERO
-                changed = True
-                e_big = out[big]
-            if e_big < _ZERO:
-                e_small = out.get(small, _ZERO)
-                out[small] = (e_small[0] + e_big[0], e_small[1] + e_big[1])
-                out[big] = _ZERO
-                changed = True
-        if not changed:
-            break
+@functools.lru_cache(maxsize=64)
+def _relation_vectors(rels: tuple[tuple[str, str], ...]) -> tuple[dict[str, Fraction], ...]:
+    """Each relation small <= c·big as the exponents of small/big, a monomial that stays bounded."""
+    out = []
+    for small, big in rels:
+        vec: dict[str, Fraction] = {}
+        for name, p in parse_monomial(small).powers:
+            vec[name] = vec.get(name, Fraction(0)) + p
+        for name, p in parse_monomial(big).powers:
+            vec[name] = vec.get(name, Fraction(0)) - p
+        out.append({n: p for n, p in vec.items() if p != 0})
+    return tuple(out)
+
+
+def _log_moves(rels: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """(a, b) with log a <= C·log b for large values: a relation aᵖ <= c·b^q between single symbols
+    (p, q > 0) gives log a <= (q/p)·log b + C."""
+    out = []
+    for small, big in rels:
+        s, b = parse_monomial(small).powers, parse_monomial(big).powers
+        if len(s) == 1 and len(b) == 1 and s[0][1] > 0 and b[0][1] > 0 and s[0][0] != b[0][0]:
+            out.append((s[0][0], b[0][0]))
     return out
+
+
+def _bounded_under(ratio: tuple[tuple[str, tuple], ...], rels: tuple[tuple[str, str], ...]) -> bool:
+    return _bounded_cached(ratio, rels)
+
+
+@functools.lru_cache(maxsize=8192)
+def _bounded_cached(ratio: tuple[tuple[str, tuple], ...], rels: tuple[tuple[str, str], ...]) -> bool:
+    """Whether Π xᵛ·(log x)ᵘ (the ratio small/big of two terms) stays bounded for every value of the
+    symbols (each >= 1, large for logs) that the relations allow.
+
+    Sound by construction: it looks for λᵢ >= 0 with v - Σ λᵢ·rᵢ = w <= 0 componentwise, where rᵢ are
+    the exponents of the relations' bounded ratios small/big; then the ratio is Π (smallᵢ/bigᵢ)^λᵢ
+    (bounded) times Π x^w·(log x)ᵘ, which is bounded when every symbol whose log power is positive has
+    w < 0 (a power beats a log). Log powers may first move along `a <= c·b^q` (log a <= C·log b).
+    An exact rational linear program (sympy's simplex) decides whether such λ exist.
+    """
+    v = {n: Fraction(pl[0]) for n, pl in ratio}
+    u = {n: Fraction(pl[1]) for n, pl in ratio}
+    vecs = _relation_vectors(rels)
+    tries = [u]
+    moves = _log_moves(rels)
+    if moves and any(x > 0 for x in u.values()):
+        moved = dict(u)
+        for _ in range(len(moves) + 1):
+            changed = False
+            for a, b in moves:
+                if moved.get(a, 0) > 0:
+                    moved[b] = moved.get(b, Fraction(0)) + moved[a]
+                    moved[a] = Fraction(0)
+                    changed = True
+                if moved.get(b, 0) < 0:
+                    moved[a] = moved.get(a, Fraction(0)) + moved[b]
+                    moved[b] = Fraction(0)
+                    changed = True
+            if not changed:
+                break
+        tries.append(moved)
+    return any(_exponents_fit(v, logs, vecs) for logs in tries)
+
+
+def _exponents_fit(v: dict[str, Fraction], logs: dict[str, Fraction], vecs: tuple[dict[str, Fraction], ...]) -> bool:
+    names = sorted(set(v) | {n for vec in vecs for n in vec} | {n for n, x in logs.items() if x})
+    strict = [n for n in names if logs.get(n, 0) > 0]
+    useful = [vec for vec in vecs if vec]
+    if not useful:
+        return all(v.get(n, 0) <= 0 for n in names) and all(v.get(n, 0) < 0 for n in strict)
+    k = len(useful)
+    # variables: λ_1..λ_k >= 0 and t in [0, 1]; rows: v_x - Σ λᵢ rᵢₓ (+ t for strict x) <= 0
+    rows, rhs = [], []
+    for n in names:
+        row = [-sympy.Rational(vec.get(n, 0)) for vec in useful] + [sympy.Integer(1 if n in strict else 0)]
+        rows.append(row)
+        rhs.append(-sympy.Rational(v.get(n, 0)))
+    c = sympy.Matrix([0] * k + [-1])  # maximise t
+    bounds = {k: (0, 1)}
+    try:
+        value, _ = linprog(c, sympy.Matrix(rows), sympy.Matrix(rhs), bounds=bounds)
+    except InfeasibleLPError:
+        return False
+    except UnboundedLPError:  # t is bounded, so this does not happen; refuse to claim dominance
+        return False
+    return not strict or -value > 0
 
 
 def _powers(term: Term) -> dict[str, tuple]:
@@ -178,14 +343,16 @@ def _dominates_powers(b: dict[str, tuple], s: dict[str, tuple]) -> bool:
     else:
         if not any(n not in s and pl < _ZERO for n, pl in b.items()):
             return True
-    if not _RELATIONS.get():
+    rels = _RELATIONS.get()
+    if not rels:
         return False
-    # with relations: the exponents of small/big, moved along a ≤ b, must all be <= 0
+    # with relations: is the ratio small/big bounded wherever the relations hold?
     ratio = {n: (pl[0] - b.get(n, _ZERO)[0], pl[1] - b.get(n, _ZERO)[1]) for n, pl in s.items()}
     for n, pl in b.items():
         if n not in s:
             ratio[n] = (-pl[0], -pl[1])
-    return all(pl <= _ZERO for pl in _apply_relations(ratio).values())
+    key = tuple(sorted((n, pl) for n, pl in ratio.items() if pl != _ZERO))
+    return _bounded_under(key, rels)
 
 
 def _dominates(big: Term, small: Term) -> bool:

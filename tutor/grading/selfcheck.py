@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from tutor.bank.errors import Problem
 from tutor.bank.loader import Bank, load_bank_with_problems, locate_field
-from tutor.bank.model import EinsumQuestion, QuestionBase, TextQuestion
+from tutor.bank.model import ComplexityQuestion, EinsumQuestion, QuestionBase, TextQuestion
 from tutor.bank.variant import Variant, is_parameterized, make_variant, placeholders, render
 from tutor import grading
 from tutor.grading import answer_text, lint
@@ -165,6 +165,14 @@ class _Checker:
         elif q.examples.no_contradiction:
             self.problem(("examples", "no_contradiction"),
                          f"examples.no_contradiction is for written (text) questions, not {q.kind}")
+        if isinstance(q, ComplexityQuestion):
+            from tutor.grading.complexity import relation_entries
+
+            unreadable = relation_entries(q)
+            for i, message in unreadable:
+                self.problem(("assume", i), message)
+            if unreadable:
+                return  # every grading of this question would refuse the relations
         if isinstance(q, EinsumQuestion):
             broken = einsum_form_problems(q)
             for message in broken:
