@@ -150,7 +150,8 @@ class ComplexityQuestion(QuestionBase):
     assume: list[str] = Field(
         default_factory=list,
         description=(
-            "Relations between symbols used when dropping dominated terms, e.g. `G <= H` or `1 <= G <= H` "
+            "Relations between monomials of the symbols used when dropping dominated terms, e.g. `G <= H`, "
+            "`1 <= G <= H`, `M <= N*d` or `G*d_h <= d` "
             "(`<`, `<=`, `≤`, `>=`, `≥`). Every symbol is already at least 1; `G <= H` (KV heads at most "
             "query heads) is assumed whenever both are declared."
         ),

@@ -31,7 +31,6 @@ from fractions import Fraction
 from typing import Sequence
 
 import sympy
-from sympy.solvers.simplex import InfeasibleLPError, UnboundedLPError, linprog
 
 from tutor.bank.model import ComplexityQuestion
 from tutor.bank.variant import Variant
@@ -315,21 +314,39 @@ def _exponents_fit(v: dict[str, Fraction], logs: dict[str, Fraction], vecs: tupl
     if not useful:
         return all(v.get(n, 0) <= 0 for n in names) and all(v.get(n, 0) < 0 for n in strict)
     k = len(useful)
-    # variables: λ_1..λ_k >= 0 and t in [0, 1]; rows: v_x - Σ λᵢ rᵢₓ (+ t for strict x) <= 0
-    rows, rhs = [], []
+    # Variables λ_1..λ_k >= 0 and t in [0, 1]; rows Σ cᵢ·xᵢ <= rhs: v_x - Σ λᵢ rᵢₓ (+ t where the log
+    # power is positive) <= 0. Exact Fourier–Motzkin elimination of the λ (a handful of relations),
+    # then the interval left for t. (sympy's simplex was seen returning an infeasible point.)
+    rows: list[tuple[tuple[Fraction, ...], Fraction]] = []
     for n in names:
-        row = [-sympy.Rational(vec.get(n, 0)) for vec in useful] + [sympy.Integer(1 if n in strict else 0)]
-        rows.append(row)
-        rhs.append(-sympy.Rational(v.get(n, 0)))
-    c = sympy.Matrix([0] * k + [-1])  # maximise t
-    bounds = {k: (0, 1)}
-    try:
-        value, _ = linprog(c, sympy.Matrix(rows), sympy.Matrix(rhs), bounds=bounds)
-    except InfeasibleLPError:
+        coeffs = tuple(-Fraction(vec.get(n, 0)) for vec in useful) + (Fraction(1 if n in strict else 0),)
+        rows.append((coeffs, -Fraction(v.get(n, 0))))
+    for i in range(k + 1):
+        rows.append((tuple(Fraction(-1 if j == i else 0) for j in range(k + 1)), Fraction(0)))
+    rows.append((tuple(Fraction(1 if j == k else 0) for j in range(k + 1)), Fraction(1)))
+    for j in range(k):
+        pos = [r for r in rows if r[0][j] > 0]
+        neg = [r for r in rows if r[0][j] < 0]
+        new = {r for r in rows if r[0][j] == 0}
+        for (cp, bp), (cn, bn) in itertools.product(pos, neg):
+            a, b = cp[j], -cn[j]
+            coeffs = tuple(x / a + y / b for x, y in zip(cp, cn))
+            new.add((coeffs, bp / a + bn / b))
+        if len(new) > 4000:
+            return False  # too large to decide: claim nothing
+        rows = list(new)
+    lo, hi = Fraction(0), Fraction(1)
+    for coeffs, rhs in rows:
+        c = coeffs[k]
+        if c > 0:
+            hi = min(hi, rhs / c)
+        elif c < 0:
+            lo = max(lo, rhs / c)
+        elif rhs < 0:
+            return False
+    if lo > hi:
         return False
-    except UnboundedLPError:  # t is bounded, so this does not happen; refuse to claim dominance
-        return False
-    return not strict or -value > 0
+    return hi > 0 if strict else True
 
 
 def _powers(term: Term) -> dict[str, tuple]:
