@@ -4,7 +4,8 @@ Both the answer and the key are reduced to their dominant terms: `where` is
 substituted, products are multiplied out (exactly, so `(n+1)² - n²` is `O(n)`),
 constant factors are dropped, and a term is dropped when another one bounds it
 for all values of the symbols, which are at least 1 and independent except for the
-question's `assume:` relations (`G <= H`, assumed whenever both are declared; logarithms
+question's `assume:` relations between monomials (`M <= N*d`, `G*d_h <= d`; `G <= H` is
+assumed whenever both are declared), decided exactly over the exponents (logarithms
 are compared for large values: `n` bounds `log n`, `n·log n` bounds `n`).
 Rules for what is not a polynomial: `(Σ tᵢ)^p ≍ Σ tᵢ^p` for p > 0;
 `1/(Σ tᵢ)` needs one dominant term; `log(x)` of a product or sum is the sum of
@@ -268,10 +269,6 @@ def _log_moves(rels: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
     return out
 
 
-def _bounded_under(ratio: tuple[tuple[str, tuple], ...], rels: tuple[tuple[str, str], ...]) -> bool:
-    return _bounded_cached(ratio, rels)
-
-
 @functools.lru_cache(maxsize=8192)
 def _bounded_cached(ratio: tuple[tuple[str, tuple], ...], rels: tuple[tuple[str, str], ...]) -> bool:
     """Whether Π xᵛ·(log x)ᵘ (the ratio small/big of two terms) stays bounded for every value of the
@@ -369,7 +366,7 @@ def _dominates_powers(b: dict[str, tuple], s: dict[str, tuple]) -> bool:
         if n not in s:
             ratio[n] = (-pl[0], -pl[1])
     key = tuple(sorted((n, pl) for n, pl in ratio.items() if pl != _ZERO))
-    return _bounded_under(key, rels)
+    return _bounded_cached(key, rels)
 
 
 def _dominates(big: Term, small: Term) -> bool:
