@@ -8,9 +8,9 @@ One run measures, side by side:
 2. one decoding step of one layer's attention for G in {H, 8, 1} with the three cores and with the
    repeat path writing into a preallocated buffer, as a fraction of the read bandwidth, and the
    ratios MHA/GQA-8, MHA/MQA and repeat/fused; then which SDPA backend ran for each causal form;
-3. the seed article's table (forward latency and peak memory of MHA, GQA-8 and MQA at sequence
+3. the article's table (Yue Shui 2025, 'Attention Mechanisms in Transformers'; forward latency and peak memory of MHA, GQA-8 and MQA at sequence
    lengths 512, 1024, 1536) beside the same layer decoding one token from a KV cache;
-4. the seed notebook's experiment: generating N tokens with and without a KV cache on a small
+4. the notebook's experiment (ajayrfhp's GPT-2 KV-cache notebook): generating N tokens with and without a KV cache on a small
    randomly initialised decoder.
 
 How it times (so the figures mean what they say):
@@ -75,11 +75,11 @@ class Plan:
     decode_grid: tuple[tuple[int, int], ...]  # (batch, context)
     efficiency_point: tuple[int, int]
     ratio_point: tuple[int, int]
-    # the seed article's forward table
+    # the article's forward table (Yue Shui 2025)
     article_d_model: int
     article_batch: int
     article_seq_lens: tuple[int, ...]
-    # the seed notebook's generation experiment
+    # the notebook's generation experiment (GPT-2 KV-cache timing)
     generation: DecoderConfig = field(default_factory=DecoderConfig)
     prompt_len: int = 8
     new_tokens: int = 200
@@ -581,7 +581,7 @@ def backend_report(plan: Plan, device: torch.device, dtype: torch.dtype) -> list
     return out
 
 
-# --- 3. the seed article's table -----------------------------------------------------------------------------
+# --- 3. the article's table (Yue Shui 2025) --------------------------------------------------------------------
 
 
 def peak_extra_bytes(fn: Callable[[], object], device: torch.device) -> int:
@@ -853,7 +853,7 @@ def render_article(result: dict) -> str:
     p = result["plan"]
     lines = [
         "",
-        f"3. the seed article's table (one layer, d_model={p['article_d_model']}, H={p['n_heads']}, batch {p['article_batch']}) "
+        f"3. the article's table (Yue Shui 2025; one layer, d_model={p['article_d_model']}, H={p['n_heads']}, batch {p['article_batch']}) "
         "beside one decoding step from a KV cache of the same length; times in ms, median [min-max]; "
         "GFLOP counts the causal half; MiB read as in section 2 (no weights), then with the weights",
         f"{'method':>6} {'G':>3} {'seq':>5} {'causal fwd ms':>26} {'peak MiB':>9} {'GFLOP':>7} {'decode ms':>24} "
@@ -908,7 +908,7 @@ def _jsonable(result: dict) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reference_impl.bench", description=(
             "Measure why MQA and GQA exist: read and copy bandwidth, one decoding step per KV-head count and core, "
-            "the SDPA backends, the seed article's forward table beside cached decoding, and generation with and "
+            "the SDPA backends, the article's forward table (Yue Shui 2025) beside cached decoding, and generation with and "
             "without a KV cache."
         ))
     parser.add_argument("--json", action="store_true", help="print the full record as JSON instead of tables")

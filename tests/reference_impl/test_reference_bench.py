@@ -56,7 +56,7 @@ def test_tiny_run_reports_every_section() -> None:
     assert all(r["sdpa"]["min"] <= r["sdpa"]["median"] <= r["sdpa"]["max"] for r in result["decode"])
     assert [b["case"] for b in result["backends"]] == ["T=1, enable_gqa", "T=S causal", "T<S lower-right"]
     text = bench.render(result)
-    for section in ("1. memory bandwidth", "read (reduce", "copy (half", "(c)", "SDPA backend", "2. one decoding step", "3. the seed article", "4. greedy generation", "scaled down"):
+    for section in ("1. memory bandwidth", "read (reduce", "copy (half", "(c)", "SDPA backend", "2. one decoding step", "3. the article's table", "4. greedy generation", "scaled down"):
         assert section in text
     json.dumps(result)  # the --json record is plain data
 
