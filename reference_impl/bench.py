@@ -32,6 +32,7 @@ output says so) so that a run takes minutes, not hours; the ratios are figures, 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime
 import json
@@ -43,7 +44,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -549,12 +550,27 @@ def parse_backend(op_names: Iterable[str]) -> str:
     return "unknown"
 
 
+@contextlib.contextmanager
+def _quiet_profiler() -> Iterator[None]:
+    """Silence what torch's profiler writes straight to file descriptor 2 (``USDT ... profiler_start``
+    lines) while it runs; Python's own errors still propagate after the descriptor is restored."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def sdpa_backend(fn: Callable[[], object], device: torch.device) -> str:
     """Run ``fn`` once under the profiler and name the SDPA backend it dispatched to."""
     from torch.profiler import ProfilerActivity, profile  # deferred: only this report needs it
 
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
-    with profile(activities=activities) as prof:
+    with _quiet_profiler(), profile(activities=activities) as prof:
         fn()
         _sync(device)
     return parse_backend(e.name for e in prof.events())
@@ -595,7 +611,7 @@ def peak_extra_bytes(fn: Callable[[], object], device: torch.device) -> int:
         return torch.cuda.max_memory_allocated(device) - base
     from torch.profiler import ProfilerActivity, profile  # deferred: only the CPU path needs it
 
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+    with _quiet_profiler(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         fn()
     events = sorted(
         (e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"), key=lambda e: e.start_ns()

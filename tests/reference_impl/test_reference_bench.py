@@ -73,3 +73,15 @@ def test_cpu_peak_memory_sees_a_temporary_allocation() -> None:
         t.fill_(1.0)
 
     assert bench.peak_extra_bytes(make_and_drop, torch.device("cpu")) >= 4_000_000
+
+
+def test_the_backend_report_writes_nothing_to_stderr(capfd) -> None:
+    """torch's profiler prints `USDT ... profiler_start` lines on fd 2; the benchmark's output stays clean."""
+    import torch
+
+    from reference_impl import bench
+
+    q = torch.randn(1, 2, 4, 8)
+    backend = bench.sdpa_backend(lambda: torch.nn.functional.scaled_dot_product_attention(q, q, q), torch.device("cpu"))
+    out, err = capfd.readouterr()
+    assert backend != "unknown" and "USDT" not in err and "profiler" not in err
