@@ -172,8 +172,10 @@ def _show_grade(result: "Grade", score: int, session: "Session", out: TextIO) ->
     assert variant is not None
     mark = MARKS.get(result.status.value, "")
     capped = f" (max {score} after hints)" if score < result.score else ""
-    who = " (self-assessed)" if result.assessed == "self" else ""
-    print(f"{mark} {result.status.value} · score {score} / 5{capped}{who}", file=out)
+    if result.assessed == "self":  # the learner's verdict on their own written answer, not the machine's
+        print(f"{mark} your checklist · score {score} / 5{capped} (self-assessed)", file=out)
+    else:
+        print(f"{mark} {result.status.value} · score {score} / 5{capped}", file=out)
     if result.interpreted and variant.kind != "code" and not result.assessed:
         print(f"  interpreted as: {result.interpreted}", file=out)
     for line in result.feedback:

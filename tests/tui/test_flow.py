@@ -134,7 +134,7 @@ def test_a_whole_session_through_every_kind(make: Any) -> None:
             await pilot.press("1", "2", "enter")
             await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the feedback")
             feedback = app.screen
-            assert "Correct" in text_of(feedback, "#status")
+            assert "Every point made, by your assessment" in text_of(feedback, "#status")  # the learner's verdict, not "Correct"
             assert "self-assessed" in text_of(feedback, "#score-line")
             await pilot.press("enter")
 

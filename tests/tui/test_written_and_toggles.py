@@ -74,7 +74,7 @@ def test_a_written_answer_is_scored_by_the_learners_checklist(make_reasoning: An
             await pilot.press("enter")
             await wait_until(pilot, lambda: showing(app, FeedbackScreen), "the feedback")
             feedback = app.screen
-            assert "Partly right" in text_of(feedback, "#status")
+            assert "Some points made, by your assessment" in text_of(feedback, "#status")  # the verdict is the learner's
             assert "self-assessed" in text_of(feedback, "#score-line")
             attempt = store.attempts()[0]
             assert (attempt.score, attempt.assessed, attempt.status) == (4, "self", "partial")

@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Markdown, Static
 
-from tutor.tui.labels import STATUS_BADGES, difficulty_dots, kind_name, topic_name
+from tutor.tui.labels import badge, difficulty_dots, kind_name, topic_name
 from tutor.notation.latex import plain_math, prompt_markdown
 
 if TYPE_CHECKING:
@@ -141,9 +141,9 @@ class FeedbackScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         grade = self.grade
         q = self.variant.question
-        badge, tone = STATUS_BADGES.get(grade.status.value, (grade.status.value, "primary"))
+        headline, tone = badge(grade.status.value, grade.assessed)
         if self.skipped:
-            badge, tone = SKIPPED_BADGE
+            headline, tone = SKIPPED_BADGE
         total = self.total
         yield Static(
             f"Question {self.position + 1} of {total}  │  {topic_name(q.topic)}  │  {kind_name(q.kind)}"
@@ -153,7 +153,7 @@ class FeedbackScreen(Screen[None]):
         )
         with Horizontal(id="verdict", classes=f"tone-{tone}"):
             with Vertical(id="verdict-text"):
-                yield Static(badge, id="status", classes=f"tone-{tone}", markup=False)
+                yield Static(headline, id="status", classes=f"tone-{tone}", markup=False)
                 yield Static(self._score_line(), id="score-line", markup=False)
             yield Digits(f"{self.score}/5", id="score")
         with VerticalScroll(id="feedback-body"):
