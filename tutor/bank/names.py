@@ -79,36 +79,30 @@ def _normal(text: str) -> str:
     return "-".join(text.strip().lower().replace("_", " ").replace("-", " ").split())
 
 
-def _lookup(text: str, keys: tuple[str, ...], names: dict[str, str], aliases: dict[str, str]) -> str | None:
-    wanted = _normal(text)
+def _parse(text: str, keys: tuple[str, ...], names: dict[str, str], aliases: dict[str, str], what: str) -> str:
+    """The key that `text` spells (the key, its user name or an alias); ValueError naming the choices."""
     spellings = {_normal(k): k for k in keys}
     spellings.update({_normal(names[k]): k for k in keys if k in names})
     spellings.update({a: k for a, k in aliases.items() if k in keys})
-    return spellings.get(wanted)
+    found = spellings.get(_normal(text))
+    if found is None:
+        choices = [names.get(k, k) for k in keys]
+        raise ValueError(f"unknown {what} {text!r}{did_you_mean(text, choices)}; {what}s: {', '.join(choices)}")
+    return found
 
 
 def parse_kind(text: str, keys: tuple[str, ...] | None = None) -> str:
     """The YAML key for any accepted spelling of a kind; ValueError naming the choices otherwise."""
     from tutor.bank.model import KINDS
 
-    keys = keys or KINDS
-    found = _lookup(text, keys, KIND_NAMES, KIND_ALIASES)
-    if found is None:
-        choices = [kind_name(k) for k in keys]
-        raise ValueError(f"unknown kind {text!r}{did_you_mean(text, choices)}; kinds: {', '.join(choices)}")
-    return found
+    return _parse(text, keys or KINDS, KIND_NAMES, KIND_ALIASES, "kind")
 
 
 def parse_topic(text: str, keys: tuple[str, ...] | None = None) -> str:
     """The YAML key for any accepted spelling of a topic; ValueError naming the choices otherwise."""
     from tutor.bank.model import TOPICS
 
-    keys = keys or TOPICS
-    found = _lookup(text, keys, TOPIC_NAMES, TOPIC_ALIASES)
-    if found is None:
-        choices = [topic_name(t) for t in keys]
-        raise ValueError(f"unknown topic {text!r}{did_you_mean(text, choices)}; topics: {', '.join(choices)}")
-    return found
+    return _parse(text, keys or TOPICS, TOPIC_NAMES, TOPIC_ALIASES, "topic")
 
 
 def flag_value(name: str) -> str:
