@@ -146,8 +146,10 @@ def _show_question(session: "Session", out: TextIO, *, commands: bool = True) ->
     if variant.kind == "multi":
         print("Select all that apply: type the letters or numbers of every option you pick (e.g. `A C`).", file=out)
     if variant.kind == "statements":
+        from tutor.grading.statements import example_marks  # deferred, as the other grading imports here
+
         n = len(getattr(q, "statements", ()))
-        print(f"Mark each statement T (true) or F (false), in order: {n} letters, e.g. `{'TF' * (n // 2)}{'T' * (n % 2)}`.",
+        print(f"Mark each statement T (true) or F (false), in order: {n} letters, e.g. `{example_marks(n)}`.",
               file=out)
     if variant.kind == "code":
         starter = getattr(q, "starter", "")

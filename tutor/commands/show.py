@@ -45,9 +45,11 @@ def run(args: argparse.Namespace) -> int:
     for line in prompt_listing(variant):
         print(f"  {line}")
     if question.kind == "statements":
+        from tutor.grading.statements import example_marks  # deferred: commands import only what they run
+
         n = len(getattr(question, "statements", ()))
         print(f"\nMark each statement T (true) or F (false), in order: {n} letters, e.g."
-              f" tutor check {question.id} {('TF' * n)[:n]}")
+              f" tutor check {question.id} {example_marks(n)}")
     elif question.kind == "multi":
         print(f"\nSelect all that apply: give the letters of every option you pick, e.g. tutor check {question.id} \"A, C\"")
     if question.kind == "code":

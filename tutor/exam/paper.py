@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from tutor.grading import answer_text
+from tutor.grading.statements import example_marks
 
 FORMAT = "attention-tutor-exam/1"
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
@@ -146,7 +147,7 @@ def exam_prompt(variant: Any) -> str:
     if variant.kind == "statements":
         claims = variant.question.statements
         lines = [f"{i}. {render(c.text, variant.params)}" for i, c in enumerate(claims, start=1)]
-        example = ("TF" * len(claims))[: len(claims)]
+        example = example_marks(len(claims))
         return f"{prompt}\n\n" + "\n".join(lines) + (
             f"\n\nAnswer with one T (true) or F (false) per statement, in order, e.g. {example}.")
     if variant.kind == "multi":

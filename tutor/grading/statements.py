@@ -30,12 +30,17 @@ def marks_text(marks: list[bool] | tuple[bool, ...]) -> str:
     return "".join("T" if m else "F" for m in marks)
 
 
+def example_marks(n: int) -> str:
+    """An example answer of the right length (`TFTFT` for five claims), for messages and instructions."""
+    return ("TF" * n)[:n]
+
+
 def read_marks(answer: str, n: int) -> list[bool]:
     """One mark per claim; raises MarksError saying what and where (0-based) when the answer is not that."""
     if len(answer) > MAX_LENGTH:
         raise MarksError(f"the answer is too long ({len(answer)} characters; at most {MAX_LENGTH})", MAX_LENGTH)
     if not answer.strip():
-        raise MarksError(f"the answer is empty: mark each of the {n} statements T or F, e.g. {'TF' * (n // 2)}{'T' * (n % 2)}", 0)
+        raise MarksError(f"the answer is empty: mark each of the {n} statements T or F, e.g. {example_marks(n)}", 0)
     marks: list[bool] = []
     for m in _PIECE.finditer(answer):
         piece = m.group(0).lower()
