@@ -339,9 +339,7 @@ class Session:
         for r in self.store.first_attempts(self.session_id):
             if r.position == position:
                 status = Status.INCORRECT if r.skipped or r.status not in {s.value for s in Status} else Status(r.status)
-                grade = Grade(status=status, fraction=r.fraction, score=r.grade_score, interpreted=r.interpreted,
-                              feedback=tuple(r.feedback), expected=r.expected)
-                return PastAnswer(position, variant, r.answer, grade, r.score, r.hints_used, r.skipped)
+                return PastAnswer(position, variant, r.answer, _stored_grade(r, status), r.score, r.hints_used, r.skipped)
         return None
 
     def _require_current(self) -> Variant:
@@ -605,6 +603,12 @@ def _result_columns(result: Grade) -> dict[str, Any]:
     }
 
 
+def _stored_grade(stored: "AttemptRecord", status: Status, **extra: Any) -> Grade:
+    """A stored attempt's grade as the store kept it (the columns `_result_columns` writes)."""
+    return Grade(status=status, fraction=stored.fraction, score=stored.grade_score, interpreted=stored.interpreted,
+                 feedback=tuple(stored.feedback), expected=stored.expected, **extra)
+
+
 def _stored_pending(stored: "AttemptRecord", variant: Variant) -> PendingReview:
     """A stored written answer awaiting assessment, as the checklist needs it after a resume.
 
@@ -614,9 +618,7 @@ def _stored_pending(stored: "AttemptRecord", variant: Variant) -> PendingReview:
     """
     grade = _grade(variant, stored.answer, None)
     if grade.status is not Status.NEEDS_REVIEW:
-        grade = Grade(status=Status.NEEDS_REVIEW, fraction=stored.fraction, score=stored.grade_score,
-                      interpreted=stored.interpreted, feedback=stored.feedback, expected=stored.expected,
-                      provisional_score=stored.grade_score)
+        grade = _stored_grade(stored, Status.NEEDS_REVIEW, provisional_score=stored.grade_score)
     return PendingReview(stored.position, variant, stored.answer, grade, stored.hints_used, stored.id)
 
 
