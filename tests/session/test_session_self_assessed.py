@@ -110,3 +110,18 @@ def test_an_answer_awaiting_assessment_is_in_no_mean_and_is_shown_as_awaiting(tm
         text = report_markdown(data)
         assert "| 2 | `quiz1-mha-vs-mqa` | MQA | written | awaiting your assessment |" in text
         assert "**Awaiting your assessment**" in text and "**needs_review**" not in text
+
+
+def test_a_past_self_assessed_answer_reopened_after_a_resume_says_whose_verdict_it_was(tmp_path: Path) -> None:
+    bank = load_bank([])
+    with Store(tmp_path / "h.sqlite3") as store:
+        session = Session.start(SessionConfig(question_ids=("quiz1-mha-vs-mqa", "reason-mqa-shared"), seed=1),
+                                bank=bank, store=store)
+        session.submit(WRONG)
+        session.assess([0, 2])
+        session.advance()
+        sid = session.session_id
+    with Store(tmp_path / "h.sqlite3") as store:
+        resumed = Session.resume(sid, store, bank)
+        past = resumed.past(0)  # from the store, not from this run's memory
+        assert past is not None and (past.score, past.grade.assessed) == (3, "self")

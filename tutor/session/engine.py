@@ -339,7 +339,8 @@ class Session:
         for r in self.store.first_attempts(self.session_id):
             if r.position == position:
                 status = Status.INCORRECT if r.skipped or r.status not in {s.value for s in Status} else Status(r.status)
-                return PastAnswer(position, variant, r.answer, _stored_grade(r, status), r.score, r.hints_used, r.skipped)
+                grade = _stored_grade(r, status, assessed=r.assessed or None)  # whose verdict it was, kept
+                return PastAnswer(position, variant, r.answer, grade, r.score, r.hints_used, r.skipped)
         return None
 
     def _require_current(self) -> Variant:
