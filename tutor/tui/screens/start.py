@@ -59,13 +59,12 @@ class StartScreen(Screen[None]):
     def __init__(
         self,
         *,
-        resumable: "SessionRecord | None" = None,
         banks: tuple[str, ...] = (),
         unfinished: "tuple[SessionRecord, ...]" = (),
         due: int | None = None,
     ) -> None:
         super().__init__()
-        self.unfinished = unfinished or ((resumable,) if resumable is not None else ())  # newest first
+        self.unfinished = unfinished  # newest first
         self.resumable = self.unfinished[0] if self.unfinished else None  # the newest, for the Resume button
         self.banks = banks  # the extra bank paths a new session loads
         self.due = due  # review cards due now; None: no history is kept

@@ -21,6 +21,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
+from tutor.bank.labels import option_letter
 from tutor.bank.variant import Variant
 
 # Each kind's widget class is imported where it is built, so the first question loads only its own.
@@ -163,7 +164,7 @@ class ChoiceAnswer(Vertical):
     def compose(self) -> ComposeResult:
         from tutor.tui.widgets.options import OptionPicker
 
-        letters = [chr(ord("A") + i) for i in range(len(self.variant.options))]
+        letters = [option_letter(i) for i in range(len(self.variant.options))]
         yield OptionPicker(zip(letters, self.variant.options), multiple=self.multiple, id="choices")
         if self.multiple:
             yield Static("a letter, or space, ticks an option; ctrl+s submits the ticked ones", classes="answer-help")
