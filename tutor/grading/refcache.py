@@ -26,20 +26,16 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from tutor.paths import ENV_CACHE_DIR, cache_dir  # noqa: F401  (ENV_CACHE_DIR: the variable that moves the cache)
+
 FORMAT = 1
-ENV_CACHE_DIR = "TUTOR_CACHE_DIR"
 DEFAULT_CAP_BYTES = 512 << 20
 _MEMORY_ENTRIES = 32
 
 
 def default_directory() -> Path:
-    """$TUTOR_CACHE_DIR, else the platform's user cache dir; `reference-outputs` inside it."""
-    env = os.environ.get(ENV_CACHE_DIR)
-    if env:
-        return Path(env).expanduser() / "reference-outputs"
-    import platformdirs  # deferred: only batch grading keeps files
-
-    return Path(platformdirs.user_cache_dir("attention-tutor", appauthor=False)) / "reference-outputs"
+    """`reference-outputs` in the project's cache dir ($TUTOR_CACHE_DIR, else the platform's user cache dir)."""
+    return cache_dir() / "reference-outputs"
 
 
 def question_hash(question: Any) -> str:
@@ -204,8 +200,7 @@ def dump(tensors: dict[str, Any], meta: dict[str, Any]) -> bytes:
 
 def load(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     import safetensors
-    import safetensors.torch
 
-    with safetensors.safe_open(str(path), framework="pt") as f:
+    with safetensors.safe_open(str(path), framework="pt") as f:  # one open: the metadata and the tensors
         meta = json.loads((f.metadata() or {})["meta"])
-    return safetensors.torch.load_file(str(path)), meta
+        return {k: f.get_tensor(k) for k in f.keys()}, meta
