@@ -30,7 +30,6 @@ import importlib
 import math
 import operator
 import threading
-import time
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -208,7 +207,7 @@ def drawn_cases(question: CodeQuestion, values_seed: int, tries: int = 20) -> li
     return out
 
 
-def _make_case(question: CodeQuestion, seed: int, values_seed: int, i: int, case: CodeCase, device: str,
+def _make_case(question: CodeQuestion, values_seed: int, i: int, case: CodeCase, device: str,
                reference: Callable[..., Any]) -> tuple[dict[str, Any], list[list[Any]], Any, str, int]:
     import torch
 
@@ -264,7 +263,7 @@ def prepare(question: CodeQuestion, seed: int, device: str, values_seed: int = 0
     sizes: list[int] = []
 
     def add(i: int, case: CodeCase) -> None:
-        made = _make_case(question, seed, values_seed, i, case, device, reference)
+        made = _make_case(question, values_seed, i, case, device, reference)
         inputs.update(made[0])
         cases.append(made[1])
         expected.append(made[2])
@@ -422,7 +421,7 @@ def _load_prepared(path: Any) -> Prepared:
                     meta["largest"], meta["values_seed"])
 
 
-def _mutant_outputs(question: CodeQuestion, seed: int, prepared: Prepared,
+def _mutant_outputs(question: CodeQuestion, prepared: Prepared,
                     cancel_event: threading.Event | None) -> list[list[Any]]:
     """Each mutant's outputs on every case: one sandboxed run for all of them, made only when a submission
     fails a case (to diagnose it), then kept in the reference cache beside the reference outputs."""
@@ -638,7 +637,7 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
         else:
             feedback.extend("  " + line for line in c.details)
         if question.mutants and any(a is not None for a in actual):
-            mutants = _mutant_outputs(question, variant.seed, prepared, cancel_event)
+            mutants = _mutant_outputs(question, prepared, cancel_event)
             diagnosis = _diagnose(question, actual, passed, mutants, tol)
             if diagnosis:
                 feedback.append(f"Diagnosis: {diagnosis}")
@@ -721,22 +720,22 @@ def validate_question(question: CodeQuestion, device: str | None = None) -> list
             problems.append(f"{where}: the reference gives non-finite values on {prepared.labels[i]}")
     variant = make_variant(question, 0)
     tol = question.tolerance.cuda if device == "cuda" else question.tolerance.cpu
-    g = grade(variant, question.answer, device=device, values_seed=0)
+    g = grade(variant, question.answer, device=device, values_seed=0, timed=False)
     if g.status is not Status.CORRECT:
         problems.append(f"{where}: the model answer does not pass: " + " / ".join(g.feedback[:4]))
     problems += _drawn_case_problems(question, device)
     if question.mutants:
-        for mutant, outs in zip(question.mutants, _mutant_outputs(question, 0, prepared, None)):
+        for mutant, outs in zip(question.mutants, _mutant_outputs(question, prepared, None)):
             fixed = len(question.cases)  # the bank's own cases must reject it; the drawn one is a bonus
             if all(o is not None and compare(o, e, tol.rtol, tol.atol).ok
                    for o, e in zip(outs[:fixed], prepared.expected[:fixed])):
                 problems.append(f"{where}: mutant {mutant.name!r} passes every case; add a case that rejects it")
     for k, code in enumerate(question.examples.accept):
-        g = grade(variant, str(code), device=device, values_seed=0)
+        g = grade(variant, str(code), device=device, values_seed=0, timed=False)
         if g.status is not Status.CORRECT:
             problems.append(f"{where}: examples.accept[{k}] does not pass: " + " / ".join(g.feedback[:4]))
     for k, code in enumerate(question.examples.reject):
-        g = grade(variant, str(code), device=device, values_seed=0)
+        g = grade(variant, str(code), device=device, values_seed=0, timed=False)
         if g.status is Status.CORRECT and enforced_budget(question, device) is None and question.memory_budget:
             continue  # it may break only the memory rule, which cannot be enforced here (the feedback says so)
         if g.status is Status.CORRECT:
