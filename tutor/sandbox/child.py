@@ -33,7 +33,6 @@ from tutor.sandbox.layers import DEDICATED_UID_BASE
 
 SOURCE_NAME = "solution.py"
 _CAP_VERSION_3 = 0x20080522
-CAP_SETPCAP = 8
 _MAX_MESSAGE = 4000
 _QUIET_FD = -1  # /dev/null for writing, opened before the confinement
 _TIMING_BUDGET = 0.05  # seconds of repetitions on the timed case (as for the reference)
@@ -204,7 +203,7 @@ def _drop_privileges(uid: int | None) -> bool:
 
 
 def _has_setpcap() -> bool:
-    return bool(_status_field("CapEff") >> CAP_SETPCAP & 1)
+    return bool(_status_field("CapEff") >> kernel.CAP_SETPCAP & 1)
 
 
 def _status_field(name: str) -> int:

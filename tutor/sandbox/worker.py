@@ -11,7 +11,6 @@ escape), and, when the child ran under a dedicated uid, every process of that ui
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import select
@@ -154,7 +153,7 @@ def _run(request: dict[str, Any], reader: _Lines, pending: list[dict[str, Any]])
 def main() -> int:
     out = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # nothing but replies ever goes to the reply pipe
-    ctypes.CDLL(None).prctl(kernel.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    kernel.libc().prctl(kernel.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     import safetensors.torch  # noqa: F401  - the point of the warm worker: imported once, shared by fork
     import torch
 
