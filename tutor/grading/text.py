@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from tutor.bank.model import TextQuestion
 from tutor.bank.variant import Variant
@@ -194,6 +194,12 @@ def suggestions(question: TextQuestion, text: str) -> dict[str, list[int]]:
     }
 
 
+def confirmed_fraction(rubric: Sequence[Any], confirmed: Iterable[int]) -> float:
+    """The confirmed points' share of the rubric's weight (0..1): what a self-assessed score is made of."""
+    total = sum(p.weight for p in rubric)
+    return min(1.0, sum(rubric[i].weight for i in set(confirmed)) / total)
+
+
 def assess(variant: Variant, reviewed: Grade, confirmed: Iterable[int], *, by: str = ASSESSED_SELF) -> Grade:
     """The score a person gives by confirming rubric points (0-based indices) of a `needs_review` grade.
 
@@ -206,13 +212,12 @@ def assess(variant: Variant, reviewed: Grade, confirmed: Iterable[int], *, by: s
     for i in chosen:
         if not 0 <= i < len(question.rubric):
             raise ValueError(f"there is no rubric point {i + 1}: the points are 1-{len(question.rubric)}")
-    total = sum(p.weight for p in question.rubric)
-    fraction = sum(question.rubric[i].weight for i in chosen) / total
+    fraction = confirmed_fraction(question.rubric, chosen)
     who = "you" if by == ASSESSED_SELF else "the instructor"
     lines = [f"{'confirmed' if i in chosen else 'not confirmed'} by {who}: {p.point}" for i, p in enumerate(question.rubric)]
     lines += [line for line in reviewed.feedback if line.startswith(CONTRADICTION_LEAD)]
     graded = Grade.of(
-        min(1.0, fraction),
+        fraction,
         interpreted=reviewed.interpreted,
         expected=reviewed.expected,
         feedback=lines,

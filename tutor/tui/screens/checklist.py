@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tutor.grading.grade import score_for
-from tutor.grading.text import CONTRADICTION_LEAD
+from tutor.grading.text import CONTRADICTION_LEAD, confirmed_fraction
 from tutor.tui.widgets.toggles import SUGGESTED, ToggleRows, checklist_rows
 
 if TYPE_CHECKING:
@@ -71,9 +71,10 @@ class ChecklistScreen(Screen["Grade"]):
     def _update_score(self) -> None:
         states = self.rows.states
         left = states.count(SUGGESTED)
+        chosen = [i for i, s in enumerate(states) if s == "yes"]
         total = sum(p.weight for p in self.rubric)
-        confirmed = sum(p.weight for p, s in zip(self.rubric, states) if s == "yes")
-        score = score_for(min(1.0, confirmed / total))
+        confirmed = sum(self.rubric[i].weight for i in chosen)
+        score = score_for(confirmed_fraction(self.rubric, chosen))  # as Session.assess will score it
         line = f"your score: {score} / 5 (1 + 4 × {confirmed:g}/{total:g} of the points' weight)"
         if left:
             line += f"  ·  {left} suggestion(s) still to confirm or clear"
