@@ -22,7 +22,7 @@ from tutor.grading.grade import Grade, invalid_from
 MAX_LENGTH = 2000
 _LEAD = re.compile(r"^(?:(?:the\s+)?answers?|options?|choices?)\b\s*(?:is|are)?\s*[:=]?\s*")
 _LABELLED = re.compile(r"^\(?([a-z]|\d{1,3})[.):]\s*(.+)$")
-_TOKEN = re.compile(r"^\(?([A-Za-z]|\d{1,3})[.)]?$")
+LABEL_TOKEN = re.compile(r"^\(?([A-Za-z]|\d{1,3})[.)]?$")
 
 
 class ChoiceError(ValueError):
@@ -65,9 +65,17 @@ def _valid_choices(options: Sequence[str]) -> str:
     return f"answer with {letters}a number 1-{n}, or an option's text"
 
 
+def label_index(token: str, options: Sequence[str]) -> int | None:
+    """The option a label names (`B`, `2`, `(c)`) as an answer reads it; None when it is no label or names none."""
+    try:
+        return _pick_token(token, options)
+    except ChoiceError:
+        return None
+
+
 def _pick_token(token: str, options: Sequence[str]) -> int | None:
     """The index a letter or number names, None when the token is neither; raises when out of range."""
-    m = _TOKEN.match(token)
+    m = LABEL_TOKEN.match(token)
     if not m:
         return None
     value = m.group(1)
@@ -190,7 +198,7 @@ def _item_picks(piece: str, start: int, by_text: dict[str, int], options: Sequen
     if index is not None:
         return [(index, start, start + len(piece))]
     tokens = list(re.finditer(r"\S+", piece))
-    if len(tokens) < 2 or not all(_TOKEN.match(t.group(0)) for t in tokens):
+    if len(tokens) < 2 or not all(LABEL_TOKEN.match(t.group(0)) for t in tokens):
         return None
     out = []
     for t in tokens:

@@ -18,13 +18,12 @@ from typing import Iterator, Sequence
 
 from tutor.bank.model import ChoiceQuestion, MultiQuestion, QuestionBase
 from tutor.bank.variant import render
+from tutor.grading.choice import LABEL_TOKEN, label_index
 from tutor.notation.latex import math_problems
 
 # Warn when the keyed option is more than this many times the mean distractor length.
 KEYED_OPTION_RATIO = 1.6
 # One `;`-separated part of a source that is nothing but a file name: no spaces, an extension, no URL.
-# An option text that is itself a label: `B`, `1`, `(c)`, `2.`, `d)`.
-_LABEL_LIKE = re.compile(r"^\(?([A-Za-z]|\d{1,3})[.)]?$")
 _BARE_FILE = re.compile(r"^[\w.\-/\\]*[\w\-]\.[A-Za-z][A-Za-z0-9]{0,5}$")
 
 
@@ -93,13 +92,9 @@ def option_label_warnings(question: QuestionBase) -> list[tuple[int, str]]:
         return []
     out = []
     for i, option in enumerate(options):
-        m = _LABEL_LIKE.match(option.strip())
-        if m is None:
-            continue
-        value = m.group(1)
-        in_range = 1 <= int(value) <= len(options) if value.isdigit() else (
-            len(options) <= 26 and ord(value.upper()) - ord("A") < len(options))
-        if in_range:
+        # An option text that is itself a label (`B`, `1`, `(c)`, `2.`) naming an option, as answers read labels.
+        if label_index(option.strip(), options) is not None:
+            value = LABEL_TOKEN.match(option.strip()).group(1)
             out.append((i, f"option {i + 1}'s text {option!r} is also an option label: an answer {value!r} reads as"
                            " this option's text, not as the label of the option shown at that place: write it in words or"
                            f" with its unit (e.g. `{value} heads`)"))
