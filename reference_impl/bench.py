@@ -663,7 +663,7 @@ def bench_article(plan: Plan, device: torch.device, dtype: torch.dtype, pool: Po
                 "seq_len": seq_len,
                 "forward_peak_mib": forward_peak / MIB,
                 "forward_gflop": cost.prefill_flops(b, seq_len, d_model, h, g, causal=True) / 1e9,
-                "kv_cache_mib": cost.kv_cache_bytes(b, seq_len, 1, g, config.head_dim, element) / MIB,
+                "kv_cache_mib": kv_read / MIB,
                 "decode_mib_read": (kv_read + activations) / MIB,  # as in section 2: K, V, q, out; no weights
                 "decode_mib_read_with_weights": with_weights / MIB,
                 # the decode step re-reads the same cache and weights every call: they can stay in cache

@@ -34,6 +34,12 @@ def _positive(name: str, value: int) -> int:
     return value
 
 
+def _non_negative(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return value
+
+
 def _head_dim(d_model: int, n_heads: int, n_kv_heads: int, head_dim: int | None) -> int:
     """Validate the head counts and return the head size (``d_model // n_heads`` when not given)."""
     _positive("d_model", d_model)
@@ -207,8 +213,7 @@ def decode_weight_params(
     input embedding, of which a step reads only one row per token. ``vocab=0`` leaves the LM head out.
     """
     _positive("n_layers", n_layers)
-    if isinstance(vocab, bool) or not isinstance(vocab, int) or vocab < 0:
-        raise ValueError(f"vocab must be a non-negative integer, got {vocab!r}")
+    _non_negative("vocab", vocab)
     per_layer = attention_params(d_model, n_heads, n_kv_heads, head_dim) + mlp_params(d_model, d_ff, gated)
     return n_layers * per_layer + vocab * d_model
 
@@ -235,8 +240,7 @@ def max_sequences(memory_bytes: int, weight_bytes: int, seq_len: int, kv_bytes_p
     _positive("memory_bytes", memory_bytes)
     _positive("seq_len", seq_len)
     _positive("kv_bytes_per_token", kv_bytes_per_token)
-    if isinstance(weight_bytes, bool) or not isinstance(weight_bytes, int) or weight_bytes < 0:
-        raise ValueError(f"weight_bytes must be a non-negative integer, got {weight_bytes!r}")
+    _non_negative("weight_bytes", weight_bytes)
     free = memory_bytes - weight_bytes
     return max(0, free // (seq_len * kv_bytes_per_token))
 
@@ -311,8 +315,7 @@ def shared_prefix_blocks(prompt_len: int, gen_len: int, n_seqs: int, block_size:
     _positive("prompt_len", prompt_len)
     _positive("n_seqs", n_seqs)
     _positive("block_size", block_size)
-    if isinstance(gen_len, bool) or not isinstance(gen_len, int) or gen_len < 0:
-        raise ValueError(f"gen_len must be a non-negative integer, got {gen_len!r}")
+    _non_negative("gen_len", gen_len)
     full, rest = divmod(prompt_len, block_size)
     if gen_len == 0:
         return full + (1 if rest else 0)
@@ -345,8 +348,7 @@ def quantised_kv_bytes_per_token(
         raise ValueError(f"group_size={group} must divide head_dim={head_dim}")
     if (head_dim * bits) % 8 != 0:
         raise ValueError(f"head_dim*bits={head_dim * bits} is not a whole number of bytes")
-    if isinstance(scale_bytes, bool) or not isinstance(scale_bytes, int) or scale_bytes < 0:
-        raise ValueError(f"scale_bytes must be a non-negative integer, got {scale_bytes!r}")
+    _non_negative("scale_bytes", scale_bytes)
     per_vector = head_dim * bits // 8 + (head_dim // group) * scale_bytes * (2 if zero_point else 1)
     return 2 * n_layers * n_kv_heads * per_vector
 
@@ -455,8 +457,7 @@ def sliding_window_cached(seq_len: int, window: int) -> int:
 
 def sliding_window_slot(position: int, window: int) -> int:
     """The rolling-buffer slot of absolute position ``i`` (counted from 0): ``i mod W``."""
-    if isinstance(position, bool) or not isinstance(position, int) or position < 0:
-        raise ValueError(f"position must be a non-negative integer, got {position!r}")
+    _non_negative("position", position)
     _positive("window", window)
     return position % window
 

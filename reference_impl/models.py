@@ -168,8 +168,7 @@ def cache_bytes(
 ) -> int:
     """The whole cache for ``batch`` sequences of ``context_len`` tokens; with ``window`` (the default)
     a sliding-window model's rolling buffer holds at most its window of positions per sequence."""
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch <= 0:
-        raise ValueError(f"batch must be a positive integer, got {batch!r}")
+    cost._positive("batch", batch)
     per_token = cache_bytes_per_token(model, bytes_per_element, n_kv_heads)
     w = getattr(model, "sliding_window", None) if window else None
     held = cost.sliding_window_cached(context_len, w) if w else context_len
