@@ -214,7 +214,7 @@ def _review(book: "Gradebook", args: argparse.Namespace) -> tuple["Gradebook", P
     Written answers are never given a machine verdict: each waits for the instructor's final mark.
     Returns the gradebook with the marks applied and the sheet's path (None: no written answers).
     """
-    from tutor.exam.review import ReviewError, apply_marks, read_marks, sheet_text, written_count
+    from tutor.exam.review import ReviewError, apply_marks, read_marks, sheet_text
 
     if not book.has_written and not args.marks:
         return book, None
@@ -233,7 +233,7 @@ def _review(book: "Gradebook", args: argparse.Namespace) -> tuple["Gradebook", P
     except ReviewError as exc:
         raise UserError(str(exc)) from None
     book = apply_marks(book, marks)
-    if not written_count(book):
+    if not book.has_written:
         return book, None
     try:
         sheet.write_text(sheet_text(book), encoding="utf-8", newline="")

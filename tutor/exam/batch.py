@@ -46,6 +46,11 @@ class QuestionResult:
     # instructor's mark (`tutor grade --marks`) makes it `reviewed`, with the mark as its score.
     provisional: int | None = None
 
+    @property
+    def written(self) -> bool:
+        """A written answer, which a person marks: `needs_review`, or `reviewed` once marked."""
+        return self.status in ("needs_review", "reviewed")
+
     def to_json(self) -> dict[str, Any]:
         out = {"id": self.id, "seed": self.seed, "status": self.status, "score": self.score,
                "interpreted": self.interpreted, "feedback": list(self.feedback)}
@@ -89,7 +94,7 @@ class StudentResult:
     @property
     def unmarked(self) -> int:
         """Written answers still without an instructor's mark (their score is the provisional reading)."""
-        return sum(1 for r in self.results if r.status == "needs_review")
+        return len(self.provisional)
 
     def to_json(self) -> dict[str, Any]:
         return {"student": self.student, "name": self.name, "file": self.file, "total": self.total,
@@ -168,7 +173,7 @@ class Gradebook:
     @property
     def has_written(self) -> bool:
         """Whether any answer is a written one (a person marks it: `needs_review` or `reviewed`)."""
-        return any(r.status in ("needs_review", "reviewed") for s in self.students for r in s.results)
+        return any(r.written for s in self.students for r in s.results)
 
     @property
     def unmarked(self) -> int:

@@ -30,10 +30,6 @@ class ReviewError(Exception):
     """A marks file that cannot be used; the message says which file, line and column."""
 
 
-def _written(result: QuestionResult) -> bool:
-    return result.status in ("needs_review", "reviewed")
-
-
 def _points(result: QuestionResult) -> str:
     """The rubric points as the patterns read them, e.g. `seems present: ...; seems missing: ...`."""
     keep = [line for line in result.feedback if line.startswith(("seems present:", "seems missing:", "your answer seems"))]
@@ -81,7 +77,7 @@ def apply_marks(book: Gradebook, marks: Marks) -> Gradebook:
         results = []
         for r in student.results:
             given = marks.get((student.student, r.id, r.seed))
-            if _written(r) and given is not None and given[0] == r.interpreted:
+            if r.written and given is not None and given[0] == r.interpreted:
                 provisional = r.provisional if r.provisional is not None else r.score
                 r = replace(r, status="reviewed", score=given[1], provisional=provisional)
             results.append(r)
@@ -96,7 +92,7 @@ def sheet_text(book: Gradebook) -> str:
     writer.writerow(COLUMNS)
     for student in book.students:
         for r in student.results:
-            if not _written(r):
+            if not r.written:
                 continue
             provisional = r.provisional if r.provisional is not None else r.score
             mark = r.score if r.status == "reviewed" else ""
@@ -104,8 +100,4 @@ def sheet_text(book: Gradebook) -> str:
     return buffer.getvalue()
 
 
-def written_count(book: Gradebook) -> int:
-    return sum(1 for s in book.students for r in s.results if _written(r))
-
-
-__all__ = ["COLUMNS", "Marks", "ReviewError", "StudentResult", "apply_marks", "read_marks", "sheet_text", "written_count"]
+__all__ = ["COLUMNS", "Marks", "ReviewError", "StudentResult", "apply_marks", "read_marks", "sheet_text"]
