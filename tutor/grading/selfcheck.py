@@ -148,8 +148,10 @@ class _Checker:
         self.warnings.append(Problem(self.file, line, column, self.q.id, f"warning: {message}"))
 
     def run(self, *, code: bool, variants: int) -> None:
-        self._reading(variants)
         q = self.q
+        seeds = range(max(1, variants)) if is_parameterized(q) else range(1)
+        drawn = [make_variant(q, seed) for seed in seeds]  # the variants a learner may see, made once
+        self._reading([v.params for v in drawn])
         if q.kind == "code":
             from tutor.grading.code_cases import coverage_problems, prompt_problems  # static: no sandbox, no torch
 
@@ -179,9 +181,7 @@ class _Checker:
                 self.problem(("answer",), message)
             if broken:
                 return  # every grading of this question would fail on the broken answer key
-        seeds = range(max(1, variants)) if is_parameterized(q) else range(1)
-        for seed in seeds:
-            variant = make_variant(q, seed)
+        for seed, variant in zip(seeds, drawn):
             suffix = f" (variant seed {seed})" if is_parameterized(q) else ""
             self._own_answer(grading, variant, suffix)
             self._feedback(grading, variant, suffix)
@@ -205,10 +205,9 @@ class _Checker:
                                  f"{which} example {n + 1} seems to say contradiction {i + 1}"
                                  f" ({q.contradictions[i].statement!r}): its warning would be shown on a right answer")
 
-    def _reading(self, variants: int) -> None:
-        """What a learner reads: rendering of every text, a source one can look up, fair option lengths."""
-        seeds = range(max(1, variants)) if is_parameterized(self.q) else range(1)
-        shown = [make_variant(self.q, seed).params for seed in seeds]
+    def _reading(self, shown: list[dict[str, Any]]) -> None:
+        """What a learner reads (with each drawn variant's `shown` params): rendering of every text, a
+        source one can look up, fair option lengths."""
         for path, message in lint.rendering_problems(self.q, shown):
             self.problem(path, message)
         bad_source = lint.source_problem(self.q)
