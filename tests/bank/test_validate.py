@@ -469,3 +469,20 @@ def test_the_audited_rendering_defects_would_be_caught() -> None:
     broken = flops.model_copy(update={"explanation": "Attention $2 \\cdot 2 \\cdot BH\n\\cdot d/H$."})
     assert any("cross a line break" in m for _, m in rendering_problems(broken, [{}]))
     assert rendering_problems(scale, [{}]) == [] and rendering_problems(flops, [{}]) == []
+
+
+def test_select_all_options_and_statement_claims_are_read_as_a_learner_reads_them() -> None:
+    """Options of a `multi` question and the claims (and whys) of a `statements` question render too."""
+    from tutor.grading.lint import rendering_problems
+
+    bank = load_bank()
+    multi = next(q for q in bank.questions if q.kind == "multi")
+    options = list(multi.options)
+    options[1] = r"the scale $1/\sqrt{d_{head}}} of the scores"
+    broken = multi.model_copy(update={"options": options})
+    assert any(path[:2] == ("options", 1) for path, _ in rendering_problems(broken, [{}]))
+    claims = next(q for q in bank.questions if q.kind == "statements")
+    bad = claims.statements[0].model_copy(update={"why": "because $x\ny$ spans lines"})
+    broken = claims.model_copy(update={"statements": [bad, *claims.statements[1:]]})
+    assert any(path == ("statements", 0, "why") for path, _ in rendering_problems(broken, [{}]))
+    assert rendering_problems(multi, [{}]) == [] and rendering_problems(claims, [{}]) == []

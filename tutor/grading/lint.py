@@ -34,9 +34,12 @@ def learner_texts(question: QuestionBase) -> Iterator[tuple[tuple[str | int, ...
         yield ("explanation",), question.explanation, True
     for i, hint in enumerate(question.hints):
         yield ("hints", i), hint, True
-    if isinstance(question, ChoiceQuestion):
+    if isinstance(question, (ChoiceQuestion, MultiQuestion)):
         for i, option in enumerate(question.options):
             yield ("options", i), option, True
+    for i, claim in enumerate(getattr(question, "statements", None) or []):
+        yield ("statements", i, "text"), claim.text, True
+        yield ("statements", i, "why"), claim.why, True
     for i, rule in enumerate(question.feedback):
         yield ("feedback", i, "message"), rule.message, False
     for i, mutant in enumerate(getattr(question, "mutants", None) or []):
