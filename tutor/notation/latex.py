@@ -10,6 +10,7 @@ are left alone: `$` there is literal.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from tutor.notation.scripts import to_subscript, to_superscript
@@ -68,30 +69,35 @@ def escape_markdown(text: str) -> str:
 
 
 def _convert_line_spans(text: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        if match.group("code") is not None:
-            return match.group(0)
-        return escape_markdown(latex_to_unicode(math_body(match.group("math"))))
+    return _spans_to_unicode(text, escape_markdown)
 
-    return MATH_OR_CODE.sub(replace, text)
+
+def _fenced_lines(text: str) -> Iterator[tuple[str, bool]]:
+    """Each line of `text` and whether it belongs to a fenced code block (its fences included)."""
+    in_fence: str | None = None
+    for line in text.splitlines(keepends=True):
+        fence = _FENCE.match(line.lstrip())
+        if in_fence is None and fence:
+            in_fence = fence.group(1)
+            yield line, True
+        elif in_fence is not None:
+            if line.lstrip().startswith(in_fence):
+                in_fence = None
+            yield line, True
+        else:
+            yield line, False
 
 
 def prompt_markdown(prompt: str) -> str:
     """The prompt as Markdown a terminal can show: math spans as unicode, code left as written."""
     out: list[str] = []
     chunk: list[str] = []
-    in_fence: str | None = None
-    for line in prompt.splitlines(keepends=True):
-        fence = _FENCE.match(line.lstrip())
-        if in_fence is None and fence:
-            out.append(_convert_line_spans("".join(chunk)))
-            chunk = []
-            in_fence = fence.group(1)
+    for line, fenced in _fenced_lines(prompt):
+        if fenced:
+            if chunk:
+                out.append(_convert_line_spans("".join(chunk)))
+                chunk = []
             out.append(line)
-        elif in_fence is not None:
-            out.append(line)
-            if line.lstrip().startswith(in_fence):
-                in_fence = None
         else:
             chunk.append(line)
     out.append(_convert_line_spans("".join(chunk)))
@@ -100,11 +106,16 @@ def prompt_markdown(prompt: str) -> str:
 
 def plain_math(text: str) -> str:
     """Math spans as unicode with no Markdown escaping, for one-line labels (hints, feedback lines)."""
+    return _spans_to_unicode(text, lambda converted: converted)
+
+
+def _spans_to_unicode(text: str, finish: Callable[[str], str]) -> str:
+    """Each `$...$` span as unicode (passed through `finish`); code spans left as written."""
 
     def replace(match: re.Match[str]) -> str:
         if match.group("code") is not None:
             return match.group(0)
-        return latex_to_unicode(math_body(match.group("math")))
+        return finish(latex_to_unicode(math_body(match.group("math"))))
 
     return MATH_OR_CODE.sub(replace, text)
 
@@ -117,20 +128,7 @@ def math_problems(text: str) -> list[tuple[int, str]]:
     bank file is shown as a single `}`), and no brace may be left over outside math and
     code. Fenced code blocks and code spans are ignored. Lines count from 1.
     """
-    lines: list[str] = []
-    in_fence: str | None = None
-    for line in text.splitlines(keepends=True):
-        fence = _FENCE.match(line.lstrip())
-        if in_fence is None and fence:
-            in_fence = fence.group(1)
-            lines.append("\n")
-        elif in_fence is not None:
-            if line.lstrip().startswith(in_fence):
-                in_fence = None
-            lines.append("\n")
-        else:
-            lines.append(line)
-    body = "".join(lines)
+    body = "".join("\n" if fenced else line for line, fenced in _fenced_lines(text))
     out: list[tuple[int, str]] = []
 
     def blank(match: re.Match[str]) -> str:
