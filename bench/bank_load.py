@@ -30,7 +30,7 @@ import yaml  # noqa: E402
 from tutor.bank.loader import _parse, bank_files, builtin_bank_dir, load_bank  # noqa: E402
 from tutor.bank.model import MODEL_FOR_KIND  # noqa: E402
 
-from machine import cpu_model  # bench/machine.py: these scripts run as `python bench/NAME.py`
+from machine import cpu_model, emit  # bench/machine.py: these scripts run as `python bench/NAME.py`
 
 
 def _ms(seconds: float) -> str:
@@ -161,10 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         "pydantic and building the models costs more than reading the bank.",
     ]
     report = "\n".join(lines) + "\n"
-    print(report)
-    if args.write:
-        args.write.parent.mkdir(parents=True, exist_ok=True)
-        args.write.write_text(report, encoding="utf-8")
+    emit(report, args.write)
     return 0
 
 

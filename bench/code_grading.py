@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from machine import cpu_model  # bench/machine.py: these scripts run as `python bench/NAME.py`
+from machine import cpu_model, emit  # bench/machine.py: these scripts run as `python bench/NAME.py`
 
 ROOT = Path(__file__).resolve().parents[1]
 BANK = ROOT / "question_bank" / "code.yaml"
@@ -145,9 +145,7 @@ def main() -> int:
                  f"{statistics.median(torch_floor):.2f} s | {_pct(torch_floor, 90):.2f} s | {max(torch_floor):.2f} s | |")
     lines.append("")
     report = "\n".join(lines)
-    print(report)
-    if args.write:
-        args.write.write_text(report, encoding="utf-8")
+    emit(report, args.write)
     return 0
 
 

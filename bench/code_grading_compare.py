@@ -27,7 +27,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from machine import cpu_model  # bench/machine.py
+from machine import cpu_model, emit  # bench/machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMED = r"""
@@ -106,9 +106,7 @@ def main() -> int:
     lines.append(f"| **all ({len(all_a)} gradings each)** | **{a:.3f} s** | **{b:.3f} s** | **{a / b:.2f}** |")
     lines.append("")
     report = "\n".join(lines)
-    print(report)
-    if args.write:
-        args.write.write_text(report, encoding="utf-8")
+    emit(report, args.write)
     return 0
 
 

@@ -21,13 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import tmux  # bench/machine.py: these scripts run as `python bench/NAME.py`
+
 REPO = Path(__file__).resolve().parents[1]
 START_MARKER = "Attention Tutor"
 EXPLORER_MARKER = "KV-cache explorer  ·"
-
-
-def tmux(socket: str, *args: str) -> str:
-    return subprocess.run(["tmux", "-L", socket, "-f", "/dev/null", *args], capture_output=True, text=True, check=True).stdout
 
 
 def wait_for(socket: str, text: str, limit: float = 30.0) -> float:

@@ -18,6 +18,7 @@ Usage: python bench/startup.py [--runs 10] [--question ID ...] [--compare DIR]
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import shlex
@@ -29,20 +30,19 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import tmux  # bench/machine.py: these scripts run as `python bench/NAME.py`
+
 DEFAULT_QUESTIONS = ("quiz2-mha-kv-params", "quiz1-mha-vs-mqa", "code.gqa-decode")
 MARKER = "Question 1 of 1"
 
 
-def tmux(socket: str, *args: str) -> str:
-    done = subprocess.run(["tmux", "-L", socket, "-f", "/dev/null", *args], capture_output=True, text=True, check=True)
-    return done.stdout
-
-
 REPO = Path(__file__).resolve().parents[1]
+_RUNS = itertools.count()
 
 
 def one_run(question: str, work: Path, index: int, repo: Path = REPO) -> tuple[float, float, float]:
-    socket = f"tutor-bench-{os.getpid()}-{index}"
+    # A new tmux server per run: reusing a name right after `kill-server` can race the old server's exit.
+    socket = f"tutor-bench-{os.getpid()}-{next(_RUNS)}"
     tag = "this" if repo == REPO else "other"  # each checkout keeps its own history (schemas differ)
     timing = work / f"timing-{question}-{index}-{tag}.txt"
     env = (
