@@ -346,7 +346,7 @@ def compare(actual: Any, expected: Any, rtol: float, atol: float) -> Comparison:
     where = _index(flat, tuple(a.shape))
     max_abs = diff.flatten()[flat].item()
     max_rel = None
-    lines = [shapes, f"largest absolute error {diff.flatten()[flat].item():.3g} at {where} "
+    lines = [shapes, f"largest absolute error {max_abs:.3g} at {where} "
                      f"(expected {e.flatten()[flat].item():.6g}, got {a.flatten()[flat].item():.6g})"]
     significant = e.abs() > max(atol, 1e-12)
     if bool(significant.any()):
@@ -723,7 +723,7 @@ def validate_question(question: CodeQuestion, device: str | None = None) -> list
     g = grade(variant, question.answer, device=device, values_seed=0, timed=False)
     if g.status is not Status.CORRECT:
         problems.append(f"{where}: the model answer does not pass: " + " / ".join(g.feedback[:4]))
-    problems += _drawn_case_problems(question, device)
+    problems += _drawn_case_problems(question, device, prepared)
     if question.mutants:
         for mutant, outs in zip(question.mutants, _mutant_outputs(question, prepared, None)):
             fixed = len(question.cases)  # the bank's own cases must reject it; the drawn one is a bonus
@@ -744,13 +744,15 @@ def validate_question(question: CodeQuestion, device: str | None = None) -> list
 
 
 
-def _drawn_case_problems(question: CodeQuestion, device: str, seeds: int = 8) -> list[str]:
-    """The case drawn at grading time must exist and suit the reference for any values seed."""
+def _drawn_case_problems(question: CodeQuestion, device: str, first: Prepared, seeds: int = 8) -> list[str]:
+    """The case drawn at grading time must exist and suit the reference for any values seed
+    (`first`: values seed 0's preparation, already made by the caller)."""
     if not vary_ranges(question):
         return [f"{question.id}: no case is drawn at grading time: give `length:` (the sequence-length "
                 "dimension) or `vary:` (dimensions and their [low, high] ranges)"]
     for values_seed in range(seeds):
-        if len(prepare(question, 0, device, values_seed).cases) != len(question.cases) + 1:
+        made = first if values_seed == 0 else prepare(question, 0, device, values_seed)
+        if len(made.cases) != len(question.cases) + 1:
             ranges = ", ".join(f"{k} in {list(v)}" for k, v in vary_ranges(question).items())
             return [f"{question.id}: no drawn case ({ranges}) suits the reference for values seed {values_seed}; "
                     "narrow `vary:`"]
