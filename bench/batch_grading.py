@@ -10,9 +10,11 @@ Two classes, built in a temporary folder from `tutor exam make`'s own functions:
 
 Then it times the real command, `python -m tutor grade DIR --workers N --csv OUT --json --out OUT`, from
 process start to exit (spawning workers, loading the bank, starting the code sandbox), for each N, side by
-side in one run, in this order: `--no-cache` (every reference and mutant output recomputed per answer, the
-path before the cache), the cache cold (a new, empty cache folder), the cache warm (the same folder again:
-a re-grade). The gradebooks must agree: the CSVs byte for byte, the JSON too (apart from the "Time on the
+side in one run, in this order: `--no-cache` (every reference and mutant output recomputed per answer, and
+every code answer run in a sandbox made for it alone: the path before the cache and the warm sandbox), the
+cache cold (a new, empty cache folder), the cache warm (the same folder again: a re-grade), both with each
+code answer forked from the warm sandbox (tutor/sandbox/zygote.py), and the cache warm with
+`--fresh-sandbox` (what the cache alone gives). The gradebooks must agree: the CSVs byte for byte, the JSON too (apart from the "Time on the
 largest case" feedback lines a baseline older than untimed batch grading writes).
 
 Batch grading runs code answers untimed (no warm-up calls, repetitions or reference timing: a time is
@@ -49,7 +51,7 @@ from machine import cpu_model  # bench/machine.py: these scripts run as `python 
 
 KINDS = ("shape", "einsum", "numeric", "symbolic", "complexity", "choice", "text", "code")
 CODE_CLASS = ("code.mqa-forward", "code.gqa-forward", "code.gqa-decode")
-MODES = ("no-cache", "cold cache", "warm cache")
+MODES = ("no-cache", "cold cache", "warm cache", "warm cache, fresh sandbox")
 VALUES_SEED = 2026  # every run grades code on the same case values, so the gradebooks can be compared
 
 
@@ -104,6 +106,8 @@ def time_grade(exam: Path, workers: int, out: Path, mode: str, cache_dir: Path, 
            "--json", "--out", str(out.with_suffix(".json")), "--progress", "none", "--values-seed", str(VALUES_SEED)]
     if mode == "no-cache":
         cmd.append("--no-cache")
+    if mode.endswith("fresh sandbox"):
+        cmd.append("--fresh-sandbox")
     env = {**os.environ, "TUTOR_CACHE_DIR": str(cache_dir), "PYTHONPATH": str(repo)}
     start = time.perf_counter()
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=repo, env=env)
@@ -170,7 +174,7 @@ def main() -> None:
         same = all(g == csvs[0] for g in csvs) and all(j == jsons[0] for j in jsons + baseline_jsons)
         identical = all(j == exact[0] for j in exact)
         table = list(csv.reader(csvs[0].splitlines()))
-        scores = [int(v) for row in table[1:] for v in row[1 : 1 + len(qids)]]
+        scores = [int(v) for row in table[1:] for v in row[1 : 1 + len(qids)] if v]  # (unmarked written: empty)
         spread = {s: scores.count(s) for s in range(1, 6)}
 
     cpu = _cpu()
@@ -193,10 +197,12 @@ def main() -> None:
         + "; score spread over all answers: " + ", ".join(f"{s}: {n}" for s, n in spread.items()),
         "- timed: the whole `python -m tutor grade DIR --workers N --csv OUT --json --out OUT` process, start to "
         "exit (spawning workers, loading the bank, starting the code sandbox; strong sandbox required), in the "
-        "order no-cache, cold cache (empty folder), warm cache (the same folder: a re-grade)",
+        "order no-cache (no cache, every code answer in a sandbox made for it alone: the path before issue 16), "
+        "cold cache (empty folder), warm cache (the same folder: a re-grade), both forking each code answer from "
+        "the warm sandbox, then the warm cache with `--fresh-sandbox` (the cache's share alone)",
         f"- the gradebooks of every run agree (CSV byte for byte; JSON apart from \"Time on the largest case\" "
         f"lines, which only a baseline writes): {'yes' if same else 'NO'}; the JSON of this checkout's runs "
-        f"(no-cache, cold, warm) byte for byte: {'yes' if identical else 'NO'}"
+        f"(every mode) byte for byte: {'yes' if identical else 'NO'}"
         + (f"\n- baseline: `{args.baseline}` (`git -C {args.baseline} rev-parse --short HEAD`: {_rev(args.baseline)}), "
            "its `--no-cache` run timed first; the ratios are against it" if args.baseline else ""),
         "",

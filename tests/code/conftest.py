@@ -48,13 +48,19 @@ def code_questions() -> dict[str, CodeQuestion]:
 def private_tempdir(tmp_path_factory):
     """Sandbox request directories go to a directory of this session's own, so the leftover
     checks see only what these tests started (other processes on the machine may grade too)."""
+    import shutil
     import tempfile
 
-    path = tmp_path_factory.mktemp("sandbox-requests")
+    # Beside pytest's own folders, not below them: pytest-of-USER is 0700, which the sandbox's view must
+    # cover for the child's uid to reach its work directory, and a request folder below a cover takes
+    # the per-run path, never the warm sandbox that `tutor grade` and the app use.
+    path = Path(tempfile.mkdtemp(prefix="tutor-test-requests-"))
+    os.chmod(path, 0o711)
     saved = tempfile.tempdir
     tempfile.tempdir = str(path)
     yield path
     tempfile.tempdir = saved
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture

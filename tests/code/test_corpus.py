@@ -142,9 +142,9 @@ def assert_nothing_survives(private_tempdir: Path, leftover_processes) -> None:
     """No process a grading started is alive, nothing was written outside the temp dir, every request dir is gone."""
     worker_pid = client.shared_worker().ready()["pid"]
     deadline = time.monotonic() + 5.0  # a killed process group can take a moment to be reaped
-    while (worker._children(worker_pid) or leftover_processes()) and time.monotonic() < deadline:
+    while (worker.run_children(worker_pid) or leftover_processes()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert worker._children(worker_pid) == []
+    assert worker.run_children(worker_pid) == []
     assert leftover_processes() == []
     for marker in ESCAPE_MARKERS:
         assert not os.path.exists(marker), marker

@@ -56,7 +56,7 @@ def test_base_layer_runs_and_kills_setsid_daemons(base_worker, drop, leftover_pr
     result = base_worker.run([DAEMONS], "f", {"c0.x": x}, CASES, client.Limits(wall_seconds=5))
     assert result.outcome == "exited" and result.programs is not None
     assert torch.equal(result.tensors["p0.c0"], x * 2)
-    assert worker._children(base_worker.ready()["pid"]) == []
+    assert worker.run_children(base_worker.ready()["pid"]) == []
     assert leftover_processes() == []
 
 
@@ -67,7 +67,7 @@ def test_cancel_stops_a_running_child():
     with pytest.raises(client.Cancelled):
         w.run(["def f(x):\n    while True:\n        pass\n"], "f", {"c0.x": torch.ones(1)}, CASES,
               client.Limits(wall_seconds=30), cancel=event)
-    assert worker._children(w.ready()["pid"]) == []
+    assert worker.run_children(w.ready()["pid"]) == []
     ok = w.run(["def f(x):\n    return x + 1\n"], "f", {"c0.x": torch.ones(1)}, CASES, client.Limits())
     assert torch.equal(ok.tensors["p0.c0"], torch.full((1,), 2.0))
 

@@ -250,7 +250,9 @@ def read_file(path: Path, name: str) -> tuple[list[tuple[QuestionBase, int, int]
 _MAX_C_OPENERS = 5000
 
 
-def _parse(text: str) -> tuple[Any, yaml.Node | None]:
+def parse_yaml(text: str) -> tuple[Any, yaml.Node | None]:
+    """The document and its root node: libyaml's safe loader where the text cannot nest too deep, else
+    the pure-Python one (too deep is then a RecursionError). Every YAML the tutor reads goes through here."""
     import yaml  # deferred: a bank found in the cache (tutor.bank.cache) needs no YAML
 
     openers = text.count("[") + text.count("{") + text.count("- ") + text.count("? ")
@@ -359,7 +361,7 @@ class _FileReader:
         import yaml  # deferred: a bank found in the cache (tutor.bank.cache) needs no YAML
 
         try:
-            data, root = _parse(self.text)
+            data, root = parse_yaml(self.text)
         except yaml.YAMLError as exc:
             return [], [_yaml_problem(self.name, exc)]
         except RecursionError:
@@ -532,7 +534,7 @@ def _file_root(file: str) -> yaml.Node | None:
         cached = _NODE_CACHE.get(file)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        _, root = _parse(path.read_text(encoding="utf-8"))
+        _, root = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return None
     _NODE_CACHE[file] = (stamp, root)

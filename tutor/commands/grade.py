@@ -39,7 +39,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "($TUTOR_CACHE_DIR to move it), shared by the workers and by later runs",
     )
     cache.add_argument("--no-cache", action="store_true",
-                       help="recompute every reference and mutant output for every answer (slower; for comparison)")
+                       help="recompute every reference and mutant output for every answer, and run each in a fresh "
+                       "sandbox (the path before the cache and the warm sandbox: slower; for comparison)")
+    cache.add_argument("--fresh-sandbox", action="store_true",
+                       help="run every code answer in a sandbox made for it alone (namespaces and view), not forked "
+                       "from the warm sandbox; the verdicts are the same (for comparison)")
     cache.add_argument("--clear-cache", action="store_true",
                        help="empty the cache first (alone: empty it and stop)")
     cache.add_argument("--cache-max-mib", type=int, default=512, metavar="N",
@@ -175,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
                 files, banks, workers=workers, allow_weak_sandbox=args.allow_weak_sandbox, shard_label=label,
                 cache=not args.no_cache, cache_dir=None if args.no_cache else refcache.default_directory(),
                 cache_cap_bytes=args.cache_max_mib << 20, progress=Progress(len(files), args.progress),
-                values_seed=args.values_seed,
+                values_seed=args.values_seed, fresh_sandbox=args.no_cache or args.fresh_sandbox,
             )
         except GradebookError as exc:
             raise UserError(str(exc)) from None

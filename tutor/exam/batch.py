@@ -237,26 +237,30 @@ def shard(files: Sequence[Path], i: int, n: int) -> list[Path]:
 _BANK: Any = None
 _ALLOW_WEAK = False
 _VALUES_SEED: int | None = None
+_FRESH = False
 
 
 def _init_worker(bank_paths: tuple[str, ...], allow_weak_sandbox: bool, builtin: bool = True,
-                 cache: tuple[bool, str | None, int | None] = (True, None, None), values_seed: int | None = None) -> None:
+                 cache: tuple[bool, str | None, int | None] = (True, None, None), values_seed: int | None = None,
+                 fresh_sandbox: bool = False) -> None:
     """Each worker loads the bank once, remembers the sandbox policy and the values seed, sets up the cache.
 
     `cache` is (enabled, directory or None for memory only, size cap in bytes or None).
     """
-    global _BANK, _ALLOW_WEAK, _VALUES_SEED
+    global _BANK, _ALLOW_WEAK, _VALUES_SEED, _FRESH
     from tutor.bank import load_bank
     from tutor.grading import refcache
 
     _BANK = load_bank([Path(p) for p in bank_paths], builtin=builtin)
     _ALLOW_WEAK = allow_weak_sandbox
     _VALUES_SEED = values_seed
+    _FRESH = fresh_sandbox
     enabled, directory, cap = cache
     refcache.CACHE.configure(enabled=enabled, directory=Path(directory) if directory else None, cap_bytes=cap)
 
 
-def grade_paper(paper: ExamPaper, file: str, bank: Any, values_seed: int | None = None) -> StudentResult:
+def grade_paper(paper: ExamPaper, file: str, bank: Any, values_seed: int | None = None,
+                fresh_sandbox: bool = False) -> StudentResult:
     """Grade every answer of one paper; a changed variant seed or an unknown question is an ExamError."""
     from tutor.bank.variant import make_variant
     from tutor.grading import code, grade
@@ -276,7 +280,7 @@ def grade_paper(paper: ExamPaper, file: str, bank: Any, values_seed: int | None 
         if question.kind == "code":
             # Other people's code: a strong sandbox is required unless --allow-weak-sandbox.
             g = code.grade(variant, item.answer, require_strong_sandbox=True, allow_weak_sandbox=_ALLOW_WEAK,
-                           values_seed=values_seed, timed=False)
+                           values_seed=values_seed, timed=False, fresh_sandbox=fresh_sandbox)
         else:
             g = grade(variant, item.answer)
         results.append(QuestionResult(id=item.id, seed=item.seed, status=g.status.value, score=g.score,
@@ -287,7 +291,7 @@ def grade_paper(paper: ExamPaper, file: str, bank: Any, values_seed: int | None 
 
 def _grade_file(path: str) -> StudentResult | tuple[str, str]:
     try:
-        return grade_paper(read_paper(Path(path)), path, _BANK, _VALUES_SEED)
+        return grade_paper(read_paper(Path(path)), path, _BANK, _VALUES_SEED, _FRESH)
     except ExamError as exc:
         return (path, str(exc))
 
@@ -305,6 +309,7 @@ def grade_files(
     cache_cap_bytes: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     values_seed: int | None = None,
+    fresh_sandbox: bool = False,
 ) -> Gradebook:
     """Grade `files` with `workers` processes (1: in this process); results in file order.
 
@@ -313,6 +318,8 @@ def grade_files(
     Code questions' reference and mutant outputs go through the reference cache (`tutor.grading.refcache`):
     in memory in each worker, and with `cache_dir` also on disk, shared by the workers and later runs.
     `cache=False` recomputes them for every answer (the path before the cache, kept for comparison).
+    `fresh_sandbox=True`: every code answer on the sandbox's per-run path, not forked from the warm
+    sandbox (tutor/sandbox/zygote.py); `tutor grade --no-cache` sets both, the path before either.
     `progress(done, total)` is called in the calling process after each submission.
     `values_seed`: the case values of every code answer of the run (None draws one when the papers have
     code questions; it is recorded in the gradebook), so all submissions share one reference computation
@@ -339,13 +346,14 @@ def grade_files(
 
     try:
         if workers <= 1 or len(paths) <= 1:
-            _init_worker(tuple(bank_paths), allow_weak_sandbox, builtin, policy, values_seed)
+            _init_worker(tuple(bank_paths), allow_weak_sandbox, builtin, policy, values_seed, fresh_sandbox)
             collect(_grade_file(p) for p in paths)
         else:
             # spawn: workers start clean (no inherited threads or locks), the same on every platform
             with ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=get_context("spawn"),
                                      initializer=_init_worker,
-                                     initargs=(tuple(bank_paths), allow_weak_sandbox, builtin, policy, values_seed)) as pool:
+                                     initargs=(tuple(bank_paths), allow_weak_sandbox, builtin, policy, values_seed,
+                                               fresh_sandbox)) as pool:
                 collect(pool.map(_grade_file, paths))
     except WeakSandboxError as exc:
         raise GradebookError(str(exc)) from None

@@ -187,8 +187,12 @@ def read_paper(path: Path) -> ExamPaper:
     """An exam or submission file; every problem is an ExamError naming the file."""
     import yaml  # deferred: only exam commands read YAML here
 
+    from tutor.bank.loader import parse_yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data, _ = parse_yaml(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ExamError(f"{path}: not valid YAML (nested too deeply)") from None
     except OSError as exc:
         raise ExamError(f"{path}: cannot read ({exc.strerror})") from None
     except UnicodeDecodeError:

@@ -378,12 +378,12 @@ def enforced_budget(question: CodeQuestion, device: str) -> int | None:
 
 
 def _run(question: CodeQuestion, prepared: Prepared, programs: list[str],
-         cancel_event: threading.Event | None, timed: bool = False) -> RunResult:
+         cancel_event: threading.Event | None, timed: bool = False, fresh: bool = False) -> RunResult:
     expected_bytes = sum(e.numel() * e.element_size() for e in prepared.expected) * len(programs)
     try:
         return shared_worker().run(programs, question.entry, prepared.inputs, prepared.cases,
                                    _limits(question, expected_bytes, prepared.device), prepared.device, cancel_event,
-                                   timed_case=prepared.largest if timed else None)
+                                   timed_case=prepared.largest if timed else None, warm=not fresh)
     except Cancelled:
         raise GradingCancelled() from None
 
@@ -422,7 +422,7 @@ def _load_prepared(path: Any) -> Prepared:
 
 
 def _mutant_outputs(question: CodeQuestion, prepared: Prepared,
-                    cancel_event: threading.Event | None) -> list[list[Any]]:
+                    cancel_event: threading.Event | None, fresh: bool = False) -> list[list[Any]]:
     """Each mutant's outputs on every case: one sandboxed run for all of them, made only when a submission
     fails a case (to diagnose it), then kept in the reference cache beside the reference outputs."""
     if not question.mutants:
@@ -431,7 +431,7 @@ def _mutant_outputs(question: CodeQuestion, prepared: Prepared,
     hit = refcache.CACHE.get("mutants", key, _load_mutants)
     if hit is not None:
         return hit
-    result = _run(question, prepared, [m.code for m in question.mutants], cancel_event)
+    result = _run(question, prepared, [m.code for m in question.mutants], cancel_event, fresh=fresh)
     outputs = [_outputs(result, j, len(prepared.cases)) for j in range(len(question.mutants))]
     refcache.CACHE.put("mutants", key, outputs, _dump_mutants)
     return outputs
@@ -552,12 +552,16 @@ def _diagnose(question: CodeQuestion, actual: list[Any], passed: list[bool],
 def grade(variant: Variant, answer: str, expected: Any | None = None, *,
           cancel_event: threading.Event | None = None, require_strong_sandbox: bool = False,
           allow_weak_sandbox: bool = False, device: str | None = None, values_seed: int | None = None,
-          timed: bool = True) -> Grade:
+          timed: bool = True, fresh_sandbox: bool = False) -> Grade:
     """Grade a code answer (see the module docstring for cancelling and the sandbox flags).
 
     `timed=False` skips the timing of the largest case (its warm-up calls and repetitions, in the
     sandbox and for the reference): the verdict never depends on a time, and batch grading
     (`tutor grade`) has no use for one, so its gradebooks carry no time and two runs agree exactly.
+
+    `fresh_sandbox=True` runs the code on the sandbox's per-run path (namespaces and view made for this
+    run alone) instead of forking it from the warm sandbox (tutor/sandbox/zygote.py): `tutor grade
+    --no-cache` and `--fresh-sandbox`, for comparison. The verdict is the same either way.
 
     `values_seed` fixes the tensor values and the drawn case's sizes; None draws a fresh one (from
     `secrets`), so a table of outputs precomputed for some seed does not pass. It is recorded in
@@ -581,17 +585,18 @@ def grade(variant: Variant, answer: str, expected: Any | None = None, *,
     prepared = _prepared(question, variant.seed, device, values_seed)
     expected_outputs = prepared.expected
     if expected is not None:
-        model = _run(question, prepared, [str(expected)], cancel_event)
+        model = _run(question, prepared, [str(expected)], cancel_event, fresh=fresh_sandbox)
         expected_outputs = _outputs(model, 0, len(prepared.cases))
         if any(e is None for e in expected_outputs):
             raise ValueError(f"{question.id}: the expected solution given to the grader fails to run")
     tol = question.tolerance.cuda if device == "cuda" else question.tolerance.cpu
-    result = _run(question, prepared, [answer], cancel_event, timed=timed)
-    return _build_grade(question, variant, prepared, expected_outputs, result, tol, cancel_event, timed)
+    result = _run(question, prepared, [answer], cancel_event, timed=timed, fresh=fresh_sandbox)
+    return _build_grade(question, variant, prepared, expected_outputs, result, tol, cancel_event, timed, fresh_sandbox)
 
 
 def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, expected_outputs: list[Any],
-                 result: RunResult, tol: Any, cancel_event: threading.Event | None, timed: bool = True) -> Grade:
+                 result: RunResult, tol: Any, cancel_event: threading.Event | None, timed: bool = True,
+                 fresh: bool = False) -> Grade:
     n = len(prepared.cases)
     actual = _outputs(result, 0, n)
     report = result.programs[0] if result.programs else None
@@ -637,7 +642,7 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
         else:
             feedback.extend("  " + line for line in c.details)
         if question.mutants and any(a is not None for a in actual):
-            mutants = _mutant_outputs(question, prepared, cancel_event)
+            mutants = _mutant_outputs(question, prepared, cancel_event, fresh)
             diagnosis = _diagnose(question, actual, passed, mutants, tol)
             if diagnosis:
                 feedback.append(f"Diagnosis: {diagnosis}")

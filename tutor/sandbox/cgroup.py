@@ -101,6 +101,14 @@ def detect() -> Cgroups:
 
 def enter(groups: Cgroups, run: str, memory_bytes: int, pids: int) -> None:
     """Make the run's groups, set the limits, move this process in (called by the child, as root)."""
+    create(groups, run, memory_bytes, pids)
+    for path in groups.paths(run):
+        with open(os.path.join(path, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+
+
+def create(groups: Cgroups, run: str, memory_bytes: int, pids: int) -> None:
+    """Make the run's groups and set their limits (a per-run child, or the worker for a warm run)."""
     if groups.version == 2:
         plan = [[("memory.max", str(memory_bytes)), ("memory.swap.max", "0"), ("pids.max", str(pids))]]
     else:  # v1: the memory hierarchy's group, then the pids hierarchy's
@@ -116,8 +124,17 @@ def enter(groups: Cgroups, run: str, memory_bytes: int, pids: int) -> None:
                 if name in ("memory.memsw.limit_in_bytes", "memory.swap.max"):
                     continue  # swap not accounted (or none): the memory limit alone applies
                 raise
-        with open(os.path.join(path, "cgroup.procs"), "w") as f:
-            f.write(str(os.getpid()))
+
+
+def join(parent_fds: list[int], run: str) -> None:
+    """Move this process into the run's groups made by `create`, reached from the parent directories'
+    file descriptors (a warm run's child, whose view covers /sys); "0" names the writing process."""
+    for fd in parent_fds:
+        procs = os.open(os.path.join(_PREFIX + run, "cgroup.procs"), os.O_WRONLY, dir_fd=fd)
+        try:
+            os.write(procs, b"0")
+        finally:
+            os.close(procs)
 
 
 def remove(groups: Cgroups, run: str) -> None:
@@ -172,7 +189,7 @@ def stale(groups: Cgroups) -> list[str]:
     out = []
     for path in leftovers(groups):
         run = os.path.basename(path)[len(_PREFIX):]
-        if run.startswith("probe-") or _alive(run):
+        if run.startswith("probe-") or _alive(run.split("-")[0]):  # "PID" (a per-run child), "PID-N" (a worker's warm run)
             continue
         out.append(path)
     return out

@@ -25,7 +25,7 @@ from typing import Any, NoReturn
 
 from tutor.sandbox import cgroup, kernel, landlock, seccomp, timing
 from tutor.sandbox.kernel import (
-    CLONE_NEWUSER, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, NAMESPACES,
+    CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWUSER, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, NAMESPACES,
     PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS,
     PR_SET_PDEATHSIG,
 )
@@ -128,16 +128,43 @@ def _enter_namespaces(rootless: bool, hide: list[str], home: str, home_bytes: in
     kernel.check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
     # (No getppid() check: in the new namespace the parent reads as 0. Were the parent already gone,
     # the worker, a subreaper, inherits this process and kills it in its clean-up.)
+    build_view(hide, covers, binds, home)
+    _mount_home(home, home_bytes)
+
+
+def build_view(hide: list[str], covers: list[str], binds: list[str], home: str) -> None:
+    """In a new mount namespace (and PID namespace, whose first process calls this): the private view.
+
+    Propagation off, a /proc of the new PID namespace, the covers with the runtime bound back below
+    them, and the hidden paths (the reference implementation, the bank, the tutor's data) each under
+    an empty read-only tmpfs. A per-run child builds it for itself; the warm sandbox's zygote
+    (tutor/sandbox/zygote.py) once, for all the runs it forks.
+    """
+    libc = kernel.libc()
     kernel.check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount(private)")
     kernel.check(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount(/proc)")
     _bind_view(covers, binds, home)
-    _searchable_dirs(home)  # (under a cover, the tmpfs lacks it)
-    options = f"size={int(home_bytes)},nr_inodes={_HOME_INODES},mode=0700".encode()
-    kernel.check(libc.mount(b"tmpfs", home.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount(tmpfs on home)")
     for path in hide:
         if os.path.exists(path):
             kernel.check(libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k"),
                    f"mount(tmpfs over {path})")
+
+
+def _mount_home(home: str, home_bytes: int) -> None:
+    """The work directory as a small tmpfs: writes are capped in total and vanish with the namespace."""
+    _searchable_dirs(home)  # (under a cover, the tmpfs lacks it)
+    options = f"size={int(home_bytes)},nr_inodes={_HOME_INODES},mode=0700".encode()
+    kernel.check(kernel.libc().mount(b"tmpfs", home.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options),
+                 "mount(tmpfs on home)")
+
+
+def _own_namespaces(home: str, home_bytes: int) -> None:
+    """A zygote's child: a mount namespace of its own (copied from the zygote's view) for a fresh tmpfs
+    home, and an IPC namespace of its own, so no SysV or POSIX IPC object it makes outlives it. The
+    PID, network and UTS namespaces are the zygote's: the zygote kills everything left in them after
+    each run, the child holds no capability to change the host name, and seccomp denies sockets."""
+    kernel.check(kernel.libc().unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare(mount, IPC)")
+    _mount_home(home, home_bytes)
 
 
 def _set_limits(spec: dict[str, Any]) -> None:
@@ -361,11 +388,14 @@ def _run_programs(torch: Any, spec: dict[str, Any], sources: list[str], inputs: 
     return results, status
 
 
-def run(spec_path: str) -> NoReturn:
-    """Child entry point (after fork): never returns."""
+def run(spec_path: str, warm_pid: int | None = None) -> NoReturn:
+    """Child entry point (after fork): never returns.
+
+    `warm_pid`: this child was forked by the warm sandbox's zygote (tutor/sandbox/zygote.py), which has
+    moved it into its run's cgroup already; it is its PID in the host's namespace (its dedicated uid's)."""
     code = SETUP_FAILED
     try:
-        code = _main(spec_path)
+        code = _main(spec_path, warm_pid)
     except BaseException:
         traceback.print_exc()  # reaches output.txt once redirected, the worker's log before that
         sys.stderr.flush()
@@ -373,14 +403,14 @@ def run(spec_path: str) -> NoReturn:
         os._exit(code)
 
 
-def _main(spec_path: str) -> int:
+def _main(spec_path: str, warm_pid: int | None = None) -> int:
     with open(spec_path, encoding="utf-8") as f:
         spec = json.load(f)
     req = os.path.dirname(spec_path)
     os.setsid()
     uid: int | None = spec["uid"]
     if spec["uid"] == "dedicated":
-        uid = DEDICATED_UID_BASE + os.getpid()  # the worker kills this uid afterwards
+        uid = DEDICATED_UID_BASE + (warm_pid or os.getpid())  # the worker (or zygote) kills this uid's processes
     out_dir = os.path.join(req, "out")
     out_fd = os.open(os.path.join(out_dir, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     res_fd = os.open(os.path.join(out_dir, "result.safetensors"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -412,9 +442,11 @@ def _main(spec_path: str) -> int:
     home = os.path.join(req, "home")
 
     groups = cgroup.Cgroups(**spec["cgroup"]) if spec["cgroup"] else None
-    if groups is not None:
+    if groups is not None and warm_pid is None:
         cgroup.enter(groups, str(os.getpid()), int(spec["group_memory_bytes"]), int(spec["group_pids"]))
-    if spec["namespaces"]:
+    if spec["namespaces"] and warm_pid is not None:
+        _own_namespaces(home, spec["home_bytes"])
+    elif spec["namespaces"]:
         _enter_namespaces(rootless=os.geteuid() != 0, hide=spec["hide"], home=home, home_bytes=spec["home_bytes"],
                           covers=spec["covers"], binds=spec["read_paths"])
     if spec["device"] == "cuda":

@@ -270,6 +270,14 @@ def _write_private(path: str, data: bytes) -> None:
         f.write(data)
 
 
+def warm_possible(layers: Layers, covers: list[str], request_dir: str) -> bool:
+    """Whether a run can take the warm sandbox: a dedicated uid (root), namespaces, Landlock and seccomp
+    (each run then as confined as a per-run child), and the request folder outside every cover (a cover
+    made once would hide the folders made after it)."""
+    return (layers.privilege_drop == "dedicated uid" and layers.namespaces and layers.landlock_abi >= 1
+            and layers.seccomp and not any(request_dir.startswith(c + os.sep) for c in covers))
+
+
 _HELD_BLOBS = 8  # serialised inputs kept (variants graded in turn: a class's code questions)
 
 
@@ -371,10 +379,13 @@ class Worker:
 
     def run(self, programs: list[str], entry: str, inputs: dict[str, Any], cases: list[list[list[Any]]],
             limits: Limits, device: str = "cpu", cancel: threading.Event | None = None,
-            timed_case: int | None = None) -> RunResult:
+            timed_case: int | None = None, warm: bool = True) -> RunResult:
         """Run `programs` (sources defining `entry`) on every case in one fresh confined child.
 
-        `timed_case`: the case whose time is measured with repetitions (see tutor/sandbox/timing.py)."""
+        `timed_case`: the case whose time is measured with repetitions (see tutor/sandbox/timing.py).
+        `warm`: fork the child from the warm sandbox's zygote (tutor/sandbox/zygote.py) where this
+        machine has every layer it needs (`warm_possible`); False: the per-run path, namespaces and
+        view made for this run alone (what `tutor grade --no-cache` keeps for comparison)."""
         with self._lock:
             self._ready(120.0)
             req = tempfile.mkdtemp(prefix="tutor-sandbox-")
@@ -418,7 +429,7 @@ class Worker:
                 run_id = self._next_id
                 self._send({"op": "run", "id": run_id, "spec": os.path.join(req, "spec.json"),
                             "wall_seconds": limits.wall_seconds, "dedicated_uid": uid == "dedicated",
-                            "cgroup": spec["cgroup"]})
+                            "cgroup": spec["cgroup"], "warm": warm and warm_possible(layers, spec["covers"], req)})
                 reply = self._readline(cancel, on_cancel=lambda: self._send({"op": "cancel", "id": run_id}))
                 if reply.get("outcome") == "cancelled":
                     raise Cancelled()

@@ -19,8 +19,11 @@ import sys
 import time
 from typing import Any
 
-from tutor.sandbox import cgroup, kernel
+from tutor.sandbox import cgroup, kernel, zygote
 from tutor.sandbox.layers import DEDICATED_UID_BASE
+
+_ZYGOTES: dict[str, zygote.Zygote] = {}  # view key -> the warm sandbox's zygote for that view
+_warm_runs = 0
 
 
 def _children(ppid: int) -> list[int]:
@@ -40,6 +43,21 @@ def _children(ppid: int) -> list[int]:
     return out
 
 
+def run_children(ppid: int) -> list[int]:
+    """The worker's children other than the warm sandbox's holders (by name): what a per-run child left.
+    For tests and diagnostics only; the clean-up itself goes by the holders' PIDs, not by a name."""
+    out = []
+    for pid in _children(ppid):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() == zygote.HOLDER_NAME:
+                    continue
+        except OSError:
+            pass
+        out.append(pid)
+    return out
+
+
 def _kill_uid(uid: int) -> None:
     """SIGKILL every process of `uid` at once: a helper takes the uid and sends kill(-1)."""
     pid = os.fork()
@@ -54,8 +72,9 @@ def _kill_uid(uid: int) -> None:
 
 
 def cleanup(child: int, uid: int | None) -> None:
-    """Kill and reap everything left from one run (the worker has no other children)."""
+    """Kill and reap everything left from one run (the worker's other children are the zygotes' holders)."""
     me = os.getpid()
+    holders = {z.holder for z in _ZYGOTES.values()}
     for _ in range(100000):
         try:
             os.killpg(child, signal.SIGKILL)
@@ -63,17 +82,18 @@ def cleanup(child: int, uid: int | None) -> None:
             pass
         if uid is not None:
             _kill_uid(uid)
-        for pid in _children(me):
+        left = [pid for pid in _children(me) if pid not in holders]
+        for pid in left:
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        try:
-            while True:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-                if pid == 0:
-                    break
-        except ChildProcessError:
+        for pid in left:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+        if not left:
             return
         time.sleep(0.001)
 
@@ -100,6 +120,73 @@ class _Lines:
 
 
 def _run(request: dict[str, Any], reader: _Lines, pending: list[dict[str, Any]]) -> dict[str, Any]:
+    if request.get("warm"):
+        reply = _run_warm(request, reader, pending)
+        if reply is not None:
+            return reply
+    return _run_fresh(request, reader, pending)
+
+
+def _run_warm(request: dict[str, Any], reader: _Lines, pending: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Run in the warm sandbox (tutor/sandbox/zygote.py); None when its zygote could not serve the run
+    (it would not start, or died): the caller then runs it on the per-run path."""
+    global _warm_runs
+    with open(request["spec"], encoding="utf-8") as f:
+        spec = json.load(f)
+    groups = cgroup.Cgroups(**request["cgroup"]) if request.get("cgroup") else None
+    key = zygote.view_key(spec)
+    z = _ZYGOTES.get(key)
+    if z is not None and not z.alive():
+        _ZYGOTES.pop(key).stop()
+        z = None
+    if z is None:
+        try:
+            z = _ZYGOTES[key] = zygote.start(spec, groups)
+        except OSError as exc:
+            print(f"the warm sandbox did not start ({exc}); running on the per-run path", file=sys.stderr)
+            return None
+    _warm_runs += 1
+    run = f"{os.getpid()}-{_warm_runs}" if groups is not None else None
+    if groups is not None:
+        cgroup.create(groups, run, int(spec["group_memory_bytes"]), int(spec["group_pids"]))
+    try:
+        if not z.send({"op": "run", "spec": request["spec"], "wall_seconds": request["wall_seconds"], "cgroup": run}):
+            reply = None
+        else:
+            reply = _await_zygote(z, request, reader, pending)
+    finally:
+        if groups is not None:
+            cgroup.remove(groups, run)
+    if reply is None:  # the zygote went: stop what is left of it, and let the per-run path take this run
+        _ZYGOTES.pop(key, None)
+        z.stop()
+        return None
+    return {"id": request["id"], **reply}
+
+
+def _await_zygote(z: zygote.Zygote, request: dict[str, Any], reader: _Lines,
+                  pending: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The zygote's reply, passing a cancel on; None if the zygote went (or hung past the grace time)."""
+    deadline = time.monotonic() + float(request["wall_seconds"]) + zygote.GRACE_SECONDS
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        watched = [z.replies] + ([] if reader.eof else [reader.fd])
+        ready, _, _ = select.select(watched, [], [], remaining)
+        if z.replies in ready:
+            return z.read_reply()
+        if reader.fd in ready:
+            for msg in reader.pump():
+                if msg.get("op") == "cancel" and msg.get("id") == request["id"]:
+                    z.send({"op": "cancel"})
+                elif msg.get("op") != "cancel":
+                    pending.append(msg)
+            if reader.eof:  # the client went: end the run
+                z.send({"op": "cancel"})
+
+
+def _run_fresh(request: dict[str, Any], reader: _Lines, pending: list[dict[str, Any]]) -> dict[str, Any]:
     from tutor.sandbox import child
 
     start = time.monotonic()
@@ -171,6 +258,8 @@ def main() -> int:
             pending.extend(reader.pump())
         msg = pending.pop(0)
         if msg.get("op") == "quit":
+            for z in _ZYGOTES.values():
+                z.stop()
             return 0
         if msg.get("op") == "run":
             out.write(json.dumps(_run(msg, reader, pending)) + "\n")

@@ -1,0 +1,174 @@
+"""The warm sandbox (tutor/sandbox/zygote.py): each run is forked from a zygote, and nothing of one run
+reaches the next: no process, no file, no IPC object, not its uid."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+import torch
+
+from tutor.sandbox import cgroup, client, layers, worker, zygote
+
+CASES = [[["tensor", "c0.x"]]]
+X = {"c0.x": torch.ones(2)}
+
+pytestmark = pytest.mark.skipif(
+    not client.warm_possible(layers.detect(), [], "/"), reason="the warm sandbox needs root, namespaces, Landlock and seccomp"
+)
+
+REPORT = """
+import os
+def f(x):
+    print("pid", os.getpid())
+    print("uid", os.getuid())
+    return x + 1
+"""
+
+LEAVE_TRACES = r"""
+import ctypes, os, time
+def f(x):
+    if os.fork() == 0:  # a daemon that would outlive the run
+        os.setsid()
+        time.sleep(3600)
+        os._exit(0)
+    with open("left-behind.txt", "w") as out:
+        out.write("from the last student")
+    libc = ctypes.CDLL(None, use_errno=True)
+    print("shm", libc.shmget(0x7475, 4096, 0o1666))  # IPC_CREAT | 0666: a SysV segment anyone may read
+    print("uid", os.getuid())
+    return x + 1
+"""
+
+LOOK_FOR_TRACES = r"""
+import ctypes, os
+def f(x):
+    others = sorted(int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, os.getpid()))
+    print("others", others)
+    print("file", os.path.exists("left-behind.txt"))
+    libc = ctypes.CDLL(None, use_errno=True)
+    print("shm", libc.shmget(0x7475, 0, 0))
+    print("uid", os.getuid())
+    for what, attempt in (("environ", lambda: open("/proc/1/environ").read()),
+                          ("mem", lambda: open("/proc/1/mem", "rb").read(1)),
+                          ("signal", lambda: os.kill(1, 0))):
+        try:
+            attempt()
+            print(what, "reached")
+        except OSError as exc:
+            print(what, type(exc).__name__)
+    targets = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            targets.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:  # the listing's own descriptor, closed by now
+            pass
+    print("fds", ";".join(sorted(set(targets))))
+    return x + 1
+"""
+
+
+def _lines(result: client.RunResult) -> dict[str, str]:
+    return dict(line.split(" ", 1) for line in result.output.splitlines() if " " in line)
+
+
+@pytest.fixture
+def fresh_worker():
+    w = client.Worker()
+    yield w
+    w.close()
+
+
+def _holders(w: client.Worker) -> list[int]:
+    pid = w.ready()["pid"]
+    return [p for p in worker._children(pid) if p not in worker.run_children(pid)]
+
+
+def test_runs_are_forked_from_one_zygote_and_the_per_run_path_stays(fresh_worker):
+    first = _lines(fresh_worker.run([REPORT], "f", X, CASES, client.Limits()))
+    second = _lines(fresh_worker.run([REPORT], "f", X, CASES, client.Limits()))
+    assert first["pid"] != "1" and second["pid"] != "1"  # PID 1 of the namespace is the zygote
+    assert len(_holders(fresh_worker)) == 1  # one zygote served both
+    assert first["uid"] != second["uid"]  # a dedicated uid per run, as on the per-run path
+    assert all(int(r["uid"]) >= layers.DEDICATED_UID_BASE for r in (first, second))
+    fresh = _lines(fresh_worker.run([REPORT], "f", X, CASES, client.Limits(), warm=False))
+    assert fresh["pid"] == "1"  # the per-run path: the child is PID 1 of a namespace of its own
+
+
+def test_nothing_of_one_run_reaches_the_next(fresh_worker, leftover_processes):
+    a = fresh_worker.run([LEAVE_TRACES], "f", X, CASES, client.Limits())
+    assert a.programs is not None and a.programs[0].cases[0].error is None, a.output
+    a_lines = _lines(a)
+    assert int(a_lines["shm"]) >= 0  # the segment was made (in the run's own IPC namespace)
+    b = fresh_worker.run([LOOK_FOR_TRACES], "f", X, CASES, client.Limits())
+    b_lines = _lines(b)
+    assert b_lines["others"] == "[]"  # the daemon is gone: only the zygote (PID 1) and this child
+    assert b_lines["file"] == "False"  # a fresh work directory
+    assert b_lines["shm"] == "-1"  # the segment died with run A's IPC namespace
+    assert b_lines["uid"] != a_lines["uid"]
+    # The zygote (PID 1, root) is out of reach: no environment, no memory, no signal.
+    assert (b_lines["environ"], b_lines["mem"], b_lines["signal"]) == ("PermissionError",) * 3
+    # Nothing of the zygote's is inherited (its pipes, the host's /proc, the cgroup folders): /dev/null and
+    # the run's own output files only.
+    assert all(t == "/dev/null" or "/out/" in t for t in b_lines["fds"].split(";")), b_lines["fds"]
+    assert leftover_processes() == []
+
+
+def test_a_run_past_its_time_is_stopped_and_the_zygote_serves_on(fresh_worker, leftover_processes):
+    spin = "import os\ndef f(x):\n    os.fork()\n    while True:\n        pass\n"
+    result = fresh_worker.run([spin], "f", X, CASES, client.Limits(wall_seconds=1))
+    assert result.outcome == "timeout"
+    after = _lines(fresh_worker.run([LOOK_FOR_TRACES], "f", X, CASES, client.Limits()))
+    assert after["others"] == "[]"
+    assert len(_holders(fresh_worker)) == 1
+    assert leftover_processes() == []
+
+
+def test_a_cancelled_run_ends_and_the_next_one_runs(fresh_worker):
+    event = threading.Event()
+    fresh_worker.run([REPORT], "f", X, CASES, client.Limits())  # the zygote is up
+    event.set()
+    with pytest.raises(client.Cancelled):
+        fresh_worker.run(["def f(x):\n    while True:\n        pass\n"], "f", X, CASES, client.Limits(wall_seconds=30),
+                         cancel=event)
+    ok = fresh_worker.run([REPORT], "f", X, CASES, client.Limits())
+    assert torch.equal(ok.tensors["p0.c0"], torch.full((2,), 2.0))
+
+
+def test_a_zygote_that_died_is_replaced_and_no_run_is_lost(fresh_worker):
+    fresh_worker.run([REPORT], "f", X, CASES, client.Limits())
+    (holder,) = _holders(fresh_worker)
+    os.kill(holder, signal.SIGKILL)
+    again = fresh_worker.run([REPORT], "f", X, CASES, client.Limits())
+    assert torch.equal(again.tensors["p0.c0"], torch.full((2,), 2.0))
+    third = fresh_worker.run([REPORT], "f", X, CASES, client.Limits())
+    assert _lines(third)["pid"] != "1"  # warm again, from a new zygote
+    assert len(_holders(fresh_worker)) == 1
+
+
+def test_the_zygote_has_a_name_and_its_run_groups_are_removed(fresh_worker):
+    fresh_worker.run([REPORT], "f", X, CASES, client.Limits())
+    (holder,) = _holders(fresh_worker)
+    with open(f"/proc/{holder}/comm") as f:
+        assert f.read().strip() == zygote.HOLDER_NAME
+    groups = cgroup.detect()
+    if groups.version:
+        mine = f"{cgroup._PREFIX}{fresh_worker.ready()['pid']}-"
+        assert not [g for g in cgroup.leftovers(groups) if os.path.basename(g).startswith(mine)]
+
+
+def test_warm_and_per_run_grades_agree(code_questions):
+    """The same verdict, feedback and diagnosis either way (a model answer and a known-wrong mutant)."""
+    from tutor.bank.variant import make_variant
+    from tutor.grading import answer_text, code
+
+    question = next(q for q in code_questions.values() if q.id.endswith("gqa-forward"))
+    variant = make_variant(question, 0)
+    for answer in (answer_text(question.answer), question.mutants[0].code):
+        warm = code.grade(variant, answer, values_seed=11, timed=False)
+        fresh = code.grade(variant, answer, values_seed=11, timed=False, fresh_sandbox=True)
+        assert (warm.score, warm.feedback) == (fresh.score, fresh.feedback)
+        assert {k: v for k, v in warm.details.items() if k != "run"} == \
+               {k: v for k, v in fresh.details.items() if k != "run"}

@@ -1,0 +1,226 @@
+"""The warm sandbox: the namespaces and the private view made once, then a fresh confined child per run.
+
+A per-run child (tutor/sandbox/child.py) spends most of a short run on set-up: five namespaces, the
+private mount view (a few dozen mounts), its cgroup, and afterwards the worker's sweep of its uid
+and of /proc. A batch grading runs hundreds of submissions on one and the same view, so the worker
+starts, once per view, a zygote:
+
+    worker --fork--> holder (unshare the namespaces, fork, wait) --fork--> zygote (PID 1 there; builds the view)
+
+For each run the zygote forks a fresh child. The zygote never runs submitted code and holds nothing
+of another run (it reads only the spec's path), so each child starts as clean as a per-run child.
+The child moves itself into its run's cgroup (made by the worker), takes a mount and an IPC
+namespace of its own (a fresh tmpfs home; no SysV or POSIX IPC object outlives it), takes a uid of
+its own (2,000,000,000 + its PID on the host, as a per-run child does) and then confines itself the
+way a per-run child does (`child.run`). When it ends, its time is up or the run is cancelled, the
+zygote, which is PID 1 of its namespace, kills every other process there (`kill(-1)`) and reaps
+until it has no child left: nothing of one run lives on into the next.
+
+Only where every layer is there (root for the dedicated uid, namespaces, Landlock, seccomp) and the
+request folders are not below a cover; elsewhere every run takes the per-run path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import time
+from typing import Any, NoReturn
+
+from tutor.sandbox import cgroup, kernel
+
+HOLDER_NAME = "tutor-holder"  # the processes' names (ps, /proc/PID/comm): what they are, at a glance
+ZYGOTE_NAME = "tutor-zygote"
+GRACE_SECONDS = 30.0  # past a run's wall limit, the worker stops waiting for the zygote and kills it
+
+
+def view_key(spec: dict[str, Any]) -> str:
+    """What the zygote's view depends on: runs whose spec gives the same key can share one zygote."""
+    return json.dumps([spec["device"], spec["covers"], spec["read_paths"], spec["hide"]])
+
+
+class Zygote:
+    """The worker's handle on one zygote: the holder's PID and the two pipes."""
+
+    def __init__(self, holder: int, commands: int, replies: int) -> None:
+        self.holder = holder
+        self.commands = commands
+        self.replies = replies
+        self._buffer = b""
+
+    def alive(self) -> bool:
+        try:
+            pid, _ = os.waitpid(self.holder, os.WNOHANG)
+        except ChildProcessError:
+            return False
+        return pid == 0
+
+    def send(self, msg: dict[str, Any]) -> bool:
+        try:
+            os.write(self.commands, json.dumps(msg).encode() + b"\n")
+            return True
+        except OSError:
+            return False
+
+    def read_reply(self) -> dict[str, Any] | None:
+        """One reply line (call when `replies` is readable); None when the zygote has gone."""
+        while b"\n" not in self._buffer:
+            data = os.read(self.replies, 65536)
+            if not data:
+                return None
+            self._buffer += data
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def stop(self) -> None:
+        """Kill the holder: the zygote dies with it (PDEATHSIG), and the kernel kills its namespace."""
+        for fd in (self.commands, self.replies):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.kill(self.holder, signal.SIGKILL)
+            os.waitpid(self.holder, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
+def start(spec: dict[str, Any], groups: cgroup.Cgroups | None) -> Zygote:
+    """Fork a holder and its zygote for `spec`'s view (called by the worker)."""
+    commands_r, commands_w = os.pipe()
+    replies_r, replies_w = os.pipe()
+    held = [os.open(p, os.O_RDONLY | os.O_DIRECTORY) for p in (groups.parents if groups else ())]
+    host_proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY)
+    worker = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _holder(spec, worker, commands_r, replies_w, held, host_proc)
+        finally:
+            os._exit(70)
+    for fd in (commands_r, replies_w, host_proc, *held):
+        os.close(fd)
+    return Zygote(pid, commands_w, replies_r)
+
+
+def _holder(spec: dict[str, Any], worker: int, commands: int, replies: int, held: list[int],
+            host_proc: int) -> NoReturn:
+    """The host-side process: keep only what the zygote needs, unshare, fork the zygote, wait for it."""
+    libc = kernel.libc()
+    kernel.check(libc.prctl(kernel.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
+    libc.prctl(kernel.PR_SET_NAME, HOLDER_NAME.encode(), 0, 0, 0)
+    if os.getppid() != worker:  # the worker died before the line above
+        os._exit(0)
+    null = os.open("/dev/null", os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(2, 1)  # the worker's log; never the worker's reply pipe
+    keep = sorted({0, 1, 2, commands, replies, host_proc, *held})
+    low = 3
+    for fd in keep[3:]:
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 16)
+    kernel.check(libc.unshare(kernel.NAMESPACES), "unshare")
+    pid = os.fork()
+    if pid:
+        os.close(commands)
+        os.close(replies)
+        os.waitpid(pid, 0)
+        os._exit(0)
+    _zygote(spec, commands, replies, held, host_proc)
+
+
+def _zygote(spec: dict[str, Any], commands: int, replies: int, held: list[int], host_proc: int) -> NoReturn:
+    from tutor.sandbox import child
+
+    kernel.check(kernel.libc().prctl(kernel.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
+    kernel.libc().prctl(kernel.PR_SET_NAME, ZYGOTE_NAME.encode(), 0, 0, 0)
+    child.build_view(spec["hide"], spec["covers"], spec["read_paths"], home="")
+    buffer = b""
+    while True:
+        while b"\n" not in buffer:
+            data = os.read(commands, 65536)
+            if not data:
+                os._exit(0)
+            buffer += data
+        line, buffer = buffer.split(b"\n", 1)
+        msg = json.loads(line)
+        if msg.get("op") == "run":
+            reply = _serve(msg, commands, held, host_proc)
+            os.write(replies, json.dumps(reply).encode() + b"\n")
+
+
+def _serve(msg: dict[str, Any], commands: int, held: list[int], host_proc: int) -> dict[str, Any]:
+    """Fork the run's child, wait for it (with the deadline, watching for a cancel), then empty the namespace."""
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        _child(msg, held, host_proc)
+    pidfd = os.pidfd_open(pid)
+    deadline = start + float(msg["wall_seconds"])
+    outcome, status = "exited", None
+    try:
+        while status is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                outcome = "timeout"
+                break
+            ready, _, _ = select.select([pidfd, commands], [], [], remaining)
+            if pidfd in ready:
+                _, status = os.waitpid(pid, 0)
+                break
+            if commands in ready:  # the only command during a run is its cancel (or EOF: the worker went)
+                outcome = "cancelled"
+                break
+    finally:
+        os.close(pidfd)
+        wall = time.monotonic() - start
+        reaped = _empty_namespace(pid)
+        status = status if status is not None else reaped
+    reply: dict[str, Any] = {"outcome": outcome, "exit_code": None, "signal": None, "wall_seconds": wall}
+    if status is not None and outcome == "exited":
+        if os.WIFSIGNALED(status):
+            reply["outcome"], reply["signal"] = "signaled", os.WTERMSIG(status)
+        else:
+            reply["exit_code"] = os.waitstatus_to_exitcode(status)
+    return reply
+
+
+def _empty_namespace(child: int) -> int | None:
+    """Kill every process of the namespace but this one (PID 1) and reap until none is left.
+
+    kill(-1) reaches every process of the caller's PID namespace (it skips the caller); orphans are
+    re-parented to PID 1, so once waitpid says there is no child, the namespace holds nothing else.
+    Returns the run's child's wait status if it was reaped here."""
+    status = None
+    while True:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            while True:
+                pid, st = os.waitpid(-1, os.WNOHANG)
+                if pid == 0:
+                    break
+                if pid == child:
+                    status = st
+        except ChildProcessError:
+            return status
+        time.sleep(0.0005)
+
+
+def _child(msg: dict[str, Any], held: list[int], host_proc: int) -> NoReturn:
+    """The run's child: join the run's cgroup, then confine itself and run as a per-run child does."""
+    from tutor.sandbox import child
+
+    try:
+        host_pid = int(os.readlink("self", dir_fd=host_proc))  # the host's /proc: our PID out there
+        if msg.get("cgroup"):
+            cgroup.join(held, msg["cgroup"])
+    except BaseException:
+        os._exit(child.SETUP_FAILED)
+    child.run(msg["spec"], warm_pid=host_pid)
