@@ -14,8 +14,10 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -248,6 +250,12 @@ def main() -> int:
 
     torch.set_num_threads(1)
     (torch.ones(8, 8) @ torch.ones(8, 8)).softmax(-1)  # warm the kernels the children will use
+    # and safetensors' first save and load (a few ms each, in every child otherwise)
+    safetensors.torch.load(safetensors.torch.save({"x": torch.ones(2, 2)}))
+    warm_file = os.path.join(tempfile.mkdtemp(prefix="tutor-worker-"), "warm.safetensors")
+    safetensors.torch.save_file({"x": torch.ones(2, 2)}, warm_file)
+    safetensors.torch.load_file(warm_file)
+    shutil.rmtree(os.path.dirname(warm_file))
     out.write(json.dumps({"ready": True, "torch": torch.__version__, "pid": os.getpid()}) + "\n")
     reader = _Lines(0)
     pending: list[dict[str, Any]] = []
