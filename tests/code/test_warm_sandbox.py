@@ -149,6 +149,7 @@ def test_a_zygote_that_died_is_replaced_and_no_run_is_lost(fresh_worker):
 
 
 def test_the_zygote_has_a_name_and_its_run_groups_are_removed(fresh_worker):
+    """A run's cgroups go when it ends; the next run's, made ahead, go when the worker stops."""
     fresh_worker.run([REPORT], "f", X, CASES, client.Limits())
     (holder,) = _holders(fresh_worker)
     with open(f"/proc/{holder}/comm") as f:
@@ -156,7 +157,14 @@ def test_the_zygote_has_a_name_and_its_run_groups_are_removed(fresh_worker):
     groups = cgroup.detect()
     if groups.version:
         mine = f"{cgroup._PREFIX}{fresh_worker.ready()['pid']}-"
-        assert not [g for g in cgroup.leftovers(groups) if os.path.basename(g).startswith(mine)]
+
+        def groups_left() -> list[str]:
+            return [g for g in cgroup.leftovers(groups) if os.path.basename(g).startswith(mine)]
+
+        # The run's own groups are gone; the next run's are made (its spare child waits in them), one per hierarchy.
+        assert len(groups_left()) == len(groups.parents)
+        fresh_worker.close()
+        assert groups_left() == []
 
 
 def test_warm_and_per_run_grades_agree(code_questions):

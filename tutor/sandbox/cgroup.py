@@ -109,13 +109,25 @@ def enter(groups: Cgroups, run: str, memory_bytes: int, pids: int) -> None:
 
 def create(groups: Cgroups, run: str, memory_bytes: int, pids: int) -> None:
     """Make the run's groups and set their limits (a per-run child, or the worker for a warm run)."""
+    make(groups, run)
+    limit(groups, run, memory_bytes, pids)
+
+
+def make(groups: Cgroups, run: str) -> None:
+    """Make the run's groups, without limits yet (the worker, ahead of a warm run: see `limit`)."""
+    for path in groups.paths(run):
+        os.mkdir(path, 0o755)
+
+
+def limit(groups: Cgroups, run: str, memory_bytes: int, pids: int) -> None:
+    """Set the run's limits: memory (and memory + swap where swap is accounted, so swap adds nothing) and
+    the process count, on groups made by `make`, before the run's code starts."""
     if groups.version == 2:
         plan = [[("memory.max", str(memory_bytes)), ("memory.swap.max", "0"), ("pids.max", str(pids))]]
     else:  # v1: the memory hierarchy's group, then the pids hierarchy's
         plan = [[("memory.limit_in_bytes", str(memory_bytes)), ("memory.memsw.limit_in_bytes", str(memory_bytes))],
                 [("pids.max", str(pids))]]
     for path, limits in zip(groups.paths(run), plan):
-        os.mkdir(path, 0o755)
         for name, value in limits:
             try:
                 with open(os.path.join(path, name), "w") as f:

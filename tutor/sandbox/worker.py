@@ -132,27 +132,33 @@ def _run(request: dict[str, Any], reader: _Lines, pending: list[dict[str, Any]])
 def _run_warm(request: dict[str, Any], reader: _Lines, pending: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Run in the warm sandbox (tutor/sandbox/zygote.py); None when its zygote could not serve the run
     (it would not start, or died): the caller then runs it on the per-run path."""
-    global _warm_runs
     with open(request["spec"], encoding="utf-8") as f:
         spec = json.load(f)
     groups = cgroup.Cgroups(**request["cgroup"]) if request.get("cgroup") else None
     key = zygote.view_key(spec)
     z = _ZYGOTES.get(key)
     if z is not None and not z.alive():
-        _ZYGOTES.pop(key).stop()
+        _stop(key)
         z = None
     if z is None:
         try:
             z = _ZYGOTES[key] = zygote.start(spec, groups)
+            z.groups = groups
         except OSError as exc:
             print(f"the warm sandbox did not start ({exc}); running on the per-run path", file=sys.stderr)
             return None
-    _warm_runs += 1
-    run = f"{os.getpid()}-{_warm_runs}" if groups is not None else None
-    if groups is not None:
-        cgroup.create(groups, run, int(spec["group_memory_bytes"]), int(spec["group_pids"]))
+    run, spare = None, None
+    if groups is not None:  # the group made during the last run (its spare child waits there), else a new one
+        run, z.next_run = z.next_run, None
+        if run is None:
+            run = _new_run()
+            cgroup.make(groups, run)
+        cgroup.limit(groups, run, int(spec["group_memory_bytes"]), int(spec["group_pids"]))
+        spare = z.next_run = _new_run()
+        cgroup.make(groups, spare)
     try:
-        if not z.send({"op": "run", "spec": request["spec"], "wall_seconds": request["wall_seconds"], "cgroup": run}):
+        if not z.send({"op": "run", "spec": request["spec"], "wall_seconds": request["wall_seconds"], "cgroup": run,
+                       "spare": True, "next_cgroup": spare}):
             reply = None
         else:
             reply = _await_zygote(z, request, reader, pending)
@@ -160,10 +166,26 @@ def _run_warm(request: dict[str, Any], reader: _Lines, pending: list[dict[str, A
         if groups is not None:
             cgroup.remove(groups, run)
     if reply is None:  # the zygote went: stop what is left of it, and let the per-run path take this run
-        _ZYGOTES.pop(key, None)
-        z.stop()
+        _stop(key)
         return None
     return {"id": request["id"], **reply}
+
+
+def _new_run() -> str:
+    """A name for a warm run's cgroup: the worker's PID (see cgroup.stale) and a count."""
+    global _warm_runs
+    _warm_runs += 1
+    return f"{os.getpid()}-{_warm_runs}"
+
+
+def _stop(key: str) -> None:
+    """Stop a view's zygote (and its spare child) and remove the group made for its next run."""
+    z = _ZYGOTES.pop(key, None)
+    if z is None:
+        return
+    z.stop()
+    if z.next_run is not None and z.groups is not None:
+        cgroup.remove(z.groups, z.next_run)
 
 
 def _await_zygote(z: zygote.Zygote, request: dict[str, Any], reader: _Lines,
@@ -262,12 +284,14 @@ def main() -> int:
     while True:
         while not pending:
             if reader.eof:
+                for key in list(_ZYGOTES):
+                    _stop(key)
                 return 0
             pending.extend(reader.pump())
         msg = pending.pop(0)
         if msg.get("op") == "quit":
-            for z in _ZYGOTES.values():
-                z.stop()
+            for key in list(_ZYGOTES):
+                _stop(key)
             return 0
         if msg.get("op") == "run":
             out.write(json.dumps(_run(msg, reader, pending)) + "\n")

@@ -46,6 +46,8 @@ class Zygote:
 
     def __init__(self, holder: int, commands: int, replies: int) -> None:
         self.holder = holder
+        self.groups: cgroup.Cgroups | None = None  # where the worker makes the runs' cgroups
+        self.next_run: str | None = None  # the cgroup made for the next run (its spare child waits in it)
         self.commands = commands
         self.replies = replies
         self._buffer = b""
@@ -140,6 +142,7 @@ def _zygote(spec: dict[str, Any], commands: int, replies: int, held: list[int], 
     kernel.libc().prctl(kernel.PR_SET_NAME, ZYGOTE_NAME.encode(), 0, 0, 0)
     child.build_view(spec["hide"], spec["covers"], spec["read_paths"], home="")
     buffer = b""
+    spare: _Spare | None = None
     while True:
         while b"\n" not in buffer:
             data = os.read(commands, 65536)
@@ -149,16 +152,58 @@ def _zygote(spec: dict[str, Any], commands: int, replies: int, held: list[int], 
         line, buffer = buffer.split(b"\n", 1)
         msg = json.loads(line)
         if msg.get("op") == "run":
-            reply = _serve(msg, commands, held, host_proc)
+            reply = _serve(msg, commands, held, host_proc, spare)
             os.write(replies, json.dumps(reply).encode() + b"\n")
+            # The next run's child, forked now (while the grader compares this run's outputs): it joins
+            # the next run's cgroup and waits for its spec. It holds nothing of this run, which is over.
+            spare = _Spare.fork(msg.get("next_cgroup"), held, host_proc) if msg.get("spare") else None
 
 
-def _serve(msg: dict[str, Any], commands: int, held: list[int], host_proc: int) -> dict[str, Any]:
-    """Fork the run's child, wait for it (with the deadline, watching for a cancel), then empty the namespace."""
+class _Spare:
+    """A child forked ahead of its run: in its run's cgroup, blocked until it is given its spec's path."""
+
+    def __init__(self, pid: int, group: str | None, go: int) -> None:
+        self.pid, self.group, self.go = pid, group, go
+
+    @classmethod
+    def fork(cls, group: str | None, held: list[int], host_proc: int) -> "_Spare":
+        go_r, go_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(go_w)
+            _child(group, held, host_proc, go_r)
+        os.close(go_r)
+        return cls(pid, group, go_w)
+
+    def start(self, spec: str) -> bool:
+        """Hand the spec's path over; False if the spare has gone (it is then reaped)."""
+        try:
+            os.write(self.go, spec.encode() + b"\n")
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(self.go)
+
+
+def _serve(msg: dict[str, Any], commands: int, held: list[int], host_proc: int,
+           spare: "_Spare | None") -> dict[str, Any]:
+    """Start the run's child (the spare forked for it, else a new one), wait for it (with the deadline,
+    watching for a cancel), then empty the namespace."""
     start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        _child(msg, held, host_proc)
+    if spare is not None and spare.group == msg.get("cgroup") and spare.start(msg["spec"]):
+        pid = spare.pid
+    else:
+        if spare is not None:  # not this run's (or gone): the namespace is emptied below anyway
+            spare.start("")
+        go_r, go_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(go_w)
+            _child(msg.get("cgroup"), held, host_proc, go_r)
+        os.close(go_r)
+        os.write(go_w, msg["spec"].encode() + b"\n")
+        os.close(go_w)
     pidfd = os.pidfd_open(pid)
     deadline = start + float(msg["wall_seconds"])
     outcome, status = "exited", None
@@ -213,14 +258,24 @@ def _empty_namespace(child: int) -> int | None:
         time.sleep(0.0005)
 
 
-def _child(msg: dict[str, Any], held: list[int], host_proc: int) -> NoReturn:
-    """The run's child: join the run's cgroup, then confine itself and run as a per-run child does."""
+def _child(group: str | None, held: list[int], host_proc: int, go: int) -> NoReturn:
+    """A run's child: join the run's cgroup, wait for the spec's path on `go`, then confine itself and run
+    as a per-run child does. An empty path (the spare was not needed) ends it."""
     from tutor.sandbox import child
 
     try:
         host_pid = int(os.readlink("self", dir_fd=host_proc))  # the host's /proc: our PID out there
-        if msg.get("cgroup"):
-            cgroup.join(held, msg["cgroup"])
+        if group:
+            cgroup.join(held, group)
+        spec = b""
+        while not spec.endswith(b"\n"):
+            data = os.read(go, 4096)
+            if not data:
+                break
+            spec += data
+        os.close(go)
     except BaseException:
         os._exit(child.SETUP_FAILED)
-    child.run(msg["spec"], warm_pid=host_pid)
+    if not spec.strip():
+        os._exit(0)
+    child.run(spec.decode().strip(), warm_pid=host_pid)
