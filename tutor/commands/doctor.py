@@ -33,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
         "landlock_abi": layers.landlock_abi,
         "batch_grading": "allowed" if layers.strong else "refused without --allow-weak-sandbox",
     }
-    from tutor.sandbox.client import SandboxError, inside_view
+    from tutor.sandbox.client import SandboxError, inside_view, warm_status
+
+    report["warm_sandbox"] = warm_status()
 
     try:
         inside = inside_view()  # measured in a sandboxed child, not assumed
@@ -62,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     print("  seccomp (sockets of every family, keyrings, io_uring" + ("" if layers.cgroup_version else ", memfd")
           + f" denied): {'yes' if layers.seccomp else 'unavailable (needs x86_64 or aarch64 with seccomp)'}")
     print(f"  cgroup per submission: {layers.cgroup_detail}")
+    print(f"  warm sandbox (set-up made once, a fresh child per run): {report['warm_sandbox']}")
     print("Measured inside a sandboxed child:")
     for key, value in report["inside_the_sandbox"].items():  # type: ignore[union-attr]
         print(f"  {key.replace('_', ' ')}: {value}")

@@ -271,11 +271,32 @@ def _write_private(path: str, data: bytes) -> None:
 
 
 def warm_possible(layers: Layers, covers: list[str], request_dir: str) -> bool:
-    """Whether a run can take the warm sandbox: a dedicated uid (root), namespaces, Landlock and seccomp
-    (each run then as confined as a per-run child), and the request folder outside every cover (a cover
-    made once would hide the folders made after it)."""
-    return (layers.privilege_drop == "dedicated uid" and layers.namespaces and layers.landlock_abi >= 1
-            and layers.seccomp and not any(request_dir.startswith(c + os.sep) for c in covers))
+    """Whether a run can take the warm sandbox (tutor/sandbox/zygote.py); `warm_unavailable` says why not."""
+    return not warm_unavailable(layers, covers, request_dir)
+
+
+def warm_unavailable(layers: Layers, covers: list[str], request_dir: str) -> str:
+    """Why a run cannot take the warm sandbox, or "": it needs a dedicated uid (root), namespaces, Landlock
+    and seccomp (each run then as confined as a per-run child), and the request folder outside every
+    cover (a cover made once would hide the folders made after it)."""
+    missing = [name for name, there in (("a dedicated uid (root)", layers.privilege_drop == "dedicated uid"),
+                                         ("namespaces", layers.namespaces), ("Landlock", layers.landlock_abi >= 1),
+                                         ("seccomp", layers.seccomp)) if not there]
+    if missing:
+        return "it needs " + ", ".join(missing)
+    cover = next((c for c in covers if request_dir.startswith(c + os.sep)), None)
+    if cover:
+        return f"the temporary folder {os.path.dirname(request_dir)} lies below {cover}, which others may not search"
+    return ""
+
+
+def warm_status(device: str = "cpu") -> str:
+    """The warm sandbox on this machine, in words (`tutor doctor`)."""
+    probe = os.path.join(tempfile.gettempdir(), "tutor-sandbox-probe")
+    reads = read_paths(hidden_paths(), device)
+    why = warm_unavailable(detect(), covers(reads + [probe], device), probe)
+    return ("yes: namespaces and view made once per worker, each run's child forked from it" if not why
+            else f"no ({why}): every run makes its own sandbox")
 
 
 _HELD_BLOBS = 8  # serialised inputs kept (variants graded in turn: a class's code questions)
