@@ -108,8 +108,8 @@ def test_nothing_of_one_run_reaches_the_next(fresh_worker, leftover_processes):
     assert b_lines["file"] == "False"  # a fresh work directory
     assert b_lines["shm"] == "-1"  # the segment died with run A's IPC namespace
     assert b_lines["uid"] != a_lines["uid"]
-    # The zygote (PID 1, root) is out of reach: no environment, no memory, no signal.
-    assert (b_lines["environ"], b_lines["mem"], b_lines["signal"]) == ("PermissionError",) * 3
+    # The zygote (PID 1, root) is out of reach: not listed in /proc (hidepid), no signal.
+    assert (b_lines["environ"], b_lines["mem"], b_lines["signal"]) == ("FileNotFoundError",) * 2 + ("PermissionError",)
     # Nothing of the zygote's is inherited (its pipes, the host's /proc, the cgroup folders): /dev/null and
     # the run's own output files only.
     assert all(t == "/dev/null" or "/out/" in t for t in b_lines["fds"].split(";")), b_lines["fds"]
@@ -180,3 +180,47 @@ def test_warm_and_per_run_grades_agree(code_questions):
         assert (warm.score, warm.feedback) == (fresh.score, fresh.feedback)
         assert {k: v for k, v in warm.details.items() if k != "run"} == \
                {k: v for k, v in fresh.details.items() if k != "run"}
+
+
+COUNT_AND_TRY = r"""
+import ctypes, os, threading
+def f(x):
+    print("pid", os.getpid())
+    print("pid1", os.path.exists("/proc/1"))
+    libc = ctypes.CDLL(None, use_errno=True)
+    for name, flags in (("user", 0x10000000), ("pid", 0x20000000), ("mount", 0x00020000)):
+        print("unshare-" + name, libc.unshare(flags), ctypes.get_errno())
+    done = []
+    t = threading.Thread(target=lambda: done.append(1))
+    t.start()
+    t.join()
+    print("thread", done)
+    pid = os.fork()
+    if pid == 0:
+        os._exit(7)
+    print("fork", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+    return x + 1
+"""
+
+MANY_FORKS = r"""
+import os
+def f(x):
+    for _ in range(23):
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+    return x + 1
+"""
+
+
+def test_a_run_learns_nothing_from_pid_numbers_and_makes_no_namespace(fresh_worker):
+    """Every run's child is PID 2 however many processes the run before it started; PID 1 (the zygote)
+    is not even listed; no new namespace (seccomp), while threads and fork still work."""
+    fresh_worker.run([MANY_FORKS], "f", X, CASES, client.Limits())
+    lines = _lines(fresh_worker.run([COUNT_AND_TRY], "f", X, CASES, client.Limits()))
+    assert lines["pid"] == "2"
+    assert lines["pid1"] == "False"
+    for name in ("user", "pid", "mount"):
+        assert lines[f"unshare-{name}"] == "-1 1", lines  # EPERM
+    assert lines["thread"] == "[1]" and lines["fork"] == "7"

@@ -4,7 +4,10 @@ It denies, with EPERM, the system calls that reach outside the sandbox or leave 
 behind: creating sockets of any family (`socket`, `socketpair`: UNIX pathname and abstract sockets,
 VSOCK, NETLINK, INET), io_uring (which can open sockets and files on its own), the keyring calls
 (`add_key`, `request_key`, `keyctl`), and, where no cgroup limits the run's memory as a whole,
-`memfd_create` and `memfd_secret` (memory no process limit counts). Every other call is allowed:
+`memfd_create` and `memfd_secret` (memory no process limit counts), and new namespaces: `unshare`,
+`setns`, and `clone` with any `CLONE_NEW*` flag (a user namespace is a large kernel surface, and the
+child needs none: it is in its namespaces already); `clone3`, whose flags a filter cannot read,
+returns ENOSYS, so the C library falls back to `clone` for threads and processes. Every other call is allowed:
 it is a deny list on top of the other layers, not a full policy. A call made through another
 architecture's ABI (i386 `int 0x80`, x32) is denied outright, so the numbers cannot be dodged.
 
@@ -25,18 +28,21 @@ _X32_SYSCALL_BIT = 0x40000000
 _SYSCALLS = {
     "x86_64": {"socket": 41, "socketpair": 53, "add_key": 248, "request_key": 249, "keyctl": 250,
                "memfd_create": 319, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
-               "memfd_secret": 447},
+               "memfd_secret": 447, "unshare": 272, "setns": 308, "clone": 56, "clone3": 435},
     "aarch64": {"socket": 198, "socketpair": 199, "add_key": 217, "request_key": 218, "keyctl": 219,
                 "memfd_create": 279, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
-                "memfd_secret": 447},
+                "memfd_secret": 447, "unshare": 97, "setns": 268, "clone": 220, "clone3": 435},
 }
 ALWAYS_DENIED = ("socket", "socketpair", "add_key", "request_key", "keyctl",
-                 "io_uring_setup", "io_uring_enter", "io_uring_register")
+                 "io_uring_setup", "io_uring_enter", "io_uring_register", "unshare", "setns")
+# clone's flags (its first argument) that make a namespace: NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET
+CLONE_NAMESPACE_FLAGS = 0x7E020000
 MEMFD = ("memfd_create", "memfd_secret")
 
 _SYS_SECCOMP = {"x86_64": 317, "aarch64": 277}
 _SECCOMP_SET_MODE_FILTER, _SECCOMP_FILTER_FLAG_TSYNC = 1, 1
-_LD_W_ABS, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
+_LD_W_ABS, _JEQ_K, _JGE_K, _JSET_K, _RET_K = 0x20, 0x15, 0x35, 0x45, 0x06
+_ARG0_LOW = 16  # offsetof(struct seccomp_data, args[0]): its low 32 bits on a little-endian machine
 _RET_ALLOW, _RET_ERRNO = 0x7FFF0000, 0x00050000
 
 
@@ -73,6 +79,11 @@ def program(deny_memfd: bool) -> list[tuple[int, int, int, int]]:
         prog += [(_JGE_K, 0, 1, _X32_SYSCALL_BIT), (_RET_K, 0, 0, deny)]
     for nr in numbers:
         prog += [(_JEQ_K, 0, 1, nr), (_RET_K, 0, 0, deny)]
+    prog += [(_JEQ_K, 0, 1, _SYSCALLS[arch]["clone3"]), (_RET_K, 0, 0, _RET_ERRNO | errno.ENOSYS),
+             (_JEQ_K, 0, 3, _SYSCALLS[arch]["clone"]),  # not clone: allowed (skip the three below)
+             (_LD_W_ABS, 0, 0, _ARG0_LOW),
+             (_JSET_K, 0, 1, CLONE_NAMESPACE_FLAGS),
+             (_RET_K, 0, 0, deny)]
     prog.append((_RET_K, 0, 0, _RET_ALLOW))
     return prog
 

@@ -122,6 +122,10 @@ class _Lines:
 
 
 def _run(request: dict[str, Any], reader: _Lines, pending: list[dict[str, Any]]) -> dict[str, Any]:
+    cancels = [m for m in pending if m.get("op") == "cancel" and m.get("id") == request["id"]]
+    if cancels:  # read together with its run: cancelled before it started
+        pending[:] = [m for m in pending if m not in cancels]
+        return {"id": request["id"], "outcome": "cancelled", "exit_code": None, "signal": None, "wall_seconds": 0.0}
     if request.get("warm"):
         reply = _run_warm(request, reader, pending)
         if reply is not None:

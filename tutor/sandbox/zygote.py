@@ -152,7 +152,10 @@ def _zygote(spec: dict[str, Any], commands: int, replies: int, held: list[int], 
         line, buffer = buffer.split(b"\n", 1)
         msg = json.loads(line)
         if msg.get("op") == "run":
-            reply = _serve(msg, commands, held, host_proc, spare)
+            # A cancel may have come in the same read as its run: then it is in the buffer, not the pipe.
+            *complete, buffer = buffer.split(b"\n")
+            cancelled = any(json.loads(c).get("op") == "cancel" for c in complete if c.strip())
+            reply = _serve(msg, commands, held, host_proc, spare, cancelled)
             os.write(replies, json.dumps(reply).encode() + b"\n")
             # The next run's child, forked now (while the grader compares this run's outputs): it joins
             # the next run's cgroup and waits for its spec. It holds nothing of this run, which is over.
@@ -168,6 +171,7 @@ class _Spare:
     @classmethod
     def fork(cls, group: str | None, held: list[int], host_proc: int) -> "_Spare":
         go_r, go_w = os.pipe()
+        _first_pid_next()
         pid = os.fork()
         if pid == 0:
             os.close(go_w)
@@ -186,16 +190,34 @@ class _Spare:
             os.close(self.go)
 
 
+def _first_pid_next() -> None:
+    """Make the next fork PID 2, as in a fresh namespace: the namespace's PID counter would otherwise
+    tell a run how many processes the runs before it started (a number passed from one student's
+    code to the next). The namespace is empty when this is called (only the zygote, PID 1)."""
+    try:
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write("1")
+    except OSError:
+        pass
+
+
 def _serve(msg: dict[str, Any], commands: int, held: list[int], host_proc: int,
-           spare: "_Spare | None") -> dict[str, Any]:
+           spare: "_Spare | None", cancelled: bool = False) -> dict[str, Any]:
     """Start the run's child (the spare forked for it, else a new one), wait for it (with the deadline,
     watching for a cancel), then empty the namespace."""
     start = time.monotonic()
+    if cancelled:  # cancelled before it started: nothing runs
+        if spare is not None:
+            spare.start("")
+        _empty_namespace(-1)
+        return {"outcome": "cancelled", "exit_code": None, "signal": None, "wall_seconds": 0.0}
     if spare is not None and spare.group == msg.get("cgroup") and spare.start(msg["spec"]):
         pid = spare.pid
     else:
-        if spare is not None:  # not this run's (or gone): the namespace is emptied below anyway
+        if spare is not None:  # not this run's (or gone): dismissed, and reaped before the new fork
             spare.start("")
+            _empty_namespace(-1)
+        _first_pid_next()
         go_r, go_w = os.pipe()
         pid = os.fork()
         if pid == 0:
