@@ -108,8 +108,11 @@ def test_corpus_is_big_enough():
     assert len(CORPUS) >= 25
 
 
+@pytest.mark.parametrize("fresh", [False, True], ids=["warm", "per-run"])
 @pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
-def test_submission_gets_its_verdict(path: Path, code_questions, private_tempdir, leftover_processes):
+def test_submission_gets_its_verdict(path: Path, fresh: bool, code_questions, private_tempdir, leftover_processes):
+    """Each submission, forked from the warm sandbox and on the per-run path (`tutor grade --no-cache`,
+    machines without every layer): the same verdict, nothing escapes, nothing survives."""
     meta = _header(path)
     for need in meta.get("needs", []):
         if not _capable(need):
@@ -122,7 +125,7 @@ def test_submission_gets_its_verdict(path: Path, code_questions, private_tempdir
         update["memory_limit"] = int(meta["memory_limit"][0])
     if update:
         question = question.model_copy(update=update)
-    grade = code.grade(make_variant(question, 0), path.read_text(encoding="utf-8"))
+    grade = code.grade(make_variant(question, 0), path.read_text(encoding="utf-8"), fresh_sandbox=fresh)
     text = "\n".join(grade.feedback)
     assert grade.status.value == meta["verdict"][0], text
     for expected in meta.get("feedback", []):
