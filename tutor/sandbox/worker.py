@@ -21,7 +21,7 @@ import tempfile
 import time
 from typing import Any
 
-from tutor.sandbox import cgroup, kernel, zygote
+from tutor.sandbox import cgroup, kernel, waiting, zygote
 from tutor.sandbox.layers import DEDICATED_UID_BASE
 
 _ZYGOTES: dict[str, zygote.Zygote] = {}  # view key -> the warm sandbox's zygote for that view
@@ -221,30 +221,20 @@ def _run_fresh(request: dict[str, Any], reader: _Lines, pending: list[dict[str, 
     pid = os.fork()
     if pid == 0:
         child.run(request["spec"])  # never returns
-    pidfd = os.pidfd_open(pid)
-    deadline = start + float(request["wall_seconds"])
+
+    def cancelled() -> bool:
+        cancel = False
+        for msg in reader.pump():
+            if msg.get("op") == "cancel" and msg.get("id") == request["id"]:
+                cancel = True
+            elif msg.get("op") != "cancel":
+                pending.append(msg)
+        return cancel or reader.eof
+
     outcome, status = "exited", None
     try:
-        while status is None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                outcome = "timeout"
-                break
-            ready, _, _ = select.select([pidfd, reader.fd], [], [], remaining)
-            if pidfd in ready:
-                _, status = os.waitpid(pid, 0)
-                break
-            if reader.fd in ready:
-                for msg in reader.pump():
-                    if msg.get("op") == "cancel" and msg.get("id") == request["id"]:
-                        outcome = "cancelled"
-                    elif msg.get("op") != "cancel":
-                        pending.append(msg)
-                if outcome == "cancelled" or reader.eof:
-                    outcome = "cancelled"
-                    break
+        outcome, status = waiting.wait(pid, start + float(request["wall_seconds"]), reader.fd, cancelled)
     finally:
-        os.close(pidfd)
         wall = time.monotonic() - start
         if status is None:
             try:
@@ -255,14 +245,7 @@ def _run_fresh(request: dict[str, Any], reader: _Lines, pending: list[dict[str, 
         cleanup(pid, DEDICATED_UID_BASE + pid if request.get("dedicated_uid") else None)
         if request.get("cgroup"):
             cgroup.remove(cgroup.Cgroups(**request["cgroup"]), str(pid))
-    reply: dict[str, Any] = {"id": request["id"], "outcome": outcome, "exit_code": None, "signal": None,
-                             "wall_seconds": wall}
-    if status is not None and outcome == "exited":
-        if os.WIFSIGNALED(status):
-            reply["outcome"], reply["signal"] = "signaled", os.WTERMSIG(status)
-        else:
-            reply["exit_code"] = os.waitstatus_to_exitcode(status)
-    return reply
+    return {"id": request["id"], **waiting.reply(outcome, status, wall)}
 
 
 def main() -> int:

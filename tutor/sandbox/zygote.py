@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import signal
 import time
 from typing import Any, NoReturn
 
-from tutor.sandbox import cgroup, kernel
+from tutor.sandbox import cgroup, kernel, waiting
 
 HOLDER_NAME = "tutor-holder"  # the processes' names (ps, /proc/PID/comm): what they are, at a glance
 ZYGOTE_NAME = "tutor-zygote"
@@ -226,34 +225,13 @@ def _serve(msg: dict[str, Any], commands: int, held: list[int], host_proc: int,
         os.close(go_r)
         os.write(go_w, msg["spec"].encode() + b"\n")
         os.close(go_w)
-    pidfd = os.pidfd_open(pid)
-    deadline = start + float(msg["wall_seconds"])
-    outcome, status = "exited", None
     try:
-        while status is None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                outcome = "timeout"
-                break
-            ready, _, _ = select.select([pidfd, commands], [], [], remaining)
-            if pidfd in ready:
-                _, status = os.waitpid(pid, 0)
-                break
-            if commands in ready:  # the only command during a run is its cancel (or EOF: the worker went)
-                outcome = "cancelled"
-                break
+        outcome, status = waiting.wait(pid, start + float(msg["wall_seconds"]), commands, lambda: True)
+        # (the only command during a run is its cancel, or EOF: the worker went)
     finally:
-        os.close(pidfd)
         wall = time.monotonic() - start
         reaped = _empty_namespace(pid)
-        status = status if status is not None else reaped
-    reply: dict[str, Any] = {"outcome": outcome, "exit_code": None, "signal": None, "wall_seconds": wall}
-    if status is not None and outcome == "exited":
-        if os.WIFSIGNALED(status):
-            reply["outcome"], reply["signal"] = "signaled", os.WTERMSIG(status)
-        else:
-            reply["exit_code"] = os.waitstatus_to_exitcode(status)
-    return reply
+    return waiting.reply(outcome, status if status is not None else reaped, wall)
 
 
 def _empty_namespace(child: int) -> int | None:
