@@ -224,3 +224,20 @@ def test_a_run_learns_nothing_from_pid_numbers_and_makes_no_namespace(fresh_work
     for name in ("user", "pid", "mount"):
         assert lines[f"unshare-{name}"] == "-1 1", lines  # EPERM
     assert lines["thread"] == "[1]" and lines["fork"] == "7"
+
+
+def test_a_view_whose_zygote_cannot_start_stops_being_tried(fresh_worker, monkeypatch, tmp_path):
+    """A zygote that goes before serving any run (here: its view cannot be built, a file to hide where a
+    folder is expected) costs its run nothing but the per-run path; after two such, the view is not tried."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    real = client.hidden_paths
+    monkeypatch.setattr(client, "hidden_paths", lambda: real() + [str(blocker)])
+    for _ in range(3):
+        result = fresh_worker.run([REPORT], "f", X, CASES, client.Limits())
+        assert result.outcome == "exited"  # the per-run path ran it (and could not hide the file either)
+    assert _holders(fresh_worker) == []
+    fresh_worker._log.seek(0)
+    log = fresh_worker._log.read().decode()
+    assert log.count("went before serving a run") == 2
+    assert log.count("runs on the per-run path from now on") == 1

@@ -25,6 +25,7 @@ from tutor.sandbox import cgroup, kernel, waiting, zygote
 from tutor.sandbox.layers import DEDICATED_UID_BASE
 
 _ZYGOTES: dict[str, zygote.Zygote] = {}  # view key -> the warm sandbox's zygote for that view
+_LOST: dict[str, int] = {}  # view key -> zygotes that went without serving a run: past 2, that view runs per-run
 _warm_runs = 0
 
 
@@ -140,6 +141,8 @@ def _run_warm(request: dict[str, Any], reader: _Lines, pending: list[dict[str, A
         spec = json.load(f)
     groups = cgroup.Cgroups(**request["cgroup"]) if request.get("cgroup") else None
     key = zygote.view_key(spec)
+    if _LOST.get(key, 0) >= 2:  # a zygote for this view cannot be made to work here: no time lost on a third
+        return None
     z = _ZYGOTES.get(key)
     if z is not None and not z.alive():
         _stop(key)
@@ -170,8 +173,13 @@ def _run_warm(request: dict[str, Any], reader: _Lines, pending: list[dict[str, A
         if groups is not None:
             cgroup.remove(groups, run)
     if reply is None:  # the zygote went: stop what is left of it, and let the per-run path take this run
+        if not z.served:
+            _LOST[key] = _LOST.get(key, 0) + 1
+            print("the warm sandbox's zygote went before serving a run"
+                  + ("; this view runs on the per-run path from now on" if _LOST[key] >= 2 else ""), file=sys.stderr)
         _stop(key)
         return None
+    z.served += 1
     return {"id": request["id"], **reply}
 
 

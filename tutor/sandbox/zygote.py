@@ -47,6 +47,7 @@ class Zygote:
         self.holder = holder
         self.groups: cgroup.Cgroups | None = None  # where the worker makes the runs' cgroups
         self.next_run: str | None = None  # the cgroup made for the next run (its spare child waits in it)
+        self.served = 0  # runs it has answered
         self.commands = commands
         self.replies = replies
         self._buffer = b""
