@@ -29,7 +29,14 @@ _PRE = (
     (re.compile(r"\\operatorname\{([^{}]*)\}"), r"\1"),
     (re.compile(r"\\(?:mathrm|text|textrm|mathbf|mathit)\{([^{}]*)\}"), r"\1"),
     (re.compile(r"\\left|\\right"), ""),
+    (re.compile(r"\\pmod\{([^{}]*)\}"), r" (mod \1)"),
+    (re.compile(r"\\bmod\b"), " mod "),
 )
+# A macro name followed at once by a script: `\alpha_i`. Once `_i` is `ᵢ` (a letter to a parser), the name
+# would run on into it (`\alphaᵢ`, no such macro) and vanish; `{}` ends the name first.
+_NAME_THEN_SCRIPT = re.compile(r"(\\[A-Za-z]+)(?=[\^_])")
+_MACRO = re.compile(r"\\([A-Za-z]+)")
+_STRUCTURE = {"begin", "end"}  # environments: parsed as such, not looked up as macros
 
 
 def _script(match: re.Match[str]) -> str:
@@ -56,11 +63,28 @@ def latex_to_unicode(latex: str) -> str:
     text = latex.strip()
     for pattern, repl in _PRE:
         text = pattern.sub(repl, text)
+    unknown = set(unknown_macros(text))
+    if unknown:  # shown as written (`\foo`), never dropped: a learner must not see math with a part missing
+        text = _MACRO.sub(lambda m: rf"\textbackslash{{}}{m.group(1)}" if m.group(1) in unknown else m.group(0), text)
+    text = _NAME_THEN_SCRIPT.sub(r"\1{}", text)
     text = _SCRIPT.sub(_script, text)
     if "\\" in text or "{" in text:
         text = _converter().latex_to_text(text)
     text = _RELATION.sub(r" \1 ", text)
     return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def unknown_macros(latex: str) -> list[str]:
+    """The macros of `latex` that the unicode conversion does not know (it would drop them), in order."""
+    names = [m.group(1) for m in _MACRO.finditer(latex)]
+    if not names:
+        return []
+    from pylatexenc.latex2text import get_default_latex_context_db  # deferred, as in _converter
+
+    db = get_default_latex_context_db()
+    handled = {"mathcal", "operatorname", "mathrm", "text", "textrm", "mathbf", "mathit", "left", "right",
+               "pmod", "bmod", *_STRUCTURE}  # rewritten by _PRE above, or structure
+    return list(dict.fromkeys(n for n in names if n not in handled and db.get_macro_spec(n) is None))
 
 
 def escape_markdown(text: str) -> str:
@@ -135,10 +159,13 @@ def math_problems(text: str) -> list[tuple[int, str]]:
         math = match.group("math")
         if math is not None:
             inner = math_body(math)
+            line = body.count("\n", 0, match.start()) + 1
             if not _balanced(inner):
-                line = body.count("\n", 0, match.start()) + 1
                 out.append((line, f"math {math!r} has unbalanced braces as a learner sees it"
                                   " (`{{` and `}}` in a bank file are shown as single braces)"))
+            for name in unknown_macros(inner):
+                out.append((line, f"math {math!r} uses \\{name}, which the terminal cannot show: a learner sees "
+                                  f"it as written, `\\{name}` (write it another way, or in plain text)"))
         return re.sub(r"[^\n]", " ", match.group(0))
 
     masked = MATH_OR_CODE.sub(blank, body)
