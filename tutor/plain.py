@@ -306,7 +306,14 @@ def _score(session: "Session", result: "Grade", answer: str, inp: TextIO, out: T
     from tutor.grading.grade import Status
 
     if result.status is Status.NEEDS_REVIEW:
-        assessed = _checklist(session, result, answer, inp, out)
+        from tutor.session.engine import SessionError
+
+        try:
+            assessed = _checklist(session, result, answer, inp, out)
+        except SessionError as exc:  # assessed meanwhile in another window: that one stands; on to the next
+            print(f"? {exc}", file=out)
+            session.advance()
+            return True
         if assessed is None:
             return False
         result = assessed

@@ -125,3 +125,38 @@ def test_a_past_self_assessed_answer_reopened_after_a_resume_says_whose_verdict_
         resumed = Session.resume(sid, store, bank)
         past = resumed.past(0)  # from the store, not from this run's memory
         assert past is not None and (past.score, past.grade.assessed) == (3, "self")
+
+
+def test_an_answer_assessed_in_another_window_is_not_assessed_twice(tmp_path: Path) -> None:
+    """Two windows on one session: the first checklist confirmed stands; the second gets a clear
+    SessionError (not the store's error), and its answer no longer waits there."""
+    path = tmp_path / "h.sqlite3"
+    session_id = _stored_session(path)
+    with Store(path) as first_store, Store(path) as second_store:
+        first = Session.resume(session_id, first_store, load_bank([]))
+        second = Session.resume(session_id, second_store, load_bank([]))
+        assert first.pending is not None and second.pending is not None
+        assert first.assess([0, 1, 2, 3]).score == 5
+        with pytest.raises(SessionError, match="assessed meanwhile in another window"):
+            second.assess([0])
+        assert second.pending is None
+        (done,) = [a for a in first_store.attempts(session_id) if a.position == 1]
+        assert (done.score, done.assessed) == (5, "self")  # the first assessment stands
+
+
+def test_the_plain_quiz_says_so_and_moves_on(tmp_path: Path) -> None:
+    import io
+
+    from tutor import plain
+
+    path = tmp_path / "h.sqlite3"
+    session_id = _stored_session(path)
+    with Store(path) as first_store, Store(path) as second_store:
+        first = Session.resume(session_id, first_store, load_bank([]))
+        second = Session.resume(session_id, second_store, load_bank([]))
+        pending = second.pending
+        first.assess([0])
+        out = io.StringIO()
+        assert plain._score(second, pending.grade, pending.answer, io.StringIO("1 2\n"), out) is True
+        assert "assessed meanwhile in another window" in out.getvalue() and "Traceback" not in out.getvalue()
+        assert second.done

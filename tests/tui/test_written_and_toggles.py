@@ -86,6 +86,35 @@ def test_a_written_answer_is_scored_by_the_learners_checklist(make_reasoning: An
 WRITTEN = "It caches the queries and keys, so the new token is quick."
 
 
+def test_a_checklist_confirmed_after_another_window_assessed_the_answer_says_so_and_moves_on(
+        make_reasoning: Any, tmp_path: Path) -> None:
+    """Another window on the same session confirmed this answer's checklist first: that assessment stands,
+    this window says so (no traceback) and goes on to the next question."""
+    from tutor.session.store import Store
+
+    store = Store(tmp_path / "history.sqlite3")
+
+    async def scenario() -> None:
+        app = make_reasoning("tui-written", "tui-claims", store=store)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the written question")
+            await pilot.press(*WRITTEN)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: showing(app, ChecklistScreen), "the checklist")
+            (stored,) = store.attempts()
+            with Store(tmp_path / "history.sqlite3") as other:  # the other window confirms first
+                other.complete_attempt(stored.id, status="partial", score=3, assessed="self")
+            await pilot.press("1", "1", "2", "2")  # decide each suggestion, then confirm
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: showing(app, QuestionScreen) and app.screen.session.index == 1,
+                             "the next question")
+            assert any("assessed meanwhile in another window" in str(n.message) for n in app._notifications)
+            assert [(a.score, a.assessed) for a in store.attempts()] == [(3, "self")]
+
+    asyncio.run(scenario())
+    store.close()
+
+
 def test_quit_at_the_checklist_then_resume_opens_it_again_for_the_same_answer(make_reasoning: Any, tmp_path: Path) -> None:
     """The answer is stored at submit: quitting (or a closed terminal) at the checklist loses nothing;
     resuming (the start screen's resume, or `tutor quiz --resume`) shows the checklist for that answer."""

@@ -439,7 +439,8 @@ class Session:
 
         Completes its stored attempt (awaiting since `submit`) with the learner's own rating
         (`assessed: self`); the machine's suggestions stay in its details. Raises SessionError
-        when no written answer waits for its checklist.
+        when no written answer waits for its checklist, or when its stored answer was assessed
+        meanwhile elsewhere (another window on the same session; it then waits here no more).
         """
         pending = self.pending
         if pending is None:
@@ -463,7 +464,16 @@ class Session:
                 self._record(variant, answer, result, hints_used=hints_used, score=score, skipped=False)
             else:
                 if pending.attempt_id is not None and self.store is not None:  # the same stored row, now scored
-                    self.store.complete_attempt(pending.attempt_id, **_result_columns(result), score=score)
+                    from tutor.session.store import StoreError
+
+                    try:
+                        self.store.complete_attempt(pending.attempt_id, **_result_columns(result), score=score)
+                    except StoreError:  # assessed meanwhile elsewhere (another window on this session)
+                        del self._awaiting[pending.position]
+                        raise SessionError(
+                            "this answer was assessed meanwhile in another window on this session: that assessment "
+                            "stands and this one was not recorded (`tutor report` shows the session as stored)"
+                        ) from None
                 del self._awaiting[pending.position]
             self._attempts[self.index].append(
                 Attempt(variant_id=variant.id, seed=variant.seed, answer=answer, grade=result, hints_used=hints_used, score=score)

@@ -163,12 +163,13 @@ class TutorApp(App[int]):
         from tutor.tui.screens.checklist import ChecklistScreen
         from tutor.tui.screens.feedback import FeedbackScreen
 
-        self.push_screen(
-            ChecklistScreen(session, variant, grade),
-            lambda assessed: self.push_screen(
-                FeedbackScreen.for_current(session, variant, assessed), lambda _: self.next_question(session)
-            ),
-        )
+        def after(assessed: Any) -> None:
+            if assessed is None:  # not recorded here (assessed in another window): on to the next question
+                self.next_question(session)
+                return
+            self.push_screen(FeedbackScreen.for_current(session, variant, assessed), lambda _: self.next_question(session))
+
+        self.push_screen(ChecklistScreen(session, variant, grade), after)
 
     def on_question_screen_skipped(self, message: "QuestionScreen.Skipped") -> None:
         """A skip is recorded, then teaches: the answer, why, and the model solution, as after a wrong answer."""

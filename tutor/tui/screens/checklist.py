@@ -89,5 +89,12 @@ class ChecklistScreen(Screen["Grade"]):
             self.notify("Confirm (space) or clear each point marked [~] first: the score is yours, not the machine's.",
                         severity="warning")
             return
-        result = self.session.assess([i for i, s in enumerate(states) if s == "yes"])
+        from tutor.session.engine import SessionError
+
+        try:
+            result = self.session.assess([i for i, s in enumerate(states) if s == "yes"])
+        except SessionError as exc:  # assessed meanwhile in another window: that one stands
+            self.notify(str(exc), severity="error", timeout=10)
+            self.dismiss(None)
+            return
         self.dismiss(result)
