@@ -86,6 +86,14 @@ def test_a_written_answer_is_scored_by_the_learners_checklist(make_reasoning: An
 WRITTEN = "It caches the queries and keys, so the new token is quick."
 
 
+async def answer_to_checklist(app: Any, pilot: Any) -> None:
+    """Type WRITTEN to the written question and submit it: the checklist opens."""
+    await wait_until(pilot, lambda: showing(app, QuestionScreen), "the written question")
+    await pilot.press(*WRITTEN)
+    await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: showing(app, ChecklistScreen), "the checklist")
+
+
 def test_a_checklist_confirmed_after_another_window_assessed_the_answer_says_so_and_moves_on(
         make_reasoning: Any, tmp_path: Path) -> None:
     """Another window on the same session confirmed this answer's checklist first: that assessment stands,
@@ -97,10 +105,7 @@ def test_a_checklist_confirmed_after_another_window_assessed_the_answer_says_so_
     async def scenario() -> None:
         app = make_reasoning("tui-written", "tui-claims", store=store)
         async with app.run_test(size=(100, 40)) as pilot:
-            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the written question")
-            await pilot.press(*WRITTEN)
-            await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: showing(app, ChecklistScreen), "the checklist")
+            await answer_to_checklist(app, pilot)
             (stored,) = store.attempts()
             with Store(tmp_path / "history.sqlite3") as other:  # the other window confirms first
                 other.complete_attempt(stored.id, status="partial", score=3, assessed="self")
@@ -130,10 +135,7 @@ def test_quit_at_the_checklist_then_resume_opens_it_again_for_the_same_answer(ma
     async def answer_then_quit() -> str:
         app = make_reasoning("tui-written", "tui-claims", store=store)
         async with app.run_test(size=(100, 40)) as pilot:
-            await wait_until(pilot, lambda: showing(app, QuestionScreen), "the written question")
-            await pilot.press(*WRITTEN)
-            await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: showing(app, ChecklistScreen), "the checklist")
+            await answer_to_checklist(app, pilot)
             await pilot.press("ctrl+q")
             await wait_until(pilot, lambda: showing(app, ConfirmScreen), "the quit question")
             assert "Your answers so far are saved" in text_of(app.screen, "#dialog-message")
