@@ -156,13 +156,23 @@ def _run_warm(request: dict[str, Any], reader: _Lines, pending: list[dict[str, A
             return None
     run, spare = None, None
     if groups is not None:  # the group made during the last run (its spare child waits there), else a new one
-        run, z.next_run = z.next_run, None
-        if run is None:
-            run = _new_run()
-            cgroup.make(groups, run)
-        cgroup.limit(groups, run, int(spec["group_memory_bytes"]), int(spec["group_pids"]))
-        spare = z.next_run = _new_run()
-        cgroup.make(groups, spare)
+        try:
+            run, z.next_run = z.next_run, None
+            if run is None:
+                run = _new_run()
+                cgroup.make(groups, run)
+            cgroup.limit(groups, run, int(spec["group_memory_bytes"]), int(spec["group_pids"]))
+            spare = z.next_run = _new_run()
+            cgroup.make(groups, spare)
+        except OSError as exc:  # the per-run path will say what is wrong with the cgroups, from its child
+            print(f"the warm sandbox could not make its run's cgroups ({exc}); running on the per-run path",
+                  file=sys.stderr)
+            for name in (run, spare):
+                if name is not None:
+                    cgroup.remove(groups, name)
+            z.next_run = None
+            _stop(key)
+            return None
     try:
         if not z.send({"op": "run", "spec": request["spec"], "wall_seconds": request["wall_seconds"], "cgroup": run,
                        "spare": True, "next_cgroup": spare}):

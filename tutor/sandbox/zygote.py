@@ -94,17 +94,25 @@ def start(spec: dict[str, Any], groups: cgroup.Cgroups | None) -> Zygote:
     """Fork a holder and its zygote for `spec`'s view (called by the worker)."""
     commands_r, commands_w = os.pipe()
     replies_r, replies_w = os.pipe()
-    held = [os.open(p, os.O_RDONLY | os.O_DIRECTORY) for p in (groups.parents if groups else ())]
-    host_proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY)
-    worker = os.getpid()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            _holder(spec, worker, commands_r, replies_w, held, host_proc)
-        finally:
-            os._exit(70)
-    for fd in (commands_r, replies_w, host_proc, *held):
-        os.close(fd)
+    passed = [commands_r, replies_w]  # what the holder takes; closed here once it is forked (or if it is not)
+    try:
+        passed += [os.open(p, os.O_RDONLY | os.O_DIRECTORY) for p in (groups.parents if groups else ())]
+        passed.append(os.open("/proc", os.O_RDONLY | os.O_DIRECTORY))
+        held, host_proc = passed[2:-1], passed[-1]
+        worker = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _holder(spec, worker, commands_r, replies_w, held, host_proc)
+            finally:
+                os._exit(70)
+    except OSError:
+        os.close(commands_w)
+        os.close(replies_r)
+        raise
+    finally:
+        for fd in passed:
+            os.close(fd)
     return Zygote(pid, commands_w, replies_r)
 
 
