@@ -127,6 +127,9 @@ def test_submission_gets_its_verdict(path: Path, fresh: bool, code_questions, pr
         question = question.model_copy(update=update)
     grade = code.grade(make_variant(question, 0), path.read_text(encoding="utf-8"), fresh_sandbox=fresh)
     text = "\n".join(grade.feedback)
+    if "run" in grade.details:  # it ran (an unreadable answer never reaches the sandbox): on the path asked for
+        expected_path = "per-run" if fresh or not client.warm_possible(layers.detect(), [], "/") else "warm"
+        assert grade.details["run"]["path"] == expected_path, grade.details["run"]
     assert grade.status.value == meta["verdict"][0], text
     for expected in meta.get("feedback", []):
         assert expected in text, text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 
 import pytest
 import torch
@@ -87,14 +88,15 @@ def _holders(w: client.Worker) -> list[int]:
 
 
 def test_runs_are_forked_from_one_zygote_and_the_per_run_path_stays(fresh_worker):
-    first = _lines(fresh_worker.run([REPORT], "f", X, CASES, client.Limits()))
-    second = _lines(fresh_worker.run([REPORT], "f", X, CASES, client.Limits()))
+    runs = [fresh_worker.run([REPORT], "f", X, CASES, client.Limits()) for _ in range(2)]
+    assert [r.path for r in runs] == ["warm", "warm"]
+    first, second = (_lines(r) for r in runs)
     assert first["pid"] != "1" and second["pid"] != "1"  # PID 1 of the namespace is the zygote
     assert len(_holders(fresh_worker)) == 1  # one zygote served both
     assert first["uid"] != second["uid"]  # a dedicated uid per run, as on the per-run path
     assert all(int(r["uid"]) >= layers.DEDICATED_UID_BASE for r in (first, second))
-    fresh = _lines(fresh_worker.run([REPORT], "f", X, CASES, client.Limits(), warm=False))
-    assert fresh["pid"] == "1"  # the per-run path: the child is PID 1 of a namespace of its own
+    per_run = fresh_worker.run([REPORT], "f", X, CASES, client.Limits(), warm=False)
+    assert per_run.path == "per-run" and _lines(per_run)["pid"] == "1"  # the per-run path: the child is PID 1 of a namespace of its own
 
 
 def test_nothing_of_one_run_reaches_the_next(fresh_worker, leftover_processes):
@@ -180,6 +182,7 @@ def test_warm_and_per_run_grades_agree(code_questions):
         assert (warm.score, warm.feedback) == (fresh.score, fresh.feedback)
         assert {k: v for k, v in warm.details.items() if k != "run"} == \
                {k: v for k, v in fresh.details.items() if k != "run"}
+        assert (warm.details["run"]["path"], fresh.details["run"]["path"]) == ("warm", "per-run")
 
 
 COUNT_AND_TRY = r"""
@@ -235,9 +238,34 @@ def test_a_view_whose_zygote_cannot_start_stops_being_tried(fresh_worker, monkey
     monkeypatch.setattr(client, "hidden_paths", lambda: real() + [str(blocker)])
     for _ in range(3):
         result = fresh_worker.run([REPORT], "f", X, CASES, client.Limits())
-        assert result.outcome == "exited"  # the per-run path ran it (and could not hide the file either)
+        assert result.path == "per-run" and result.outcome == "exited"  # (which could not hide the file either)
     assert _holders(fresh_worker) == []
     fresh_worker._log.seek(0)
     log = fresh_worker._log.read().decode()
     assert log.count("went before serving a run") == 2
     assert log.count("runs on the per-run path from now on") == 1
+
+
+def test_the_uid_tells_a_run_nothing_of_how_many_processes_the_runs_before_it_started(fresh_worker):
+    """The worker picks each run's uid (a count), so forks in one run do not move the next run's uid."""
+    for warm in (True, False):
+        uids = []
+        for source in (REPORT, MANY_FORKS.replace("return x + 1", "print('uid', os.getuid())\n    return x + 1"), REPORT):
+            uids.append(int(_lines(fresh_worker.run([source], "f", X, CASES, client.Limits(), warm=warm))["uid"]))
+        assert uids[1] - uids[0] == uids[2] - uids[1] == 1, (warm, uids)
+
+
+def test_a_spare_child_that_died_is_replaced_without_losing_the_zygote(fresh_worker):
+    """The next run's child, forked ahead, killed while it waits: the zygote forks another for the run."""
+    first = fresh_worker.run([REPORT], "f", X, CASES, client.Limits())
+    assert first.path == "warm"
+    (holder,) = _holders(fresh_worker)
+    (zygote_pid,) = worker._children(holder)
+    deadline = time.monotonic() + 10
+    while not worker._children(zygote_pid) and time.monotonic() < deadline:  # forked just after the reply
+        time.sleep(0.01)
+    (spare,) = worker._children(zygote_pid)  # waiting for the next run
+    os.kill(spare, signal.SIGKILL)
+    again = fresh_worker.run([REPORT], "f", X, CASES, client.Limits())
+    assert again.path == "warm" and _lines(again)["pid"] == "2"
+    assert _holders(fresh_worker) == [holder]  # the same zygote

@@ -679,7 +679,7 @@ def _build_grade(question: CodeQuestion, variant: Variant, prepared: Prepared, e
         "memory_budget": None if budget is None else {
             "mib": budget.mib, "enforced": enforced_budget(question, prepared.device) is not None},
         "sandbox": detect().names(),
-        "run": {"outcome": result.outcome, "exit_code": result.exit_code, "signal": result.signal,
+        "run": {"outcome": result.outcome, "exit_code": result.exit_code, "signal": result.signal, "path": result.path,
                 "wall_seconds": round(result.wall_seconds, 4)},
     }
     return Grade.of(

@@ -392,14 +392,15 @@ def _run_programs(torch: Any, spec: dict[str, Any], sources: list[str], inputs: 
     return results, status
 
 
-def run(spec_path: str, warm_pid: int | None = None) -> NoReturn:
+def run(spec_path: str, uid: int | None = None, warm: bool = False) -> NoReturn:
     """Child entry point (after fork): never returns.
 
-    `warm_pid`: this child was forked by the warm sandbox's zygote (tutor/sandbox/zygote.py), which has
-    moved it into its run's cgroup already; it is its PID in the host's namespace (its dedicated uid's)."""
+    `uid`: the run's dedicated uid, chosen by the worker (used where the spec asks for one).
+    `warm`: this child was forked by the warm sandbox's zygote (tutor/sandbox/zygote.py), in whose
+    namespaces it runs and which has moved it into its run's cgroup already."""
     code = SETUP_FAILED
     try:
-        code = _main(spec_path, warm_pid)
+        code = _main(spec_path, uid, warm)
     except BaseException:
         traceback.print_exc()  # reaches output.txt once redirected, the worker's log before that
         sys.stderr.flush()
@@ -407,14 +408,16 @@ def run(spec_path: str, warm_pid: int | None = None) -> NoReturn:
         os._exit(code)
 
 
-def _main(spec_path: str, warm_pid: int | None = None) -> int:
+def _main(spec_path: str, dedicated: int | None = None, warm: bool = False) -> int:
     with open(spec_path, encoding="utf-8") as f:
         spec = json.load(f)
     req = os.path.dirname(spec_path)
     os.setsid()
     uid: int | None = spec["uid"]
     if spec["uid"] == "dedicated":
-        uid = DEDICATED_UID_BASE + (warm_pid or os.getpid())  # the worker (or zygote) kills this uid's processes
+        if dedicated is None or dedicated < DEDICATED_UID_BASE:
+            raise OSError("no dedicated uid was given for this run")
+        uid = dedicated  # chosen by the worker; after the run, every process of it is killed
     out_dir = os.path.join(req, "out")
     out_fd = os.open(os.path.join(out_dir, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     res_fd = os.open(os.path.join(out_dir, "result.safetensors"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -446,9 +449,9 @@ def _main(spec_path: str, warm_pid: int | None = None) -> int:
     home = os.path.join(req, "home")
 
     groups = cgroup.Cgroups(**spec["cgroup"]) if spec["cgroup"] else None
-    if groups is not None and warm_pid is None:
+    if groups is not None and not warm:
         cgroup.enter(groups, str(os.getpid()), int(spec["group_memory_bytes"]), int(spec["group_pids"]))
-    if spec["namespaces"] and warm_pid is not None:
+    if spec["namespaces"] and warm:
         _own_namespaces(home, spec["home_bytes"])
     elif spec["namespaces"]:
         _enter_namespaces(rootless=os.geteuid() != 0, hide=spec["hide"], home=home, home_bytes=spec["home_bytes"],

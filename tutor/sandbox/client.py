@@ -98,6 +98,7 @@ class RunResult:
     tensors: dict[str, Any] = field(default_factory=dict)  # "p{j}.c{i}" -> torch.Tensor (CPU)
     output: str = ""
     problem: str = ""  # why the status or tensors could not be used, if so
+    path: str = ""  # "warm" (forked from the warm sandbox's zygote) or "per-run" (a sandbox made for this run)
 
 
 def _str_or_none(value: Any, what: str) -> str | None:
@@ -500,7 +501,7 @@ class Worker:
 
         output = clean(read("output.txt", _MAX_OUTPUT_BYTES).decode("utf-8", errors="replace"))
         base = dict(outcome=str(reply["outcome"]), exit_code=reply.get("exit_code"), signal=reply.get("signal"),
-                    wall_seconds=float(reply.get("wall_seconds", 0.0)), output=output)
+                    wall_seconds=float(reply.get("wall_seconds", 0.0)), output=output, path=str(reply.get("path", "")))
         raw_status = read("status.json", _MAX_STATUS_BYTES)
         if reply["outcome"] != "exited" or reply.get("exit_code") != 0 or not raw_status:
             return RunResult(programs=None, **base)

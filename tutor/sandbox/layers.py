@@ -27,7 +27,9 @@ from dataclasses import dataclass
 
 from tutor.sandbox import cgroup, kernel, landlock, seccomp
 
-DEDICATED_UID_BASE = 2_000_000_000  # + child pid: a uid nothing else on the machine uses
+DEDICATED_UID_BASE = 2_000_000_000  # + a worker-chosen offset (worker._run_uid): a uid nothing else uses
+DEDICATED_UID_SLOTS = 512  # uids per worker: base + (worker PID mod 2**22) * slots + (run count mod slots)
+DEDICATED_UID_LAST = DEDICATED_UID_BASE + (1 << 22) * DEDICATED_UID_SLOTS - 1  # below 2**32 - 1
 FALLBACK_UID = 65534  # nobody, where the dedicated range cannot be entered
 
 
@@ -156,8 +158,8 @@ def usable_drop(view: bool) -> str:
     """
     if os.geteuid() != 0:
         return ""
-    if _uid_usable(DEDICATED_UID_BASE + 4_194_304):
-        drop, uid = "dedicated uid", DEDICATED_UID_BASE + 4_194_304
+    if _uid_usable(DEDICATED_UID_LAST):  # the top of the range: a mapping that holds it holds the rest
+        drop, uid = "dedicated uid", DEDICATED_UID_LAST
     else:
         drop, uid = "nobody", FALLBACK_UID
     if not view and not _runtime_readable(uid):

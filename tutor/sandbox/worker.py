@@ -22,11 +22,12 @@ import time
 from typing import Any
 
 from tutor.sandbox import cgroup, kernel, waiting, zygote
-from tutor.sandbox.layers import DEDICATED_UID_BASE
+from tutor.sandbox.layers import DEDICATED_UID_BASE, DEDICATED_UID_SLOTS
 
 _ZYGOTES: dict[str, zygote.Zygote] = {}  # view key -> the warm sandbox's zygote for that view
 _LOST: dict[str, int] = {}  # view key -> zygotes that went without serving a run: past 2, that view runs per-run
 _warm_runs = 0
+_runs = 0
 
 
 def _children(ppid: int) -> list[int]:
@@ -47,14 +48,16 @@ def _children(ppid: int) -> list[int]:
 
 
 def run_children(ppid: int) -> list[int]:
-    """The worker's children other than the warm sandbox's holders (by name): what a per-run child left.
-    For tests and diagnostics only; the clean-up itself goes by the holders' PIDs, not by a name."""
+    """The worker's children other than the warm sandbox's holders: what a per-run child left. A holder is
+    named so and runs under the worker's own uid (a submission's process can take the name, never the
+    uid). For tests and diagnostics only; the clean-up itself goes by the holders' PIDs."""
     out = []
     for pid in _children(ppid):
         try:
             with open(f"/proc/{pid}/comm") as f:
-                if f.read().strip() == zygote.HOLDER_NAME:
-                    continue
+                named = f.read().strip() == zygote.HOLDER_NAME
+            if named and os.stat(f"/proc/{pid}").st_uid == os.stat(f"/proc/{ppid}").st_uid:
+                continue
         except OSError:
             pass
         out.append(pid)
@@ -126,7 +129,8 @@ def _run(request: dict[str, Any], reader: _Lines, pending: list[dict[str, Any]])
     cancels = [m for m in pending if m.get("op") == "cancel" and m.get("id") == request["id"]]
     if cancels:  # read together with its run: cancelled before it started
         pending[:] = [m for m in pending if m not in cancels]
-        return {"id": request["id"], "outcome": "cancelled", "exit_code": None, "signal": None, "wall_seconds": 0.0}
+        return {"id": request["id"], "outcome": "cancelled", "exit_code": None, "signal": None, "wall_seconds": 0.0,
+                "path": ""}
     if request.get("warm"):
         reply = _run_warm(request, reader, pending)
         if reply is not None:
@@ -174,8 +178,9 @@ def _run_warm(request: dict[str, Any], reader: _Lines, pending: list[dict[str, A
             _stop(key)
             return None
     try:
+        uid = _run_uid() if request.get("dedicated_uid") else None
         if not z.send({"op": "run", "spec": request["spec"], "wall_seconds": request["wall_seconds"], "cgroup": run,
-                       "spare": True, "next_cgroup": spare}):
+                       "uid": uid, "spare": True, "next_cgroup": spare}):
             reply = None
         else:
             reply = _await_zygote(z, request, reader, pending)
@@ -190,7 +195,17 @@ def _run_warm(request: dict[str, Any], reader: _Lines, pending: list[dict[str, A
         _stop(key)
         return None
     z.served += 1
-    return {"id": request["id"], **reply}
+    return {"id": request["id"], **reply, "path": "warm"}
+
+
+def _run_uid() -> int:
+    """The next run's dedicated uid: unique among the runs alive (a worker's are one at a time, and every
+    process of a run is killed before the next; PIDs below 2**22 keep workers apart), and it tells a run
+    nothing of the runs before it but their number (a uid made from a PID would tell how many processes
+    they started)."""
+    global _runs
+    _runs += 1
+    return DEDICATED_UID_BASE + (os.getpid() % (1 << 22)) * DEDICATED_UID_SLOTS + _runs % DEDICATED_UID_SLOTS
 
 
 def _new_run() -> str:
@@ -235,10 +250,11 @@ def _await_zygote(z: zygote.Zygote, request: dict[str, Any], reader: _Lines,
 def _run_fresh(request: dict[str, Any], reader: _Lines, pending: list[dict[str, Any]]) -> dict[str, Any]:
     from tutor.sandbox import child
 
+    uid = _run_uid() if request.get("dedicated_uid") else None
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
-        child.run(request["spec"])  # never returns
+        child.run(request["spec"], uid=uid)  # never returns
 
     def cancelled() -> bool:
         cancel = False
@@ -260,10 +276,10 @@ def _run_fresh(request: dict[str, Any], reader: _Lines, pending: list[dict[str, 
                 _, status = os.waitpid(pid, 0)
             except ChildProcessError:
                 status = None
-        cleanup(pid, DEDICATED_UID_BASE + pid if request.get("dedicated_uid") else None)
+        cleanup(pid, uid)
         if request.get("cgroup"):
             cgroup.remove(cgroup.Cgroups(**request["cgroup"]), str(pid))
-    return {"id": request["id"], **waiting.reply(outcome, status, wall)}
+    return {"id": request["id"], **waiting.reply(outcome, status, wall), "path": "per-run"}
 
 
 def main() -> int:

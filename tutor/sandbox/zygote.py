@@ -7,11 +7,13 @@ starts, once per view, a zygote:
 
     worker --fork--> holder (unshare the namespaces, fork, wait) --fork--> zygote (PID 1 there; builds the view)
 
-For each run the zygote forks a fresh child. The zygote never runs submitted code and holds nothing
-of another run (it reads only the spec's path), so each child starts as clean as a per-run child.
+For each run the zygote forks a fresh child. The zygote never runs submitted code; it is given only
+its view and reads only each run's spec path and uid (like the worker it was forked from, it may hold
+the first request's metadata: file names, case sizes; never code, tensor values or expected outputs),
+so each child starts as clean as a per-run child.
 The child moves itself into its run's cgroup (made by the worker), takes a mount and an IPC
 namespace of its own (a fresh tmpfs home; no SysV or POSIX IPC object outlives it), takes a uid of
-its own (2,000,000,000 + its PID on the host, as a per-run child does) and then confines itself the
+its own (picked by the worker, as for a per-run child) and then confines itself the
 way a per-run child does (`child.run`). When it ends, its time is up or the run is cancelled, the
 zygote, which is PID 1 of its namespace, kills every other process there (`kill(-1)`) and reaps
 until it has no child left: nothing of one run lives on into the next.
@@ -90,20 +92,26 @@ class Zygote:
             pass
 
 
+def view(spec: dict[str, Any]) -> dict[str, Any]:
+    """Only what a zygote needs of a spec: its view (the rest is one run's, and a zygote keeps no run's)."""
+    return {k: spec[k] for k in ("device", "covers", "read_paths", "hide")}
+
+
 def start(spec: dict[str, Any], groups: cgroup.Cgroups | None) -> Zygote:
     """Fork a holder and its zygote for `spec`'s view (called by the worker)."""
     commands_r, commands_w = os.pipe()
     replies_r, replies_w = os.pipe()
     passed = [commands_r, replies_w]  # what the holder takes; closed here once it is forked (or if it is not)
     try:
-        passed += [os.open(p, os.O_RDONLY | os.O_DIRECTORY) for p in (groups.parents if groups else ())]
-        passed.append(os.open("/proc", os.O_RDONLY | os.O_DIRECTORY))
-        held, host_proc = passed[2:-1], passed[-1]
+        held = []
+        for parent in groups.parents if groups else ():
+            held.append(os.open(parent, os.O_RDONLY | os.O_DIRECTORY))
+            passed.append(held[-1])
         worker = os.getpid()
         pid = os.fork()
         if pid == 0:
             try:
-                _holder(spec, worker, commands_r, replies_w, held, host_proc)
+                _holder(view(spec), worker, commands_r, replies_w, held)
             finally:
                 os._exit(70)
     except OSError:
@@ -116,8 +124,7 @@ def start(spec: dict[str, Any], groups: cgroup.Cgroups | None) -> Zygote:
     return Zygote(pid, commands_w, replies_r)
 
 
-def _holder(spec: dict[str, Any], worker: int, commands: int, replies: int, held: list[int],
-            host_proc: int) -> NoReturn:
+def _holder(spec: dict[str, Any], worker: int, commands: int, replies: int, held: list[int]) -> NoReturn:
     """The host-side process: keep only what the zygote needs, unshare, fork the zygote, wait for it."""
     libc = kernel.libc()
     kernel.check(libc.prctl(kernel.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
@@ -127,7 +134,7 @@ def _holder(spec: dict[str, Any], worker: int, commands: int, replies: int, held
     null = os.open("/dev/null", os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(2, 1)  # the worker's log; never the worker's reply pipe
-    keep = sorted({0, 1, 2, commands, replies, host_proc, *held})
+    keep = sorted({0, 1, 2, commands, replies, *held})
     low = 3
     for fd in keep[3:]:
         os.closerange(low, fd)
@@ -140,10 +147,10 @@ def _holder(spec: dict[str, Any], worker: int, commands: int, replies: int, held
         os.close(replies)
         os.waitpid(pid, 0)
         os._exit(0)
-    _zygote(spec, commands, replies, held, host_proc)
+    _zygote(spec, commands, replies, held)
 
 
-def _zygote(spec: dict[str, Any], commands: int, replies: int, held: list[int], host_proc: int) -> NoReturn:
+def _zygote(spec: dict[str, Any], commands: int, replies: int, held: list[int]) -> NoReturn:
     from tutor.sandbox import child
 
     kernel.check(kernel.libc().prctl(kernel.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
@@ -163,39 +170,50 @@ def _zygote(spec: dict[str, Any], commands: int, replies: int, held: list[int], 
             # A cancel may have come in the same read as its run: then it is in the buffer, not the pipe.
             *complete, buffer = buffer.split(b"\n")
             cancelled = any(json.loads(c).get("op") == "cancel" for c in complete if c.strip())
-            reply = _serve(msg, commands, held, host_proc, spare, cancelled)
+            reply = _serve(msg, commands, held, spare, cancelled)
             os.write(replies, json.dumps(reply).encode() + b"\n")
             # The next run's child, forked now (while the grader compares this run's outputs): it joins
             # the next run's cgroup and waits for its spec. It holds nothing of this run, which is over.
-            spare = _Spare.fork(msg.get("next_cgroup"), held, host_proc) if msg.get("spare") else None
+            spare = _Spare.fork(msg.get("next_cgroup"), held) if msg.get("spare") else None
 
 
 class _Spare:
-    """A child forked ahead of its run: in its run's cgroup, blocked until it is given its spec's path."""
+    """A child forked ahead of its run: in its run's cgroup, blocked until it is given its run (the spec's path
+    and its uid), which it acknowledges: a child that died first (while it moved into its cgroup, say) is
+    then known for gone, and the run goes to a new one instead of being reported as killed."""
 
-    def __init__(self, pid: int, group: str | None, go: int) -> None:
-        self.pid, self.group, self.go = pid, group, go
+    def __init__(self, pid: int, group: str | None, go: int, ack: int) -> None:
+        self.pid, self.group, self.go, self.ack = pid, group, go, ack
 
     @classmethod
-    def fork(cls, group: str | None, held: list[int], host_proc: int) -> "_Spare":
+    def fork(cls, group: str | None, held: list[int]) -> "_Spare":
         go_r, go_w = os.pipe()
+        ack_r, ack_w = os.pipe()
         _first_pid_next()
         pid = os.fork()
         if pid == 0:
             os.close(go_w)
-            _child(group, held, host_proc, go_r)
+            os.close(ack_r)
+            _child(group, held, go_r, ack_w)
         os.close(go_r)
-        return cls(pid, group, go_w)
+        os.close(ack_w)
+        return cls(pid, group, go_w, ack_r)
 
-    def start(self, spec: str) -> bool:
-        """Hand the spec's path over; False if the spare has gone (it is then reaped)."""
+    def start(self, msg: dict[str, Any] | None) -> bool:
+        """Hand the run over and wait for the child to take it (True), or dismiss the spare with None.
+        False if the child has gone. Once only: the pipes are closed after."""
+        if self.go < 0:
+            return False
         try:
-            os.write(self.go, spec.encode() + b"\n")
-            return True
+            os.write(self.go, json.dumps(None if msg is None else {"spec": msg["spec"], "uid": msg.get("uid")})
+                     .encode() + b"\n")
+            return msg is None or os.read(self.ack, 1) == b"1"
         except OSError:
             return False
         finally:
             os.close(self.go)
+            os.close(self.ack)
+            self.go = self.ack = -1
 
 
 def _first_pid_next() -> None:
@@ -209,31 +227,25 @@ def _first_pid_next() -> None:
         pass
 
 
-def _serve(msg: dict[str, Any], commands: int, held: list[int], host_proc: int,
-           spare: "_Spare | None", cancelled: bool = False) -> dict[str, Any]:
+def _serve(msg: dict[str, Any], commands: int, held: list[int], spare: "_Spare | None",
+           cancelled: bool = False) -> dict[str, Any]:
     """Start the run's child (the spare forked for it, else a new one), wait for it (with the deadline,
     watching for a cancel), then empty the namespace."""
     start = time.monotonic()
     if cancelled:  # cancelled before it started: nothing runs
         if spare is not None:
-            spare.start("")
+            spare.start(None)
         _empty_namespace(-1)
         return {"outcome": "cancelled", "exit_code": None, "signal": None, "wall_seconds": 0.0}
-    if spare is not None and spare.group == msg.get("cgroup") and spare.start(msg["spec"]):
+    if spare is not None and spare.group == msg.get("cgroup") and spare.start(msg):
         pid = spare.pid
     else:
         if spare is not None:  # not this run's (or gone): dismissed, and reaped before the new fork
-            spare.start("")
+            spare.start(None)
             _empty_namespace(-1)
-        _first_pid_next()
-        go_r, go_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(go_w)
-            _child(msg.get("cgroup"), held, host_proc, go_r)
-        os.close(go_r)
-        os.write(go_w, msg["spec"].encode() + b"\n")
-        os.close(go_w)
+        fresh = _Spare.fork(msg.get("cgroup"), held)
+        fresh.start(msg)
+        pid = fresh.pid
     try:
         outcome, status = waiting.wait(pid, start + float(msg["wall_seconds"]), commands, lambda: True)
         # (the only command during a run is its cancel, or EOF: the worker went)
@@ -267,24 +279,27 @@ def _empty_namespace(child: int) -> int | None:
         time.sleep(0.0005)
 
 
-def _child(group: str | None, held: list[int], host_proc: int, go: int) -> NoReturn:
-    """A run's child: join the run's cgroup, wait for the spec's path on `go`, then confine itself and run
-    as a per-run child does. An empty path (the spare was not needed) ends it."""
+def _child(group: str | None, held: list[int], go: int, ack: int) -> NoReturn:
+    """A run's child: join the run's cgroup, wait on `go` for its run (the spec's path and its uid), say so on
+    `ack`, then confine itself and run as a per-run child does. A dismissal (`null`) ends it."""
     from tutor.sandbox import child
 
     try:
-        host_pid = int(os.readlink("self", dir_fd=host_proc))  # the host's /proc: our PID out there
         if group:
             cgroup.join(held, group)
-        spec = b""
-        while not spec.endswith(b"\n"):
+        line = b""
+        while not line.endswith(b"\n"):
             data = os.read(go, 4096)
             if not data:
                 break
-            spec += data
+            line += data
         os.close(go)
+        run = json.loads(line) if line.strip() else None
+        if run is not None:
+            os.write(ack, b"1")
+        os.close(ack)
     except BaseException:
         os._exit(child.SETUP_FAILED)
-    if not spec.strip():
+    if run is None:
         os._exit(0)
-    child.run(spec.decode().strip(), warm_pid=host_pid)
+    child.run(run["spec"], uid=run["uid"], warm=True)

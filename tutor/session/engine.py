@@ -464,15 +464,16 @@ class Session:
                 self._record(variant, answer, result, hints_used=hints_used, score=score, skipped=False)
             else:
                 if pending.attempt_id is not None and self.store is not None:  # the same stored row, now scored
-                    from tutor.session.store import StoreError
+                    from tutor.session.store import NotAwaiting
 
                     try:
                         self.store.complete_attempt(pending.attempt_id, **_result_columns(result), score=score)
-                    except StoreError:  # assessed meanwhile elsewhere (another window on this session)
+                    except NotAwaiting:  # assessed meanwhile elsewhere (another window on this session), or deleted
                         del self._awaiting[pending.position]
                         raise SessionError(
-                            "this answer was assessed meanwhile in another window on this session: that assessment "
-                            "stands and this one was not recorded (`tutor report` shows the session as stored)"
+                            "this answer no longer awaits assessment in the history: it was assessed meanwhile in "
+                            "another window on this session (that assessment stands) or deleted; this one was not "
+                            "recorded (`tutor report` shows the session as stored)"
                         ) from None
                 del self._awaiting[pending.position]
             self._attempts[self.index].append(

@@ -85,6 +85,11 @@ class StoreError(Exception):
     """The history cannot be used (e.g. written by a newer tutor); the message says what to do."""
 
 
+class NotAwaiting(StoreError):
+    """The stored answer to assess no longer awaits assessment: assessed meanwhile (another window on the
+    same session) or deleted."""
+
+
 class SessionNotFound(LookupError):
     """No stored session matches what the user gave, or several do; the message says which."""
 
@@ -401,7 +406,7 @@ class Store:
             (*columns.values(), attempt_id, AWAITING),
         )
         if cursor.rowcount != 1:
-            raise StoreError(f"no stored answer {attempt_id} awaits assessment")
+            raise NotAwaiting(f"no stored answer {attempt_id} awaits assessment")
 
     def attempts(self, session_id: str | None = None, *, limit: int | None = None) -> list[AttemptRecord]:
         """Stored answers in the order they were given (one session's, or all)."""
