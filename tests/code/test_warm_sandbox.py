@@ -269,3 +269,32 @@ def test_a_spare_child_that_died_is_replaced_without_losing_the_zygote(fresh_wor
     again = fresh_worker.run([REPORT], "f", X, CASES, client.Limits())
     assert again.path == "warm" and _lines(again)["pid"] == "2"
     assert _holders(fresh_worker) == [holder]  # the same zygote
+
+
+LOOK_UP_THE_STACK = r"""
+import sys
+NEEDLE = "0." + "13"  # the start of the wall time of the run before (spelt apart: this source must not match)
+def f(x):
+    seen = []
+    frame = sys._getframe()
+    while frame is not None:
+        for name, value in frame.f_locals.items():
+            # (the child's own run is in _child; the worker's loop, forked at the first run of the view, holds
+            # that first request, which no run's code can shape: documented)
+            mine = frame.f_code.co_name in ("_child", "main")
+            if (name in ("reply", "line", "data", "msg") and not mine) or (isinstance(value, dict) and "outcome" in value) \
+                    or (not isinstance(value, str) and NEEDLE in repr(value)):  # the wall time of the run before
+                seen.append(f"{frame.f_code.co_name}.{name}")
+        frame = frame.f_back
+    print("seen", seen)
+    return x + 1
+"""
+
+
+def test_no_frame_of_the_zygote_holds_the_run_before(fresh_worker):
+    """A child can walk up its stack into the zygote's frames: nothing of the run before (its command, its
+    outcome, its wall time, which that run could set at will) may be left there."""
+    sleepy = "import time\ndef f(x):\n    time.sleep(0.137)\n    return x + 1\n"
+    fresh_worker.run([sleepy], "f", X, CASES, client.Limits())
+    result = fresh_worker.run([LOOK_UP_THE_STACK], "f", X, CASES, client.Limits())
+    assert result.path == "warm" and _lines(result)["seen"] == "[]", result.output
