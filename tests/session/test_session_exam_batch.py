@@ -144,14 +144,3 @@ def test_not_an_exam_file(tmp_path):
     path.write_text("a: [\n", encoding="utf-8")
     with pytest.raises(ExamError, match=r"x.submission.yaml:\d+:\d+: not valid YAML"):
         read_paper(path)
-
-
-def test_default_workers_one_per_core_and_at_most_one_per_50_papers(monkeypatch):
-    """Each worker takes seconds to start (torch twice), so a small class gets fewer workers than cores."""
-    import os
-
-    from tutor.exam import batch
-
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)
-    assert batch.default_workers() == 4
-    assert [batch.default_workers(n) for n in (0, 1, 40, 50, 51, 120, 200, 1000)] == [1, 1, 1, 1, 2, 3, 4, 4]

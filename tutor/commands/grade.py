@@ -22,8 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="SUBMISSIONS",
         help="submission files, or folders holding *.submission.yaml; with --merge: gradebook JSON files",
     )
-    parser.add_argument("--workers", type=int, metavar="N", help="grading processes (default: one per CPU core, at most one per 50 papers: each worker "
-                        "takes seconds to start)")
+    parser.add_argument("--workers", type=int, metavar="N", help="grading processes (default: one per CPU core)")
     parser.add_argument("--csv", metavar="OUT", help="write the gradebook CSV (student_id, per-question score, total, mean)")
     parser.add_argument("--json", action="store_true", help="print the gradebook as JSON (the form --merge reads)")
     parser.add_argument("--out", metavar="FILE", help="with --json: write the JSON to FILE instead of standard output")
@@ -170,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
         if not files and not args.shard:
             raise UserError("no submission files found (folders are searched for *.submission.yaml)")
         _refuse_blank_papers(files)
-        workers = args.workers if args.workers is not None else default_workers(len(files))
+        workers = args.workers if args.workers is not None else default_workers()
         if workers < 1:
             raise UserError(f"--workers {workers}: give at least 1")
         banks = bank_paths(args) or _exam_banks(files)

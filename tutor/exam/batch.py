@@ -386,17 +386,5 @@ def _first_duplicate(values: Iterable[str]) -> str | None:
     return None
 
 
-PAPERS_PER_WORKER = 50  # each worker costs seconds to start (torch, for itself and its sandbox): see below
-
-
-def default_workers(papers: int | None = None) -> int:
-    """One worker per core, but no more than one per `PAPERS_PER_WORKER` papers (at least one).
-
-    A worker starts by importing torch twice (for itself and its sandbox), about 3 s each on the
-    2-CPU machine of docs/benchmarks.md, so an extra worker pays off only on a large class there:
-    40 papers x 3 code answers took 12.0 s with one worker and 14.3 s with two, 200 papers x 8 answers
-    20.3 s and 17.5 s."""
-    cores = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-    if papers is None:
-        return cores
-    return max(1, min(cores, -(-papers // PAPERS_PER_WORKER)))
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
