@@ -60,10 +60,8 @@ def _converter():
 @lru_cache(maxsize=1024)
 def latex_to_unicode(latex: str) -> str:
     """Readable unicode for one LaTeX math expression (`\\frac{d}{h}` -> `d/h`, `n^2` -> `n²`)."""
-    text = latex.strip()
-    for pattern, repl in _PRE:
-        text = pattern.sub(repl, text)
-    unknown = set(unknown_macros(text))
+    text = _rewrite(latex)
+    unknown = set(_unknown(text))
     if unknown:  # shown as written (`\foo`), never dropped: a learner must not see math with a part missing
         text = _MACRO.sub(lambda m: rf"\textbackslash{{}}{m.group(1)}" if m.group(1) in unknown else m.group(0), text)
     text = _NAME_THEN_SCRIPT.sub(r"\1{}", text)
@@ -74,17 +72,27 @@ def latex_to_unicode(latex: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
+def _rewrite(latex: str) -> str:
+    """The expression with `_PRE`'s rewrites applied: what the converter is then given."""
+    text = latex.strip()
+    for pattern, repl in _PRE:
+        text = pattern.sub(repl, text)
+    return text
+
+
 def unknown_macros(latex: str) -> list[str]:
     """The macros of `latex` that the unicode conversion does not know (it would drop them), in order."""
-    names = [m.group(1) for m in _MACRO.finditer(latex)]
+    return _unknown(_rewrite(latex))
+
+
+def _unknown(rewritten: str) -> list[str]:
+    names = [m.group(1) for m in _MACRO.finditer(rewritten)]
     if not names:
         return []
     from pylatexenc.latex2text import get_default_latex_context_db  # deferred, as in _converter
 
     db = get_default_latex_context_db()
-    handled = {"mathcal", "operatorname", "mathrm", "text", "textrm", "mathbf", "mathit", "left", "right",
-               "pmod", "bmod", *_STRUCTURE}  # rewritten by _PRE above, or structure
-    return list(dict.fromkeys(n for n in names if n not in handled and db.get_macro_spec(n) is None))
+    return list(dict.fromkeys(n for n in names if n not in _STRUCTURE and db.get_macro_spec(n) is None))
 
 
 def escape_markdown(text: str) -> str:

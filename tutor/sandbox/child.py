@@ -160,9 +160,10 @@ def _mount_home(home: str, home_bytes: int) -> None:
 
 def _own_namespaces(home: str, home_bytes: int) -> None:
     """A zygote's child: a mount namespace of its own (copied from the zygote's view) for a fresh tmpfs
-    home and a /proc that shows only its own processes, and an IPC namespace of its own, so no SysV or POSIX IPC object it makes outlives it. The
-    PID, network and UTS namespaces are the zygote's: the zygote kills everything left in them after
-    each run, the child holds no capability to change the host name, and seccomp denies sockets."""
+    home and a /proc that shows only its own processes, and an IPC namespace of its own, so no SysV or
+    POSIX IPC object it makes outlives it. The PID, network and UTS namespaces are the zygote's: the
+    zygote kills everything left in them after each run, the child holds no capability to change the
+    host name, and seccomp denies sockets and new namespaces."""
     libc = kernel.libc()
     kernel.check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare(mount, IPC)")
     # A /proc of its own where other uids' processes are invisible: the zygote (PID 1, root) included.

@@ -180,7 +180,7 @@ def _run_warm(request: dict[str, Any], reader: _Lines, pending: list[dict[str, A
     try:
         uid = _run_uid() if request.get("dedicated_uid") else None
         if not z.send({"op": "run", "spec": request["spec"], "wall_seconds": request["wall_seconds"], "cgroup": run,
-                       "uid": uid, "spare": True, "next_cgroup": spare}):
+                       "uid": uid, "next_cgroup": spare}):
             reply = None
         else:
             reply = _await_zygote(z, request, reader, pending)

@@ -159,20 +159,20 @@ def _zygote(spec: dict[str, Any], commands: int, replies: int, held: list[int]) 
     pending = [b""]  # what has been read of the commands pipe and not yet handled
     spare: _Spare | None = None
     while True:
-        next_run = _serve_next(commands, replies, held, spare, pending)
+        ran, next_group = _serve_next(commands, replies, held, spare, pending)
         # The next run's child, forked now (while the grader compares this run's outputs): it joins the next
         # run's cgroup and waits for its run. It is forked from this frame, which holds nothing of the run
-        # just over (its command, outcome and times lived in _serve_next's frame, gone now): a child can walk
-        # up its stack, and must find nothing another run left there.
+        # just over (its command, outcome and times lived in _serve_next's frame, gone now, and the spare it
+        # used is let go first): a child can walk up its stack, and must find nothing another run left there.
         spare = None
-        if next_run is not None:
-            spare = _Spare.fork(next_run[0], held) if next_run[1] else None
+        if ran:
+            spare = _Spare.fork(next_group, held)
 
 
 def _serve_next(commands: int, replies: int, held: list[int], spare: "_Spare | None",
-                pending: list[bytes]) -> tuple[str | None, bool] | None:
-    """Read the next command and serve it if it is a run; returns (the next run's cgroup, whether to fork a
-    spare for it) after a run, None after anything else. The process ends when the worker has gone."""
+                pending: list[bytes]) -> tuple[bool, str | None]:
+    """Read the next command and serve it if it is a run; returns whether it was, and the cgroup the worker
+    made for the next run (None without cgroups). The process ends when the worker has gone."""
     while b"\n" not in pending[0]:
         data = os.read(commands, 65536)
         if not data:
@@ -181,13 +181,13 @@ def _serve_next(commands: int, replies: int, held: list[int], spare: "_Spare | N
     line, pending[0] = pending[0].split(b"\n", 1)
     msg = json.loads(line)
     if msg.get("op") != "run":
-        return None
+        return False, None
     # A cancel may have come in the same read as its run: then it is in the buffer, not the pipe.
     *complete, pending[0] = pending[0].split(b"\n")
     cancelled = any(json.loads(c).get("op") == "cancel" for c in complete if c.strip())
     reply = _serve(msg, commands, held, spare, cancelled)
     os.write(replies, json.dumps(reply).encode() + b"\n")
-    return msg.get("next_cgroup"), bool(msg.get("spare"))
+    return True, msg.get("next_cgroup")
 
 
 class _Spare:
